@@ -1,0 +1,152 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"labflow/internal/audit"
+)
+
+// AuditFilter selects audit events. Zero fields do not filter.
+type AuditFilter struct {
+	Entity   string
+	EntityID string
+	ActorID  int64
+	Action   string // exact action, or a prefix ending in "." (e.g. "person.")
+	From, To string // inclusive UTC time bounds as stored text (or a YYYY-MM-DD date)
+	AfterSeq int64  // keyset paging: events with seq > AfterSeq
+	Limit    int    // default 100, at most 10000
+	Desc     bool   // newest first
+}
+
+const auditCols = "seq, at, actor_id, actor_name, action, entity, entity_id, changes, reason, prev_hash, hash"
+
+// FindAudit lists audit events matching f.
+func (db *DB) FindAudit(ctx context.Context, f AuditFilter) ([]audit.Event, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", "$"+itoa(len(args))))
+	}
+	if f.Entity != "" {
+		add("entity = ?", f.Entity)
+	}
+	if f.EntityID != "" {
+		add("entity_id = ?", f.EntityID)
+	}
+	if f.ActorID != 0 {
+		add("actor_id = ?", f.ActorID)
+	}
+	if strings.HasSuffix(f.Action, ".") {
+		add(`action LIKE ? ESCAPE '\'`, escapeLike(f.Action)+"%")
+	} else if f.Action != "" {
+		add("action = ?", f.Action)
+	}
+	if f.From != "" {
+		add("at >= ?", f.From)
+	}
+	if f.To != "" {
+		to := f.To
+		if len(to) == 10 { // a date: include the whole day
+			to += "T23:59:59.999999Z"
+		}
+		add("at <= ?", to)
+	}
+	if f.AfterSeq > 0 {
+		if f.Desc {
+			add("seq < ?", f.AfterSeq)
+		} else {
+			add("seq > ?", f.AfterSeq)
+		}
+	}
+	q := "SELECT " + auditCols + " FROM audit_event"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	if f.Desc {
+		q += " ORDER BY seq DESC"
+	} else {
+		q += " ORDER BY seq"
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	if limit > 10000 {
+		limit = 10000
+	}
+	q += " LIMIT " + itoa(limit)
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, mapErr("store.FindAudit", err)
+	}
+	defer rows.Close()
+	var out []audit.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, mapErr("store.FindAudit", err)
+		}
+		out = append(out, e)
+	}
+	return out, mapErr("store.FindAudit", rows.Err())
+}
+
+func scanEvent(s interface{ Scan(...any) error }) (audit.Event, error) {
+	var e audit.Event
+	var at string
+	err := s.Scan(&e.Seq, &at, &e.ActorID, &e.ActorName, &e.Action, &e.Entity, &e.EntityID, &e.Changes, &e.Reason, &e.PrevHash, &e.Hash)
+	e.At = ParseTime(at)
+	return e, err
+}
+
+// AuditHead returns the stored end of the chain.
+func (db *DB) AuditHead(ctx context.Context) (audit.Head, error) {
+	var h audit.Head
+	err := db.read.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&h.Count, &h.Hash)
+	return h, mapErr("store.AuditHead", err)
+}
+
+// VerifyAudit walks the whole chain in sequence order and returns its head,
+// or the first problem found (an *audit.Problem) with the head so far.
+// expectHead, if given, is a hash recorded earlier that must still be in the chain.
+func (db *DB) VerifyAudit(ctx context.Context, expectHead string) (audit.Head, error) {
+	v := audit.NewVerifier(expectHead)
+	// Read in a consistent snapshot so that concurrent appends do not
+	// look like a head mismatch.
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return audit.Head{}, mapErr("store.VerifyAudit", err)
+	}
+	defer tx.Rollback()
+	var stored audit.Head
+	if err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&stored.Count, &stored.Hash); err != nil {
+		return audit.Head{}, mapErr("store.VerifyAudit", err)
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT "+auditCols+" FROM audit_event ORDER BY seq")
+	if err != nil {
+		return audit.Head{}, mapErr("store.VerifyAudit", err)
+	}
+	defer rows.Close()
+	var last audit.Head
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return last, mapErr("store.VerifyAudit", err)
+		}
+		if err := v.Add(e); err != nil {
+			return last, err
+		}
+		last = audit.Head{Count: e.Seq, Hash: e.Hash}
+	}
+	if err := rows.Err(); err != nil {
+		return last, mapErr("store.VerifyAudit", err)
+	}
+	return v.Finish(stored)
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}

@@ -1,0 +1,200 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"labflow/internal/domain"
+)
+
+// WriteFunc is a caller's part of a write transaction.
+type WriteFunc func(tx *Tx) error
+
+type writeReq struct {
+	ctx  context.Context
+	fn   WriteFunc
+	done chan error
+}
+
+// batcher is the group-commit loop: it takes every write request waiting
+// when the previous commit finished, runs each in its own savepoint of one
+// transaction, and commits once.
+type batcher struct {
+	db      *DB
+	max     int
+	reqs    chan *writeReq
+	quit    chan struct{}
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	stopped bool
+}
+
+func newBatcher(db *DB, max int) *batcher {
+	b := &batcher{db: db, max: max, reqs: make(chan *writeReq, 4096), quit: make(chan struct{})}
+	b.wg.Add(1)
+	go b.loop()
+	return b
+}
+
+func (b *batcher) stop() {
+	b.mu.Lock()
+	if b.stopped {
+		b.mu.Unlock()
+		return
+	}
+	b.stopped = true
+	b.mu.Unlock()
+	close(b.quit)
+	b.wg.Wait()
+}
+
+// ErrClosed is returned by Write after Close.
+var ErrClosed = domain.E(domain.KindInternal, "store.Write", "error.unavailable")
+
+// Write runs fn in a write transaction together with its audit events and
+// returns once that transaction is durably committed, or fn's error (in
+// which case nothing fn wrote remains). fn may run on another goroutine and
+// must not block on anything but the database.
+func (db *DB) Write(ctx context.Context, fn WriteFunc) error {
+	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case db.w.reqs <- req:
+	case <-db.w.quit:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once queued the request will run or be refused; wait for the outcome
+	// so that the caller never reports failure for work that committed.
+	return <-req.done
+}
+
+func (b *batcher) loop() {
+	defer b.wg.Done()
+	batch := make([]*writeReq, 0, b.max)
+	for {
+		select {
+		case r := <-b.reqs:
+			batch = append(batch[:0], r)
+		case <-b.quit:
+			b.drainClosed()
+			return
+		}
+	fill:
+		for len(batch) < b.max {
+			select {
+			case r := <-b.reqs:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		b.run(batch)
+	}
+}
+
+func (b *batcher) drainClosed() {
+	for {
+		select {
+		case r := <-b.reqs:
+			r.done <- ErrClosed
+		default:
+			return
+		}
+	}
+}
+
+func (b *batcher) run(batch []*writeReq) {
+	errs := make([]error, len(batch))
+	afters := make([][]func(), len(batch))
+	err := b.runTx(batch, errs, afters)
+	if err != nil && isBusy(err) {
+		// Another process held the database beyond busy_timeout; try once more.
+		time.Sleep(10 * time.Millisecond)
+		err = b.runTx(batch, errs, afters)
+	}
+	for i, r := range batch {
+		e := errs[i]
+		if e == nil && err != nil {
+			e = mapErr("store.Write", err)
+		}
+		if e == nil {
+			for _, f := range afters[i] {
+				f()
+			}
+		}
+		r.done <- e
+	}
+}
+
+// runTx runs the batch in one transaction. It returns a transaction-level
+// error (begin or commit failed); per-request errors go to errs.
+func (b *batcher) runTx(batch []*writeReq, errs []error, afters [][]func()) error {
+	ctx := context.Background()
+	sqlTx, err := b.db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	t := &Tx{tx: sqlTx, db: b.db}
+	single := len(batch) == 1
+	ok := 0
+	for i, r := range batch {
+		errs[i], afters[i] = nil, nil
+		if err := r.ctx.Err(); err != nil {
+			errs[i] = err
+			continue
+		}
+		if !single {
+			if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+				sqlTx.Rollback()
+				return err
+			}
+		}
+		saved, savedDirty, savedLoaded := t.head, t.dirty, t.loaded
+		t.ctx, t.now, t.after = r.ctx, b.db.Now(), nil
+		ferr := call(r.fn, t)
+		if ferr != nil {
+			errs[i] = ferr
+			if single {
+				sqlTx.Rollback()
+				return nil
+			}
+			if _, err := sqlTx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT w"); err != nil {
+				sqlTx.Rollback()
+				return err
+			}
+			t.head, t.dirty, t.loaded = saved, savedDirty, savedLoaded
+		} else {
+			afters[i] = t.after
+			ok++
+		}
+		if !single {
+			if _, err := sqlTx.ExecContext(ctx, "RELEASE SAVEPOINT w"); err != nil {
+				sqlTx.Rollback()
+				return err
+			}
+		}
+	}
+	if ok == 0 {
+		return sqlTx.Rollback()
+	}
+	if err := t.flushHead(); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	return sqlTx.Commit()
+}
+
+// call runs fn, turning a panic into an internal error so that one bad
+// caller cannot take the write loop down.
+func call(fn WriteFunc, t *Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = domain.Wrap("store.Write", fmt.Errorf("panic: %v\n%s", p, debug.Stack()))
+		}
+	}()
+	return fn(t)
+}

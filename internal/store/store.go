@@ -1,0 +1,179 @@
+// Package store is LabFlow's one SQL layer, on embedded SQLite (default) or
+// PostgreSQL. All SQL lives here; one schema and one set of portable queries
+// serve both databases, with a small dialect shim (dialect.go).
+//
+// Writes go through DB.Write, which runs each caller's function inside a
+// transaction shared with other writers that arrived at the same time
+// (group commit, batch.go): each function runs in its own savepoint, so one
+// failure undoes only that caller's work, and one durable commit covers the
+// whole batch. This is how a single SQLite writer with synchronous=FULL still
+// commits thousands of audited transitions per second.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Config says which database to open.
+type Config struct {
+	// DSN is a PostgreSQL URL (postgres://…). Empty means SQLite under DataDir.
+	DSN string
+	// DataDir holds labflow.db when DSN is empty.
+	DataDir string
+	// Now is the clock; nil means time.Now. Every stored time comes from it (R6).
+	Now func() time.Time
+	// MaxBatch bounds how many writers share one commit (default 256).
+	MaxBatch int
+}
+
+// DB is an open database: a write path (one connection on SQLite) fed by the
+// group-commit loop, and a read pool.
+type DB struct {
+	dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+	now     func() time.Time
+	w       *batcher
+	path    string
+}
+
+// Open opens (creating if needed) the database and applies migrations.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	db, err := open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func open(ctx context.Context, cfg Config) (*DB, error) {
+	db := &DB{now: cfg.Now}
+	if db.now == nil {
+		db.now = time.Now
+	}
+	if strings.HasPrefix(cfg.DSN, "postgres://") || strings.HasPrefix(cfg.DSN, "postgresql://") {
+		db.dialect = Postgres
+		pg, err := sql.Open("pgx", cfg.DSN)
+		if err != nil {
+			return nil, fmt.Errorf("store: open postgres: %w", err)
+		}
+		pg.SetMaxOpenConns(24)
+		pg.SetMaxIdleConns(24)
+		pg.SetConnMaxIdleTime(5 * time.Minute)
+		db.write, db.read = pg, pg
+	} else {
+		if cfg.DSN != "" {
+			return nil, fmt.Errorf("store: unsupported database %q (want postgres://… or none for SQLite)", redact(cfg.DSN))
+		}
+		dir := cfg.DataDir
+		if dir == "" {
+			dir = "data"
+		}
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("store: create data dir: %w", err)
+		}
+		db.dialect = SQLite
+		db.path = filepath.Join(dir, "labflow.db")
+		// busy_timeout comes first so that the other pragmas wait rather than
+		// fail while another process holds the lock. synchronous=FULL makes
+		// every commit durable; group commit (batch.go) pays for it.
+		// _txlock=immediate takes the write lock at BEGIN, so a writer never
+		// has to upgrade a read lock (which can fail with SQLITE_BUSY).
+		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+			"&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)"
+		u := "file:" + (&url.URL{Path: db.path}).EscapedPath()
+		w, err := sql.Open("sqlite", u+"?"+pragmas+"&_txlock=immediate")
+		if err != nil {
+			return nil, fmt.Errorf("store: open sqlite: %w", err)
+		}
+		w.SetMaxOpenConns(1)
+		w.SetMaxIdleConns(1)
+		w.SetConnMaxLifetime(0)
+		r, err := sql.Open("sqlite", u+"?"+pragmas+"&_pragma=query_only(1)")
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("store: open sqlite: %w", err)
+		}
+		r.SetMaxOpenConns(8)
+		r.SetMaxIdleConns(8)
+		db.write, db.read = w, r
+	}
+	if err := db.write.PingContext(ctx); err != nil {
+		db.closeConns()
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	max := cfg.MaxBatch
+	if max <= 0 {
+		max = 256
+	}
+	db.w = newBatcher(db, max)
+	return db, nil
+}
+
+// Dialect reports which database this is.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Now returns the store clock's current time, in UTC.
+func (db *DB) Now() time.Time { return db.now().UTC() }
+
+// Path returns the SQLite file, or "" on PostgreSQL.
+func (db *DB) Path() string { return db.path }
+
+// Ping checks that the database answers (used by /readyz).
+func (db *DB) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	var one int
+	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Close stops the write loop and closes the connections.
+func (db *DB) Close() error {
+	if db.w != nil {
+		db.w.stop()
+	}
+	return db.closeConns()
+}
+
+func (db *DB) closeConns() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Reader is what read helpers take: the read pool or a write transaction.
+type Reader interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// R returns the read pool, for queries outside a write.
+func (db *DB) R() Reader { return db.read }
+
+func redact(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		u.User = url.User(u.User.Username())
+		return u.String()
+	}
+	if i := strings.Index(dsn, "://"); i > 0 {
+		return dsn[:i] + "://…"
+	}
+	return "…"
+}
