@@ -1,0 +1,284 @@
+package auth
+
+import (
+	"context"
+	"encoding/base64"
+	"strings"
+	"time"
+
+	"labflow/internal/audit"
+	"labflow/internal/domain"
+	"labflow/internal/store"
+)
+
+// Session is a signed-in session. Token is the cookie value, known only to
+// the client; the server keeps its SHA-256.
+type Session struct {
+	Token     string
+	Actor     domain.Actor
+	ExpiresAt time.Time // the absolute end; the idle timeout may end it sooner
+}
+
+// sessionTokenLen is the length of a session token: 32 random bytes in
+// unpadded base64url.
+var sessionTokenLen = base64.RawURLEncoding.EncodedLen(32)
+
+// Login checks a username and password and opens a session.
+//
+// Every failure the client can cause — unknown user, wrong password,
+// deactivated account, no password set — returns the same KindUnauthenticated
+// "auth.bad_credentials", and an unknown user still costs one argon2 check,
+// so neither the answer nor its timing tells which names exist. The audit
+// trail records the real reason. A locked account returns KindTooMany
+// "auth.locked" (argument "until"), and so does the failure that locks it;
+// an address with too many recent failures gets KindTooMany "auth.throttled".
+func (s *Service) Login(ctx context.Context, username, password, ip, userAgent string) (Session, error) {
+	const op = "auth.Login"
+	ip, userAgent = truncate(ip, 64), truncate(userAgent, 256)
+	now := s.db.Now()
+	th, err := s.db.IPThrottle(ctx, ip)
+	if err != nil {
+		return Session{}, err
+	}
+	if th.LockedUntil.After(now) {
+		// Refused before any work, and not audited: a flood of refused
+		// attempts must not be able to flood the trail either.
+		return Session{}, domain.E(domain.KindTooMany, op, "auth.throttled", "until", untilText(th.LockedUntil))
+	}
+
+	name := strings.ToLower(strings.TrimSpace(username))
+	cred, err := s.db.CredentialByUsername(ctx, name)
+	known := err == nil
+	if err != nil && !domain.IsKind(err, domain.KindNotFound) {
+		return Session{}, err
+	}
+	meta := []audit.Change{{Field: "ip", Old: nil, New: ip}, {Field: "user_agent", Old: nil, New: userAgent}}
+
+	if known && cred.Active && cred.LockedUntil.After(now) {
+		// Locked: refuse without checking the password, but count the
+		// attempt against the address.
+		err := s.db.Write(ctx, func(tx *store.Tx) error {
+			if _, err := tx.RecordIPFailure(ip, s.cfg.IPWindow, s.cfg.IPMaxFailures); err != nil {
+				return err
+			}
+			return tx.Audit(audit.Entry{ActorName: anonymous, Action: "auth.login_failed", Entity: "person",
+				EntityID: idText(cred.PersonID), Changes: meta, Reason: "locked"})
+		})
+		if err != nil {
+			return Session{}, err
+		}
+		return Session{}, lockedErr(op, cred.LockedUntil)
+	}
+
+	hash := cred.PasswordHash
+	if !known || hash == "" {
+		hash = dummyHash()
+	}
+	match := CheckPassword(hash, password) // before the write: argon2 is slow
+	reason := ""
+	switch {
+	case !known:
+		reason = "unknown_user"
+	case !cred.Active:
+		reason = "inactive"
+	case cred.PasswordHash == "":
+		reason = "no_password"
+	case !match:
+		reason = "bad_password"
+	}
+	if reason != "" {
+		var lockedUntil time.Time
+		err := s.db.Write(ctx, func(tx *store.Tx) error {
+			if _, err := tx.RecordIPFailure(ip, s.cfg.IPWindow, s.cfg.IPMaxFailures); err != nil {
+				return err
+			}
+			switch reason {
+			case "unknown_user":
+				return tx.Audit(audit.Entry{ActorName: anonymous, Action: "auth.login_failed", Entity: "login",
+					EntityID: truncate(name, 100), Changes: meta, Reason: reason})
+			case "inactive":
+				return tx.Audit(audit.Entry{ActorName: anonymous, Action: "auth.login_failed", Entity: "person",
+					EntityID: idText(cred.PersonID), Changes: meta, Reason: reason})
+			}
+			var err error
+			lockedUntil, err = s.countFailure(tx, cred.PersonID, 0, anonymous, "auth.login_failed", reason, meta)
+			return err
+		})
+		if err != nil {
+			return Session{}, err
+		}
+		if !lockedUntil.IsZero() {
+			return Session{}, lockedErr(op, lockedUntil)
+		}
+		return Session{}, unauth(op, "auth.bad_credentials")
+	}
+
+	raw, err := randomBytes(32)
+	if err != nil {
+		return Session{}, domain.Wrap(op, err)
+	}
+	token := base64.RawURLEncoding.EncodeToString(raw)
+	var sess Session
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
+		c, err := tx.Credential(cred.PersonID)
+		if err != nil {
+			return err
+		}
+		now := tx.Now()
+		if c.LockedUntil.After(now) {
+			return lockedErr(op, c.LockedUntil)
+		}
+		if !c.Active || c.PasswordHash != cred.PasswordHash {
+			return unauth(op, "auth.bad_credentials") // changed since we checked
+		}
+		changes := meta
+		if c.FailedLogins != 0 || !c.LockedUntil.IsZero() {
+			if err := tx.SetLoginFailures(c.PersonID, 0, time.Time{}); err != nil {
+				return err
+			}
+			changes = append(changes, audit.Change{Field: "failed_logins", Old: c.FailedLogins, New: 0})
+		}
+		row := store.SessionRow{ID: sha256Hex(token), PersonID: c.PersonID, CreatedAt: now, LastSeenAt: now,
+			ExpiresAt: now.Add(s.cfg.AbsoluteTimeout), IP: ip, UserAgent: userAgent}
+		if err := tx.InsertSession(row); err != nil {
+			return err
+		}
+		a, _, err := tx.ActorByID(c.PersonID)
+		if err != nil {
+			return err
+		}
+		a.Via = "session"
+		sess = Session{Token: token, Actor: a, ExpiresAt: row.ExpiresAt}
+		return tx.Audit(audit.Entry{ActorID: a.ID, ActorName: a.Name, Action: "auth.login", Entity: "person",
+			EntityID: idText(a.ID), Changes: changes})
+	})
+	if err != nil {
+		return Session{}, err
+	}
+	return sess, nil
+}
+
+// Session returns the actor of an open session (Via "session") and slides
+// its idle timeout. It returns KindUnauthenticated ("auth.session_invalid")
+// when the token is unknown or malformed, the session was ended, has been
+// idle for IdleTimeout, is older than AbsoluteTimeout, or its person was
+// deactivated.
+func (s *Service) Session(ctx context.Context, token string) (domain.Actor, error) {
+	const op = "auth.Session"
+	if len(token) != sessionTokenLen {
+		return domain.Actor{}, unauth(op, "auth.session_invalid")
+	}
+	id := sha256Hex(token)
+	row, err := s.db.SessionByID(ctx, id)
+	if domain.IsKind(err, domain.KindNotFound) {
+		return domain.Actor{}, unauth(op, "auth.session_invalid")
+	} else if err != nil {
+		return domain.Actor{}, err
+	}
+	now := s.db.Now()
+	if !row.EndedAt.IsZero() || !now.Before(row.ExpiresAt) || !now.Before(row.LastSeenAt.Add(s.cfg.IdleTimeout)) {
+		return domain.Actor{}, unauth(op, "auth.session_invalid")
+	}
+	a, active, err := s.db.ActorByID(ctx, row.PersonID)
+	if err != nil {
+		return domain.Actor{}, err
+	}
+	if !active {
+		return domain.Actor{}, unauth(op, "auth.session_invalid")
+	}
+	if now.Sub(row.LastSeenAt) >= touchEvery {
+		// Activity bookkeeping, not a record change: not audited.
+		if err := s.db.Write(ctx, func(tx *store.Tx) error { return tx.TouchSession(id) }); err != nil {
+			return domain.Actor{}, err
+		}
+	}
+	a.Via = "session"
+	return a, nil
+}
+
+// Logout ends the session of token and audits "auth.logout". An unknown or
+// already ended session is not an error.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	if len(token) != sessionTokenLen {
+		return nil
+	}
+	id := sha256Hex(token)
+	row, err := s.db.SessionByID(ctx, id)
+	if domain.IsKind(err, domain.KindNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	a, _, err := s.db.ActorByID(ctx, row.PersonID)
+	if err != nil {
+		return err
+	}
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		ended, err := tx.EndSession(id)
+		if err != nil || !ended {
+			return err
+		}
+		return tx.Audit(audit.Entry{ActorID: a.ID, ActorName: a.Name, Action: "auth.logout", Entity: "person",
+			EntityID: idText(a.ID), Changes: []audit.Change{{Field: "session_created_at", Old: nil, New: store.TimeText(row.CreatedAt)}}})
+	})
+}
+
+// Reauthenticate checks actor's password again, for electronic signatures
+// (COMPLIANCE R8): a session alone never signs. A wrong password counts
+// toward the account lockout and is audited as "auth.reauth_failed"; it
+// returns KindUnauthenticated ("auth.reauth_failed") with Fields["password"].
+// A locked account returns KindTooMany "auth.locked".
+func (s *Service) Reauthenticate(ctx context.Context, actor domain.Actor, password string) error {
+	const op = "auth.Reauthenticate"
+	return s.checkOwnPassword(ctx, op, actor, password, "password", "reauthenticate", domain.KindUnauthenticated, "auth.reauth_failed")
+}
+
+// checkOwnPassword verifies actor's current password, counting a failure
+// toward lockout. A failure is an error of kind with Fields[field].
+func (s *Service) checkOwnPassword(ctx context.Context, op string, actor domain.Actor, password, field, purpose string, kind domain.Kind, errKey string) error {
+	fail := func(key string) error {
+		return &domain.Error{Kind: kind, Op: op, Key: errKey, Fields: map[string]domain.Msg{field: {Key: key}}}
+	}
+	if actor.ID <= 0 {
+		return fail("auth.wrong_password")
+	}
+	cred, err := s.db.CredentialByID(ctx, actor.ID)
+	if domain.IsKind(err, domain.KindNotFound) {
+		return fail("auth.wrong_password")
+	} else if err != nil {
+		return err
+	}
+	if !cred.Active {
+		return unauth(op, "auth.session_invalid")
+	}
+	if cred.LockedUntil.After(s.db.Now()) {
+		return lockedErr(op, cred.LockedUntil)
+	}
+	if password == "" {
+		return fail("field.required")
+	}
+	hash := cred.PasswordHash
+	if hash == "" {
+		hash = dummyHash()
+	}
+	if CheckPassword(hash, password) && cred.PasswordHash != "" {
+		if cred.FailedLogins == 0 {
+			return nil
+		}
+		return s.db.Write(ctx, func(tx *store.Tx) error { return tx.SetLoginFailures(actor.ID, 0, time.Time{}) })
+	}
+	var until time.Time
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		until, err = s.countFailure(tx, actor.ID, actor.ID, actor.Name, "auth.reauth_failed", "bad_password",
+			[]audit.Change{{Field: "purpose", Old: nil, New: purpose}})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !until.IsZero() {
+		return lockedErr(op, until)
+	}
+	return fail("auth.wrong_password")
+}

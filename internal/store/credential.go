@@ -1,0 +1,188 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"labflow/internal/domain"
+)
+
+// Credential is what sign-in needs to know about a person: identity, the
+// password hash, whether the account is active and its failed-login state.
+type Credential struct {
+	PersonID          int64
+	Username          string
+	Name              string
+	Lang              string
+	Active            bool
+	PasswordHash      string
+	PasswordChangedAt time.Time
+	FailedLogins      int
+	LockedUntil       time.Time
+}
+
+const credCols = "id, username, name, lang, active, password_hash, password_changed_at, failed_logins, locked_until"
+
+func scanCredential(row *sql.Row) (Credential, error) {
+	var c Credential
+	var active int
+	var changed, locked string
+	err := row.Scan(&c.PersonID, &c.Username, &c.Name, &c.Lang, &active, &c.PasswordHash, &changed, &c.FailedLogins, &locked)
+	c.Active = active != 0
+	c.PasswordChangedAt = ParseTime(changed)
+	c.LockedUntil = ParseTime(locked)
+	return c, err
+}
+
+// CredentialByUsername reads a person's sign-in state by login name from
+// the read pool. It returns KindNotFound when there is no such person.
+func (db *DB) CredentialByUsername(ctx context.Context, username string) (Credential, error) {
+	c, err := scanCredential(db.read.QueryRowContext(ctx, "SELECT "+credCols+" FROM person WHERE username = $1", username))
+	return c, mapErr("store.CredentialByUsername", err)
+}
+
+// CredentialByID reads a person's sign-in state by id from the read pool.
+// It returns KindNotFound when there is no such person.
+func (db *DB) CredentialByID(ctx context.Context, personID int64) (Credential, error) {
+	c, err := scanCredential(db.read.QueryRowContext(ctx, "SELECT "+credCols+" FROM person WHERE id = $1", personID))
+	return c, mapErr("store.CredentialByID", err)
+}
+
+// Credential reads a person's sign-in state inside the write transaction,
+// locking the row on PostgreSQL so that failure counters from concurrent
+// processes do not overwrite each other. KindNotFound when absent.
+func (t *Tx) Credential(personID int64) (Credential, error) {
+	c, err := scanCredential(t.tx.QueryRowContext(t.ctx, "SELECT "+credCols+" FROM person WHERE id = $1"+t.db.dialect.forUpdate(), personID))
+	return c, mapErr("store.Tx.Credential", err)
+}
+
+// SetLoginFailures stores a person's consecutive failed-login count and the
+// time until which the account is locked (zero: not locked).
+func (t *Tx) SetLoginFailures(personID int64, failures int, lockedUntil time.Time) error {
+	_, err := t.Exec("UPDATE person SET failed_logins = $1, locked_until = $2 WHERE id = $3",
+		failures, TimeText(lockedUntil), personID)
+	return mapErr("store.SetLoginFailures", err)
+}
+
+// SetPasswordHash replaces a person's password hash, records when it
+// changed and clears the failed-login count and lock. When oldHash is not
+// nil, the update only happens if the stored hash still equals *oldHash;
+// otherwise KindConflict is returned (someone changed it meanwhile).
+func (t *Tx) SetPasswordHash(personID int64, hash string, oldHash *string) error {
+	q := "UPDATE person SET password_hash = $1, password_changed_at = $2, failed_logins = 0, locked_until = '', updated_at = $2 WHERE id = $3"
+	args := []any{hash, TimeText(t.now), personID}
+	if oldHash != nil {
+		q += " AND password_hash = $4"
+		args = append(args, *oldHash)
+	}
+	res, err := t.Exec(q, args...)
+	if err != nil {
+		return mapErr("store.SetPasswordHash", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return mapErr("store.SetPasswordHash", err)
+	} else if n == 0 {
+		if oldHash != nil {
+			return domain.Conflict("store.SetPasswordHash", "error.conflict")
+		}
+		return domain.NotFound("store.SetPasswordHash", "entity.person")
+	}
+	return nil
+}
+
+// IPThrottle is the per-address failed-login state.
+type IPThrottle struct {
+	IP          string
+	Failures    int
+	WindowStart time.Time
+	LockedUntil time.Time
+}
+
+// IPThrottle reads the throttle state of ip; an address never seen has the
+// zero state (and no error).
+func (db *DB) IPThrottle(ctx context.Context, ip string) (IPThrottle, error) {
+	th := IPThrottle{IP: ip}
+	var start, locked string
+	err := db.read.QueryRowContext(ctx, "SELECT failures, window_start, locked_until FROM login_throttle WHERE ip = $1", ip).
+		Scan(&th.Failures, &start, &locked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return th, nil
+	}
+	th.WindowStart, th.LockedUntil = ParseTime(start), ParseTime(locked)
+	return th, mapErr("store.IPThrottle", err)
+}
+
+// RecordIPFailure counts one failed sign-in from ip in a window of length
+// window: a window that began at or before now-window starts afresh. When
+// the count reaches max the address is locked until now+window. It returns
+// the new state.
+func (t *Tx) RecordIPFailure(ip string, window time.Duration, max int) (IPThrottle, error) {
+	now := TimeText(t.now)
+	stale := TimeText(t.now.Add(-window))
+	th := IPThrottle{IP: ip}
+	var start, locked string
+	// One statement, so that concurrent processes on PostgreSQL cannot lose
+	// an increment between a read and a write.
+	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO login_throttle (ip, failures, window_start, locked_until) VALUES ($1, 1, $2, '')
+		ON CONFLICT (ip) DO UPDATE SET
+			failures = CASE WHEN login_throttle.window_start <= $3 THEN 1 ELSE login_throttle.failures + 1 END,
+			window_start = CASE WHEN login_throttle.window_start <= $3 THEN $2 ELSE login_throttle.window_start END
+		RETURNING failures, window_start, locked_until`, ip, now, stale).Scan(&th.Failures, &start, &locked)
+	if err != nil {
+		return th, mapErr("store.RecordIPFailure", err)
+	}
+	th.WindowStart, th.LockedUntil = ParseTime(start), ParseTime(locked)
+	if th.Failures >= max && !th.LockedUntil.After(t.now) {
+		th.LockedUntil = t.now.Add(window)
+		if _, err := t.Exec("UPDATE login_throttle SET locked_until = $1 WHERE ip = $2", TimeText(th.LockedUntil), ip); err != nil {
+			return th, mapErr("store.RecordIPFailure", err)
+		}
+	}
+	return th, nil
+}
+
+// ActorByID loads a person as an actor with the grants in force
+// (role_grant rows whose revoked_at is empty), and whether the person is
+// active. Via is left empty for the caller to set. KindNotFound when absent.
+func (db *DB) ActorByID(ctx context.Context, personID int64) (domain.Actor, bool, error) {
+	return loadActor(ctx, db.read, personID)
+}
+
+// ActorByID is DB.ActorByID inside a write transaction.
+func (t *Tx) ActorByID(personID int64) (domain.Actor, bool, error) {
+	return loadActor(t.ctx, t, personID)
+}
+
+func loadActor(ctx context.Context, r Reader, personID int64) (domain.Actor, bool, error) {
+	const op = "store.ActorByID"
+	var a domain.Actor
+	var active int
+	err := r.QueryRowContext(ctx, "SELECT id, username, name, lang, active FROM person WHERE id = $1", personID).
+		Scan(&a.ID, &a.Username, &a.Name, &a.Lang, &active)
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return a, false, domain.NotFound(op, "entity.person")
+		}
+		return a, false, mapErr(op, err)
+	}
+	rows, err := r.QueryContext(ctx, "SELECT role, department_id FROM role_grant WHERE person_id = $1 AND revoked_at = '' ORDER BY id", personID)
+	if err != nil {
+		return a, false, mapErr(op, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var g domain.Grant
+		var role string
+		if err := rows.Scan(&role, &g.DepartmentID); err != nil {
+			return a, false, mapErr(op, err)
+		}
+		g.Role = domain.Role(role)
+		a.Grants = append(a.Grants, g)
+	}
+	if err := rows.Err(); err != nil {
+		return a, false, mapErr(op, err)
+	}
+	return a, active != 0, nil
+}

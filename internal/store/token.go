@@ -1,0 +1,86 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// APIToken is a stored API token. Only the SHA-256 of its secret is stored;
+// Prefix is the secret's first characters, shown so that people can tell
+// their tokens apart.
+type APIToken struct {
+	ID         int64
+	PersonID   int64
+	Name       string
+	Prefix     string
+	CreatedAt  time.Time
+	LastUsedAt time.Time
+	RevokedAt  time.Time
+}
+
+const tokenCols = "id, person_id, name, prefix, created_at, last_used_at, revoked_at"
+
+func scanToken(s interface{ Scan(...any) error }) (APIToken, error) {
+	var k APIToken
+	var created, used, revoked string
+	err := s.Scan(&k.ID, &k.PersonID, &k.Name, &k.Prefix, &created, &used, &revoked)
+	k.CreatedAt, k.LastUsedAt, k.RevokedAt = ParseTime(created), ParseTime(used), ParseTime(revoked)
+	return k, err
+}
+
+// InsertToken stores a new token for a person, created now, and returns it
+// with its id.
+func (t *Tx) InsertToken(personID int64, name, hash, prefix string) (APIToken, error) {
+	k := APIToken{PersonID: personID, Name: name, Prefix: prefix, CreatedAt: t.now}
+	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO api_token (person_id, name, token_hash, prefix, created_at, last_used_at, revoked_at)
+		VALUES ($1, $2, $3, $4, $5, '', '') RETURNING id`, personID, name, hash, prefix, TimeText(t.now)).Scan(&k.ID)
+	return k, mapErr("store.InsertToken", err)
+}
+
+// TokenByHash finds a token by the SHA-256 (hex) of its secret. KindNotFound
+// when there is none.
+func (db *DB) TokenByHash(ctx context.Context, hash string) (APIToken, error) {
+	k, err := scanToken(db.read.QueryRowContext(ctx, "SELECT "+tokenCols+" FROM api_token WHERE token_hash = $1", hash))
+	return k, mapErr("store.TokenByHash", err)
+}
+
+// TokenByID reads a token by id. KindNotFound when there is none.
+func (db *DB) TokenByID(ctx context.Context, id int64) (APIToken, error) {
+	k, err := scanToken(db.read.QueryRowContext(ctx, "SELECT "+tokenCols+" FROM api_token WHERE id = $1", id))
+	return k, mapErr("store.TokenByID", err)
+}
+
+// TokensOf lists a person's tokens, revoked ones included, oldest first.
+func (db *DB) TokensOf(ctx context.Context, personID int64) ([]APIToken, error) {
+	rows, err := db.read.QueryContext(ctx, "SELECT "+tokenCols+" FROM api_token WHERE person_id = $1 ORDER BY id", personID)
+	if err != nil {
+		return nil, mapErr("store.TokensOf", err)
+	}
+	defer rows.Close()
+	var out []APIToken
+	for rows.Next() {
+		k, err := scanToken(rows)
+		if err != nil {
+			return nil, mapErr("store.TokensOf", err)
+		}
+		out = append(out, k)
+	}
+	return out, mapErr("store.TokensOf", rows.Err())
+}
+
+// RevokeToken marks a token revoked now and reports whether it was still
+// active.
+func (t *Tx) RevokeToken(id int64) (bool, error) {
+	res, err := t.Exec("UPDATE api_token SET revoked_at = $1 WHERE id = $2 AND revoked_at = ''", TimeText(t.now), id)
+	if err != nil {
+		return false, mapErr("store.RevokeToken", err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, mapErr("store.RevokeToken", err)
+}
+
+// TouchToken records that a token was used now.
+func (t *Tx) TouchToken(id int64) error {
+	_, err := t.Exec("UPDATE api_token SET last_used_at = $1 WHERE id = $2", TimeText(t.now), id)
+	return mapErr("store.TouchToken", err)
+}
