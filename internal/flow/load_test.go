@@ -1,0 +1,27 @@
+package flow
+
+import (
+	"testing"
+)
+
+func TestBuiltinDefinitionsLoad(t *testing.T) {
+	defs, err := Load(testRegistry(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(defs) == 0 {
+		t.Fatal("no definitions")
+	}
+	for _, d := range defs {
+		if d.Hash == "" || d.File == "" || len(d.Source) == 0 || d.First() == nil {
+			t.Errorf("%s: File/Source/Hash/First not set", d.Key)
+		}
+	}
+}
+
+// testRegistry knows the guards the built-in definitions name.
+func testRegistry() *Registry {
+	r := NewRegistry()
+	r.RegisterGuard("hr.promotion_eligible", nil)
+	return r
+}

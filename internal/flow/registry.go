@@ -1,0 +1,129 @@
+package flow
+
+import (
+	"context"
+	"sort"
+	"sync"
+
+	"labflow/internal/domain"
+)
+
+// GuardFunc decides whether a step may complete. It returns nil to allow,
+// or a *domain.Error (KindInvalid or KindForbidden, with a catalog message
+// key and arguments) to refuse; the engine shows that message to the actor.
+type GuardFunc func(ctx context.Context, g GuardInput) error
+
+// GuardInput is what a guard sees: the definition and step, the instance's
+// current (normalized) form, who is acting and who started the instance.
+type GuardInput struct {
+	DefinitionKey, StepID string
+	Form                  map[string]any
+	Actor                 domain.Actor
+	InitiatorID           int64
+}
+
+// EffectFunc runs, inside the transition's store transaction, when a step
+// completes. An error rolls the transition back.
+type EffectFunc func(ctx context.Context, e EffectInput) error
+
+// EffectInput is what an effect sees. Tx is the store transaction, opaque
+// here; domain packages type-assert it to *store.Tx.
+type EffectInput struct {
+	DefinitionKey, StepID string
+	InstanceID            int64
+	Form                  map[string]any
+	Actor                 domain.Actor
+	Tx                    any
+}
+
+// Registry holds what definitions may name: roles, subjects, guards and
+// effects. Domain packages register theirs at start-up, before definitions
+// are loaded; the loader rejects any name the registry does not know.
+// It is safe for concurrent use.
+type Registry struct {
+	mu       sync.RWMutex
+	roles    map[string]bool
+	subjects map[string]bool
+	guards   map[string]GuardFunc
+	effects  map[string]EffectFunc
+}
+
+// NewRegistry returns a registry that knows the built-in roles
+// (domain.Roles) and the subject "form", and no guards or effects.
+func NewRegistry() *Registry {
+	r := &Registry{roles: map[string]bool{}, subjects: map[string]bool{"form": true},
+		guards: map[string]GuardFunc{}, effects: map[string]EffectFunc{}}
+	for _, role := range domain.Roles {
+		r.roles[string(role)] = true
+	}
+	return r
+}
+
+// RegisterGuard makes a guard available to definitions under name (by
+// convention "package.verb", e.g. "hr.promotion_eligible"). Registering a
+// name again replaces the function.
+func (r *Registry) RegisterGuard(name string, f GuardFunc) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.guards[name] = f
+}
+
+// RegisterEffect makes an effect available to definitions under name (e.g. "purchasing.open_order").
+func (r *Registry) RegisterEffect(name string, f EffectFunc) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.effects[name] = f
+}
+
+// RegisterSubject declares a kind of record a definition may govern.
+func (r *Registry) RegisterSubject(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.subjects[name] = true
+}
+
+// Guard returns the guard registered under name.
+func (r *Registry) Guard(name string) (GuardFunc, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	f, ok := r.guards[name]
+	return f, ok
+}
+
+// Effect returns the effect registered under name.
+func (r *Registry) Effect(name string) (EffectFunc, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	f, ok := r.effects[name]
+	return f, ok
+}
+
+// HasRole reports whether role is a known role name.
+func (r *Registry) HasRole(role string) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.roles[role]
+}
+
+// HasSubject reports whether subject is registered.
+func (r *Registry) HasSubject(subject string) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.subjects[subject]
+}
+
+// Names returns the sorted names of the registered guards and effects, for
+// `labflow definitions list` and error messages.
+func (r *Registry) Names() (guards, effects []string) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for k := range r.guards {
+		guards = append(guards, k)
+	}
+	for k := range r.effects {
+		effects = append(effects, k)
+	}
+	sort.Strings(guards)
+	sort.Strings(effects)
+	return guards, effects
+}

@@ -1,0 +1,630 @@
+package flow
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The load-time checks of a definition. Each problem is a LoadError whose
+// Field is the path of the offending YAML field; Parse fills in the file,
+// line and column.
+
+var (
+	defKeyRE   = regexp.MustCompile(`^[a-z][a-z0-9-]{1,63}$`)
+	idRE       = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+	ruleRE     = regexp.MustCompile(`^[A-Z]+-?[0-9]+$`)
+	deptRE     = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,63}$`)
+	usernameRE = regexp.MustCompile(`^[a-z][a-z0-9._-]{1,39}$`)
+)
+
+// reservedWords cannot be field keys: the expression language reads them otherwise.
+var reservedWords = map[string]bool{"and": true, "or": true, "not": true, "in": true, "true": true, "false": true, "today": true}
+
+var (
+	fieldTypes = map[FieldType]bool{FieldText: true, FieldLongText: true, FieldNumber: true, FieldMoney: true,
+		FieldDate: true, FieldDateTime: true, FieldSelect: true, FieldMultiSelect: true, FieldPerson: true,
+		FieldDepartment: true, FieldFiles: true, FieldTable: true}
+	stepKinds = map[StepKind]bool{"": true, StepApproval: true, StepTask: true, StepParallel: true,
+		StepJoin: true, StepSubprocess: true, StepEnd: true}
+	modes   = map[Mode]bool{"": true, ModeSingle: true, ModeSequential: true, ModeAll: true, ModeAny: true, ModeQuorum: true}
+	actions = map[Action]bool{ActApprove: true, ActReject: true, ActReturn: true, ActWithdraw: true,
+		ActTakeBack: true, ActTransfer: true, ActDelegate: true, ActAddSigner: true, ActRemove: true,
+		ActUrge: true, ActCopy: true, ActComment: true, ActResubmit: true}
+	meanings  = map[Meaning]bool{"": true, MeaningReview: true, MeaningApprove: true, MeaningConfirm: true}
+	relatives = map[string]bool{"initiator": true, "initiator_director": true, "previous": true}
+)
+
+// EndStep is the pseudo step id that ends an instance (Next or a branch's To).
+const EndStep = "end"
+
+type vctx struct {
+	d    *Definition
+	reg  *Registry
+	errs []*LoadError
+	// identifier scopes for expressions
+	formIdents map[string]bool // top-level keys and "table.column"
+	fields     map[string]*Field
+}
+
+func (v *vctx) add(field, format string, a ...any) {
+	v.errs = append(v.errs, &LoadError{Field: field, Msg: fmt.Sprintf(format, a...)})
+}
+
+func validate(d *Definition, reg *Registry) []*LoadError {
+	v := &vctx{d: d, reg: reg, formIdents: map[string]bool{}, fields: map[string]*Field{}}
+	switch {
+	case d.Key == "":
+		v.add("key", "required")
+	case !defKeyRE.MatchString(d.Key):
+		v.add("key", "%q: use 2–64 lowercase letters, digits and dashes, starting with a letter", d.Key)
+	}
+	v.text("title", d.Title, true)
+	if d.Subject == "" {
+		d.Subject = "form"
+	} else if !reg.HasSubject(d.Subject) {
+		v.add("subject", "unknown subject %q (register it with RegisterSubject)", d.Subject)
+	}
+	for i, r := range d.Rules {
+		if !ruleRE.MatchString(r) {
+			v.add(fmt.Sprintf("rules[%d]", i), "%q is not a rule id such as PUR-1", r)
+		}
+	}
+	for i, r := range d.Initiators {
+		if !reg.HasRole(r) {
+			v.add(fmt.Sprintf("initiators[%d]", i), "unknown role %q", r)
+		} else if r == "sysadmin" {
+			v.add(fmt.Sprintf("initiators[%d]", i), "the system administrator has no business rights")
+		}
+	}
+	// Field keys first, so that expressions anywhere can be checked against them.
+	for i := range d.Form {
+		f := &d.Form[i]
+		if f.Key == "" {
+			continue
+		}
+		if _, dup := v.fields[f.Key]; dup {
+			v.add(fmt.Sprintf("form[%d].key", i), "duplicate field key %q", f.Key)
+			continue
+		}
+		v.fields[f.Key] = f
+		v.formIdents[f.Key] = true
+		for _, c := range f.Columns {
+			if c.Key != "" {
+				v.formIdents[f.Key+"."+c.Key] = true
+			}
+		}
+	}
+	for i := range d.Form {
+		v.field(fmt.Sprintf("form[%d]", i), &d.Form[i], nil)
+	}
+	for i, c := range d.Checks {
+		p := fmt.Sprintf("checks[%d]", i)
+		if c.Expr == "" {
+			v.add(p+".expr", "required")
+		} else {
+			v.expr(p+".expr", c.Expr, v.formIdents)
+		}
+		if c.When != "" {
+			v.expr(p+".when", c.When, v.formIdents)
+		}
+		if c.Field == "" {
+			v.add(p+".field", "required")
+		} else if v.fields[c.Field] == nil {
+			v.add(p+".field", "unknown field %q", c.Field)
+		}
+		v.text(p+".message", c.Message, true)
+	}
+	v.steps()
+	return v.errs
+}
+
+func (v *vctx) text(p string, t Text, required bool) {
+	if !required {
+		return
+	}
+	if strings.TrimSpace(t.ZH) == "" {
+		v.add(p+".zh", "required")
+	}
+	if strings.TrimSpace(t.EN) == "" {
+		v.add(p+".en", "required")
+	}
+}
+
+// expr compiles src and checks its identifiers against scope.
+func (v *vctx) expr(p, src string, scope map[string]bool) {
+	e, err := Compile(src)
+	if err != nil {
+		v.add(p, "bad expression %q: %v", src, err)
+		return
+	}
+	for _, id := range e.Idents() {
+		if !scope[id] {
+			v.add(p, "unknown field %q in %q", id, src)
+		}
+	}
+}
+
+func (v *vctx) field(p string, f *Field, table *Field) {
+	switch {
+	case f.Key == "":
+		v.add(p+".key", "required")
+	case !idRE.MatchString(f.Key):
+		v.add(p+".key", "%q: use lowercase letters, digits and underscores, starting with a letter", f.Key)
+	case reservedWords[f.Key] || contains(EngineVars, f.Key):
+		v.add(p+".key", "%q is a reserved word", f.Key)
+	}
+	v.text(p+".label", f.Label, true)
+	if !fieldTypes[f.Type] {
+		v.add(p+".type", "unknown field type %q", f.Type)
+		return
+	}
+	isText := f.Type == FieldText || f.Type == FieldLongText
+	if f.MaxLen < 0 || f.MaxLen != 0 && !isText {
+		v.add(p+".max_len", "applies to text fields only, and must be positive")
+	}
+	if f.Pattern != "" {
+		if !isText {
+			v.add(p+".pattern", "applies to text fields only")
+		} else if _, err := regexp.Compile(f.Pattern); err != nil {
+			v.add(p+".pattern", "bad regular expression: %v", err)
+		}
+	}
+	v.bounds(p, f)
+	hasOptions := f.Type == FieldSelect || f.Type == FieldMultiSelect
+	switch {
+	case hasOptions && len(f.Options) == 0:
+		v.add(p+".options", "a %s field needs options", f.Type)
+	case !hasOptions && len(f.Options) > 0:
+		v.add(p+".options", "applies to select and multiselect fields only")
+	}
+	seen := map[string]bool{}
+	for i, o := range f.Options {
+		op := fmt.Sprintf("%s.options[%d]", p, i)
+		if o.Value == "" {
+			v.add(op+".value", "required")
+		} else if seen[o.Value] {
+			v.add(op+".value", "duplicate option %q", o.Value)
+		}
+		seen[o.Value] = true
+		v.text(op+".label", o.Label, true)
+	}
+	if f.Role != "" {
+		if f.Type != FieldPerson {
+			v.add(p+".role", "applies to person fields only")
+		} else if !v.reg.HasRole(f.Role) {
+			v.add(p+".role", "unknown role %q", f.Role)
+		}
+	}
+	if f.Type == FieldTable {
+		if table != nil {
+			v.add(p+".type", "a table cannot contain a table")
+			return
+		}
+		if len(f.Columns) == 0 {
+			v.add(p+".columns", "a table needs columns")
+		}
+		cols := map[string]bool{}
+		scope := map[string]bool{}
+		for k := range v.formIdents {
+			scope[k] = true
+		}
+		for _, c := range f.Columns {
+			scope[c.Key] = true
+		}
+		for i := range f.Columns {
+			c := &f.Columns[i]
+			cp := fmt.Sprintf("%s.columns[%d]", p, i)
+			if c.Key != "" && cols[c.Key] {
+				v.add(cp+".key", "duplicate column key %q", c.Key)
+			}
+			cols[c.Key] = true
+			v.field(cp, c, f)
+			if c.Computed != "" && (c.Type == FieldNumber || c.Type == FieldMoney) {
+				v.expr(cp+".computed", c.Computed, scope)
+			}
+		}
+		if f.MinRows < 0 || f.MaxRows < 0 || f.MaxRows > 0 && f.MinRows > f.MaxRows {
+			v.add(p+".min_rows", "min_rows and max_rows must be ≥ 0 and min_rows ≤ max_rows")
+		}
+	} else {
+		if len(f.Columns) > 0 {
+			v.add(p+".columns", "applies to table fields only")
+		}
+		if f.MinRows != 0 || f.MaxRows != 0 {
+			v.add(p+".min_rows", "applies to table fields only")
+		}
+	}
+	if f.Computed != "" {
+		switch {
+		case f.Type != FieldNumber && f.Type != FieldMoney:
+			v.add(p+".computed", "applies to number and money fields only")
+		case table == nil:
+			v.expr(p+".computed", f.Computed, v.formIdents)
+		}
+	}
+}
+
+func (v *vctx) bounds(p string, f *Field) {
+	parse := func(s string) (any, bool) {
+		switch f.Type {
+		case FieldNumber, FieldMoney:
+			r, err := ParseDecimal(s)
+			return r, err == nil
+		case FieldDate:
+			t, err := time.Parse(time.DateOnly, s)
+			return t, err == nil
+		}
+		return nil, false
+	}
+	var lo, hi any
+	for _, b := range []struct {
+		name, s string
+		out     *any
+	}{{"min", f.Min, &lo}, {"max", f.Max, &hi}} {
+		if b.s == "" {
+			continue
+		}
+		x, ok := parse(b.s)
+		if !ok {
+			v.add(p+"."+b.name, "%q is not a valid bound for a %s field", b.s, f.Type)
+			continue
+		}
+		*b.out = x
+	}
+	if lo != nil && hi != nil {
+		if c, ok := compareBound(lo, hi); ok && c > 0 {
+			v.add(p+".max", "max is below min")
+		}
+	}
+}
+
+func compareBound(a, b any) (int, bool) {
+	switch x := a.(type) {
+	case time.Time:
+		return x.Compare(b.(time.Time)), true
+	default:
+		ra, ok1 := num(a)
+		rb, ok2 := num(b)
+		if ok1 && ok2 {
+			return ra.Cmp(rb), true
+		}
+	}
+	return 0, false
+}
+
+func contains[T comparable](xs []T, x T) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *vctx) steps() {
+	d := v.d
+	if len(d.Steps) == 0 {
+		v.add("steps", "a definition needs at least one step")
+		return
+	}
+	cond := map[string]bool{}
+	for k := range v.formIdents {
+		cond[k] = true
+	}
+	for _, k := range EngineVars {
+		cond[k] = true
+	}
+	index := map[string]int{}
+	for i, s := range d.Steps {
+		p := fmt.Sprintf("steps[%d].id", i)
+		switch {
+		case s.ID == "":
+			v.add(p, "required")
+		case !idRE.MatchString(s.ID):
+			v.add(p, "%q: use lowercase letters, digits and underscores, starting with a letter", s.ID)
+		case s.ID == EndStep:
+			v.add(p, "%q is reserved", s.ID)
+		default:
+			if _, dup := index[s.ID]; dup {
+				v.add(p, "duplicate step id %q", s.ID)
+			} else {
+				index[s.ID] = i
+			}
+		}
+	}
+	target := func(p, to string) {
+		if to == "" {
+			v.add(p, "required")
+		} else if _, ok := index[to]; !ok && to != EndStep {
+			v.add(p, "no step %q", to)
+		}
+	}
+	for i := range d.Steps {
+		s := &d.Steps[i]
+		p := fmt.Sprintf("steps[%d]", i)
+		v.text(p+".title", s.Title, true)
+		if !stepKinds[s.Kind] {
+			v.add(p+".kind", "unknown step kind %q", s.Kind)
+			continue
+		}
+		people := s.Kind == "" || s.Kind == StepApproval || s.Kind == StepTask
+		if people {
+			v.assignee(p+".assignee", s.Assignee)
+		} else if s.Assignee != (Assignee{}) {
+			v.add(p+".assignee", "a %s step has no assignee", s.Kind)
+		}
+		if !modes[s.Mode] {
+			v.add(p+".mode", "unknown mode %q", s.Mode)
+		} else if s.Mode != "" && !people {
+			v.add(p+".mode", "a %s step has no mode", s.Kind)
+		}
+		switch {
+		case s.Mode == ModeQuorum && s.Quorum == "":
+			v.add(p+".quorum", "mode quorum needs a quorum such as \"2\", \"60%%\" or \"2/3\"")
+		case s.Quorum != "" && s.Mode != ModeQuorum:
+			v.add(p+".quorum", "quorum applies to mode quorum only (mode is %q)", s.Mode)
+		case s.Quorum != "" && !validQuorum(s.Quorum):
+			v.add(p+".quorum", "%q: use a count (\"2\"), a percentage (\"60%%\") or a ratio (\"2/3\")", s.Quorum)
+		}
+		for j, a := range s.Actions {
+			if !actions[a] {
+				v.add(fmt.Sprintf("%s.actions[%d]", p, j), "unknown action %q", a)
+			}
+		}
+		if !meanings[s.Signature] {
+			v.add(p+".signature", "unknown signature meaning %q (review, approve or confirm)", s.Signature)
+		} else if s.Signature != "" && !people {
+			v.add(p+".signature", "a %s step cannot be signed", s.Kind)
+		}
+		for j, e := range s.Editable {
+			if !v.formIdents[e] {
+				v.add(fmt.Sprintf("%s.editable[%d]", p, j), "unknown field %q", e)
+			}
+		}
+		if s.When != "" {
+			v.expr(p+".when", s.When, cond)
+		}
+		if s.Next != "" {
+			target(p+".next", s.Next)
+			if s.Next == s.ID {
+				v.add(p+".next", "a step cannot follow itself")
+			}
+		}
+		for j, b := range s.Branches {
+			bp := fmt.Sprintf("%s.branches[%d]", p, j)
+			if b.When == "" {
+				v.add(bp+".when", "required")
+			} else {
+				v.expr(bp+".when", b.When, cond)
+			}
+			target(bp+".to", b.To)
+		}
+		if s.Kind == StepParallel {
+			if len(s.Parallel) < 2 {
+				v.add(p+".parallel", "a parallel step needs at least two branches")
+			}
+			for j, to := range s.Parallel {
+				target(fmt.Sprintf("%s.parallel[%d]", p, j), to)
+			}
+			if s.Join == "" {
+				v.add(p+".join", "a parallel step needs a join step")
+			} else if k, ok := index[s.Join]; !ok {
+				v.add(p+".join", "no step %q", s.Join)
+			} else if d.Steps[k].Kind != StepJoin {
+				v.add(p+".join", "step %q is not of kind join", s.Join)
+			}
+		} else {
+			if len(s.Parallel) > 0 {
+				v.add(p+".parallel", "applies to parallel steps only")
+			}
+			if s.Join != "" {
+				v.add(p+".join", "applies to parallel steps only")
+			}
+		}
+		if s.Kind == StepSubprocess && s.Subprocess == "" {
+			v.add(p+".subprocess", "a subprocess step names a definition key")
+		} else if s.Kind != StepSubprocess && s.Subprocess != "" {
+			v.add(p+".subprocess", "applies to subprocess steps only")
+		}
+		for j, a := range s.CC {
+			v.assignee(fmt.Sprintf("%s.cc[%d]", p, j), a)
+		}
+		for j, a := range s.Notify {
+			v.assignee(fmt.Sprintf("%s.notify[%d]", p, j), a)
+		}
+		if s.SLA != nil {
+			v.sla(p+".sla", s.SLA)
+		}
+		for j, g := range s.Guards {
+			if _, ok := v.reg.Guard(g); !ok {
+				v.add(fmt.Sprintf("%s.guards[%d]", p, j), "unknown guard %q", g)
+			}
+		}
+		for j, e := range s.Effects {
+			if _, ok := v.reg.Effect(e); !ok {
+				v.add(fmt.Sprintf("%s.effects[%d]", p, j), "unknown effect %q", e)
+			}
+		}
+	}
+	if len(v.errs) == 0 {
+		v.graph(index)
+	}
+}
+
+func validQuorum(q string) bool {
+	if a, b, ok := strings.Cut(q, "/"); ok {
+		x, err1 := strconv.Atoi(a)
+		y, err2 := strconv.Atoi(b)
+		return err1 == nil && err2 == nil && x > 0 && y > 0 && x <= y
+	}
+	if p, ok := strings.CutSuffix(q, "%"); ok {
+		x, err := strconv.Atoi(p)
+		return err == nil && x > 0 && x <= 100
+	}
+	n, err := strconv.Atoi(q)
+	return err == nil && n > 0
+}
+
+func (v *vctx) assignee(p string, a Assignee) {
+	var set []string
+	if a.Person != "" {
+		set = append(set, "person")
+	}
+	if a.Role != "" {
+		set = append(set, "role")
+	}
+	if a.Relative != "" {
+		set = append(set, "relative")
+	}
+	if a.Committee {
+		set = append(set, "committee")
+	}
+	if a.Field != "" {
+		set = append(set, "field")
+	}
+	switch len(set) {
+	case 0:
+		v.add(p, "set exactly one of person, role, relative, committee, field")
+		return
+	case 1:
+	default:
+		v.add(p, "several selectors (%s): set exactly one", strings.Join(set, ", "))
+		return
+	}
+	if a.Person != "" && !usernameRE.MatchString(a.Person) {
+		v.add(p+".person", "%q is not a username", a.Person)
+	}
+	if a.Role != "" && !v.reg.HasRole(a.Role) {
+		v.add(p+".role", "unknown role %q", a.Role)
+	}
+	if a.Department != "" {
+		if a.Role == "" {
+			v.add(p+".department", "department narrows a role; set role too")
+		} else if !deptRE.MatchString(a.Department) {
+			v.add(p+".department", "%q is not a department code or \"initiator\"", a.Department)
+		}
+	}
+	if a.Relative != "" && !relatives[a.Relative] {
+		v.add(p+".relative", "unknown relative %q (initiator, initiator_director or previous)", a.Relative)
+	}
+	if a.Field != "" {
+		if f := v.fields[a.Field]; f == nil {
+			v.add(p+".field", "unknown field %q", a.Field)
+		} else if f.Type != FieldPerson {
+			v.add(p+".field", "field %q is not a person field", a.Field)
+		}
+	}
+	if a.ChosenBy != "" {
+		if a.Role == "" {
+			v.add(p+".chosen_by", "chosen_by picks a holder of role; set role too")
+		} else if a.ChosenBy != "previous" && a.ChosenBy != "initiator" {
+			v.add(p+".chosen_by", "unknown chooser %q (previous or initiator)", a.ChosenBy)
+		}
+	}
+}
+
+func (v *vctx) sla(p string, s *SLA) {
+	due, err := time.ParseDuration(s.Due)
+	if err != nil || due <= 0 {
+		v.add(p+".due", "%q is not a positive duration such as \"48h\"", s.Due)
+	}
+	if s.Remind != "" {
+		r, err := time.ParseDuration(s.Remind)
+		if err != nil || r <= 0 {
+			v.add(p+".remind", "%q is not a positive duration such as \"4h\"", s.Remind)
+		} else if due > 0 && r >= due {
+			v.add(p+".remind", "the reminder (before due) must be shorter than due")
+		}
+	}
+	if s.EscalateTo != "" && s.EscalateTo != "director" && !v.reg.HasRole(s.EscalateTo) {
+		v.add(p+".escalate_to", "unknown role %q (or \"director\")", s.EscalateTo)
+	}
+}
+
+// Successors returns the ids a step may lead to: its branches, its
+// parallel branches and join, and its Next (or the following step in the
+// list, or "end" after the last step). An end step has none.
+func Successors(d *Definition, i int) []string {
+	s := d.Steps[i]
+	if s.Kind == StepEnd {
+		return nil
+	}
+	var out []string
+	for _, b := range s.Branches {
+		out = append(out, b.To)
+	}
+	if s.Kind == StepParallel {
+		out = append(out, s.Parallel...)
+		out = append(out, s.Join)
+		return out
+	}
+	switch {
+	case s.Next != "":
+		out = append(out, s.Next)
+	case i+1 < len(d.Steps):
+		out = append(out, d.Steps[i+1].ID)
+	default:
+		out = append(out, EndStep)
+	}
+	return out
+}
+
+// graph reports steps unreachable from the first and dead ends (steps
+// from which no end can be reached).
+func (v *vctx) graph(index map[string]int) {
+	d := v.d
+	n := len(d.Steps)
+	succ := make([][]int, n)
+	terminal := make([]bool, n)
+	for i := range d.Steps {
+		if d.Steps[i].Kind == StepEnd {
+			terminal[i] = true
+		}
+		for _, to := range Successors(d, i) {
+			if to == EndStep {
+				terminal[i] = true
+			} else if k, ok := index[to]; ok {
+				succ[i] = append(succ[i], k)
+			}
+		}
+	}
+	reach := make([]bool, n)
+	stack := []int{0}
+	reach[0] = true
+	for len(stack) > 0 {
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, k := range succ[i] {
+			if !reach[k] {
+				reach[k] = true
+				stack = append(stack, k)
+			}
+		}
+	}
+	ends := append([]bool(nil), terminal...)
+	for changed := true; changed; {
+		changed = false
+		for i := range n {
+			if ends[i] {
+				continue
+			}
+			for _, k := range succ[i] {
+				if ends[k] {
+					ends[i], changed = true, true
+					break
+				}
+			}
+		}
+	}
+	for i, s := range d.Steps {
+		p := fmt.Sprintf("steps[%d].id", i)
+		if !reach[i] {
+			v.add(p, "step %q is unreachable from the first step %q", s.ID, d.Steps[0].ID)
+		} else if !ends[i] {
+			v.add(p, "dead end: no way from step %q to an end", s.ID)
+		}
+	}
+}
