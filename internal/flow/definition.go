@@ -1,0 +1,243 @@
+// Package flow is LabFlow's process engine: definitions (YAML, versioned,
+// validated at load), running instances, tasks, approver resolution,
+// countersign modes, returns, withdrawals, transfers, added signers,
+// conditions, electronic signatures and SLA timers. It knows nothing of
+// pharma: domain packages plug in guards and effects by name, and the
+// institute's rulebooks are YAML files under definitions/.
+//
+// flow imports no web, driver or domain-capability package. It persists
+// through the Store interface (store.go), which internal/store implements.
+package flow
+
+// Text is a message in both UI languages.
+type Text struct {
+	ZH string `yaml:"zh" json:"zh"`
+	EN string `yaml:"en" json:"en"`
+}
+
+// In returns the text in lang ("en" or anything else for Chinese), falling back to the other.
+func (t Text) In(lang string) string {
+	if lang == "en" && t.EN != "" {
+		return t.EN
+	}
+	if t.ZH != "" {
+		return t.ZH
+	}
+	return t.EN
+}
+
+// Definition is one process: a key, a version, titles, the subject it
+// governs, the form people fill, and the steps. Loaded from YAML; the
+// version is assigned by the store when the content changes, so running
+// instances keep the version they started with.
+type Definition struct {
+	Key         string   `yaml:"key" json:"key"`
+	Version     int      `yaml:"-" json:"version"`
+	Title       Text     `yaml:"title" json:"title"`
+	Description Text     `yaml:"description,omitempty" json:"description"`
+	Rules       []string `yaml:"rules,omitempty" json:"rules,omitempty"` // SPEC rule ids it carries out, e.g. [PUR-1, PUR-2]
+	// Subject is the kind of record the process governs: "form" for a free
+	// form, or a domain type registered by a domain package (RegisterSubject).
+	Subject string `yaml:"subject" json:"subject"`
+	// Initiators are the roles allowed to start it; empty means anyone with a business role.
+	Initiators []string `yaml:"initiators,omitempty" json:"initiators,omitempty"`
+	// AllowSelfApproval lets the initiator act on their own instance's
+	// approval steps; off by default (four eyes, COMPLIANCE R10).
+	AllowSelfApproval bool `yaml:"allow_self_approval,omitempty" json:"allow_self_approval,omitempty"`
+	// BulkApprove allows approving many tasks at once from the inbox (never
+	// on steps that need an electronic signature).
+	BulkApprove bool    `yaml:"bulk_approve,omitempty" json:"bulk_approve,omitempty"`
+	Form        []Field `yaml:"form" json:"form"`
+	// Checks are cross-field rules on the form: each expression must hold.
+	Checks []Check `yaml:"checks,omitempty" json:"checks,omitempty"`
+	Steps  []Step  `yaml:"steps" json:"steps"`
+
+	File   string `yaml:"-" json:"-"` // where it was loaded from, for error messages
+	Source []byte `yaml:"-" json:"-"` // the YAML as loaded; its SHA-256 identifies the version
+	Hash   string `yaml:"-" json:"hash"`
+}
+
+// FieldType is the type of a form field.
+type FieldType string
+
+// The form field types.
+const (
+	FieldText        FieldType = "text"
+	FieldLongText    FieldType = "longtext"
+	FieldNumber      FieldType = "number"
+	FieldMoney       FieldType = "money" // CNY, exact decimal with at most 2 places, kept as a string
+	FieldDate        FieldType = "date"
+	FieldDateTime    FieldType = "datetime"
+	FieldSelect      FieldType = "select"
+	FieldMultiSelect FieldType = "multiselect"
+	FieldPerson      FieldType = "person"     // a person id; Role narrows the choice
+	FieldDepartment  FieldType = "department" // a department id
+	FieldFiles       FieldType = "files"      // attachment SHA-256 hashes
+	FieldTable       FieldType = "table"      // repeating rows of Columns
+)
+
+// Field is one form field with its server-side validation.
+type Field struct {
+	Key      string    `yaml:"key" json:"key"`
+	Label    Text      `yaml:"label" json:"label"`
+	Type     FieldType `yaml:"type" json:"type"`
+	Required bool      `yaml:"required,omitempty" json:"required,omitempty"`
+	Help     Text      `yaml:"help,omitempty" json:"help"`
+	MaxLen   int       `yaml:"max_len,omitempty" json:"max_len,omitempty"` // text; default 200 (text) / 5000 (longtext)
+	Min      string    `yaml:"min,omitempty" json:"min,omitempty"`         // number/money/date bounds (decimal or date text)
+	Max      string    `yaml:"max,omitempty" json:"max,omitempty"`
+	Pattern  string    `yaml:"pattern,omitempty" json:"pattern,omitempty"` // RE2 for text
+	Options  []Option  `yaml:"options,omitempty" json:"options,omitempty"` // select/multiselect
+	Role     string    `yaml:"role,omitempty" json:"role,omitempty"`       // person: must hold this role
+	Columns  []Field   `yaml:"columns,omitempty" json:"columns,omitempty"` // table
+	MinRows  int       `yaml:"min_rows,omitempty" json:"min_rows,omitempty"`
+	MaxRows  int       `yaml:"max_rows,omitempty" json:"max_rows,omitempty"` // default 200
+	// Computed, for number/money columns and fields: an expression over the
+	// row or form (e.g. "quantity * unit_price"); the server computes it.
+	Computed string `yaml:"computed,omitempty" json:"computed,omitempty"`
+}
+
+// Option is one choice of a select field.
+type Option struct {
+	Value string `yaml:"value" json:"value"`
+	Label Text   `yaml:"label" json:"label"`
+}
+
+// Check is a cross-field rule: When (optional) selects the forms it applies
+// to; Expr must then be true, or Message is shown on Field.
+type Check struct {
+	When    string `yaml:"when,omitempty" json:"when,omitempty"`
+	Expr    string `yaml:"expr" json:"expr"`
+	Field   string `yaml:"field" json:"field"`
+	Message Text   `yaml:"message" json:"message"`
+}
+
+// Step is one node of the process graph.
+type Step struct {
+	ID    string   `yaml:"id" json:"id"`
+	Title Text     `yaml:"title" json:"title"`
+	Kind  StepKind `yaml:"kind,omitempty" json:"kind"` // default approval
+	// Who acts (approval and task steps).
+	Assignee Assignee `yaml:"assignee,omitempty" json:"assignee"`
+	// How several assignees decide.
+	Mode   Mode   `yaml:"mode,omitempty" json:"mode"`
+	Quorum string `yaml:"quorum,omitempty" json:"quorum,omitempty"` // "2" (N of M) or "60%" / "2/3" (ratio)
+	// Actions the assignee may take besides approve (default: approve,
+	// reject, return, transfer, delegate, add_signer, comment).
+	Actions []Action `yaml:"actions,omitempty" json:"actions,omitempty"`
+	// Signature, if set, makes approving an electronic signature with this
+	// meaning: the password is asked again (COMPLIANCE R7–R9).
+	Signature Meaning `yaml:"signature,omitempty" json:"signature,omitempty"`
+	// Editable lists form fields this step's assignee may fill or change
+	// (e.g. purchasing enters the negotiated price).
+	Editable []string `yaml:"editable,omitempty" json:"editable,omitempty"`
+	// When, if set, is a condition on the form: false skips the step.
+	When string `yaml:"when,omitempty" json:"when,omitempty"`
+	// Next is where to go after the step completes: a step id, "end", or
+	// (when empty) the next step in the list. Branches are tried in order
+	// before Next; the first whose When holds wins.
+	Next     string   `yaml:"next,omitempty" json:"next,omitempty"`
+	Branches []Branch `yaml:"branches,omitempty" json:"branches,omitempty"`
+	// Parallel (kind parallel) lists the first steps of branches that run
+	// at once; each branch continues until it reaches Join.
+	Parallel []string `yaml:"parallel,omitempty" json:"parallel,omitempty"`
+	Join     string   `yaml:"join,omitempty" json:"join,omitempty"`
+	// Subprocess (kind subprocess) is the key of a definition started and waited for.
+	Subprocess string `yaml:"subprocess,omitempty" json:"subprocess,omitempty"`
+	// CC lists who is copied (抄送) when the step completes.
+	CC  []Assignee `yaml:"cc,omitempty" json:"cc,omitempty"`
+	SLA *SLA       `yaml:"sla,omitempty" json:"sla,omitempty"`
+	// Guards must all allow completing the step; Effects run, in the same
+	// transaction, when it completes. Both are names registered by domain packages.
+	Guards  []string `yaml:"guards,omitempty" json:"guards,omitempty"`
+	Effects []string `yaml:"effects,omitempty" json:"effects,omitempty"`
+	// Notify lists who is informed (in-app) when the step completes, e.g. both deans (EXT-1).
+	Notify []Assignee `yaml:"notify,omitempty" json:"notify,omitempty"`
+}
+
+// StepKind is what a step does.
+type StepKind string
+
+// The step kinds.
+const (
+	StepApproval   StepKind = "approval"   // people decide: approve, reject, return…
+	StepTask       StepKind = "task"       // people do work and complete it (e.g. purchasing's inquiry)
+	StepParallel   StepKind = "parallel"   // fork into Parallel branches
+	StepJoin       StepKind = "join"       // wait for every branch of the fork
+	StepSubprocess StepKind = "subprocess" // start Subprocess and wait for it
+	StepEnd        StepKind = "end"        // an explicit end
+)
+
+// Mode is how several assignees of one step decide.
+type Mode string
+
+// The countersign modes.
+const (
+	ModeSingle     Mode = "single"     // one person (the first resolved)
+	ModeSequential Mode = "sequential" // each in turn
+	ModeAll        Mode = "all"        // 会签: everyone must approve
+	ModeAny        Mode = "any"        // 或签: the first approval decides
+	ModeQuorum     Mode = "quorum"     // N of M, or a ratio
+)
+
+// Action is something an assignee (or the initiator) may do on a task.
+type Action string
+
+// The actions.
+const (
+	ActApprove   Action = "approve"    // or complete, for task steps
+	ActReject    Action = "reject"     // ends the instance
+	ActReturn    Action = "return"     // 驳回 to the initiator, the previous step or a named earlier step
+	ActWithdraw  Action = "withdraw"   // 撤回: the initiator, until the next person acts
+	ActTakeBack  Action = "take_back"  // 拿回: the last approver, until the next acts
+	ActTransfer  Action = "transfer"   // 转办
+	ActDelegate  Action = "delegate"   // 委派 (comes back to the delegator)
+	ActAddSigner Action = "add_signer" // 加签 before or after oneself
+	ActRemove    Action = "remove_signer"
+	ActUrge      Action = "urge" // 催办
+	ActCopy      Action = "copy" // 抄送
+	ActComment   Action = "comment"
+	ActResubmit  Action = "resubmit"
+)
+
+// Meaning is the meaning of an electronic signature (COMPLIANCE R7).
+type Meaning string
+
+// The signature meanings.
+const (
+	MeaningReview  Meaning = "review"  // 审核
+	MeaningApprove Meaning = "approve" // 批准
+	MeaningConfirm Meaning = "confirm" // 确认
+)
+
+// Branch is a conditional next step.
+type Branch struct {
+	When string `yaml:"when" json:"when"`
+	To   string `yaml:"to" json:"to"`
+}
+
+// Assignee says who acts on (or is copied on) a step. Exactly one of the
+// selectors is set.
+type Assignee struct {
+	Person string `yaml:"person,omitempty" json:"person,omitempty"` // a username
+	Role   string `yaml:"role,omitempty" json:"role,omitempty"`     // everyone holding the role (Department narrows scoped roles)
+	// Department is a department code for Role, or "initiator" for the initiator's department.
+	Department string `yaml:"department,omitempty" json:"department,omitempty"`
+	// Relative: "initiator", "initiator_director" (the director of the
+	// initiator's department), "previous" (who completed the previous step).
+	Relative  string `yaml:"relative,omitempty" json:"relative,omitempty"`
+	Committee bool   `yaml:"committee,omitempty" json:"committee,omitempty"` // the Technical Committee
+	// Field takes the person from a person field of the form (a person the
+	// initiator chose, e.g. from Role).
+	Field string `yaml:"field,omitempty" json:"field,omitempty"`
+	// ChosenBy "previous" lets the previous approver pick one holder of Role.
+	ChosenBy string `yaml:"chosen_by,omitempty" json:"chosen_by,omitempty"`
+}
+
+// SLA is a step's due time, reminder and escalation.
+type SLA struct {
+	Due    string `yaml:"due" json:"due"`                           // Go duration, e.g. "48h"
+	Remind string `yaml:"remind,omitempty" json:"remind,omitempty"` // before due, e.g. "4h"
+	// EscalateTo: a role name, or "director" (the assignee's director).
+	EscalateTo string `yaml:"escalate_to,omitempty" json:"escalate_to,omitempty"`
+}
