@@ -3,6 +3,7 @@ module labflow
 go 1.26.8
 
 require (
+	github.com/goccy/go-yaml v1.19.2
 	github.com/jackc/pgx/v5 v5.13.0
 	github.com/xuri/excelize/v2 v2.11.1
 	modernc.org/sqlite v1.62.0
