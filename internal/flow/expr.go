@@ -796,6 +796,14 @@ func value(v any) any {
 			out[i] = value(s)
 		}
 		return out
+	case []map[string]any:
+		out := make([]any, len(x))
+		for i, m := range x {
+			out[i] = m
+		}
+		return out
+	case map[string]any:
+		return x
 	case time.Time:
 		return x.Format(time.DateOnly)
 	}

@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"os"
 	"testing"
 )
 
@@ -25,3 +26,5 @@ func testRegistry() *Registry {
 	r.RegisterGuard("hr.promotion_eligible", nil)
 	return r
 }
+
+func writeFile(name, content string) error { return os.WriteFile(name, []byte(content), 0o644) }
