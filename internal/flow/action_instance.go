@@ -1,0 +1,182 @@
+package flow
+
+import (
+	"context"
+	"errors"
+
+	"labflow/internal/audit"
+	"labflow/internal/domain"
+)
+
+// ActOnInstance performs an instance-level action: withdraw (撤回, the
+// initiator, until the next person acts), take_back (拿回, the last
+// approver, until the next person acts), urge (催办, the initiator),
+// comment and copy (anyone who may see the instance), resubmit (the
+// initiator, after a return or withdrawal, with the edited form).
+func (e *Engine) ActOnInstance(ctx context.Context, actor domain.Actor, instanceID int64, in ActInput) (*Instance, error) {
+	const op = "flow.ActOnInstance"
+	if err := in.check(op); err != nil {
+		return nil, err
+	}
+	if in.IdemKey != "" {
+		if inst, ok, err := e.byIdem(ctx, actor, "act:"+in.IdemKey); ok || err != nil {
+			return inst, err
+		}
+	}
+	for attempt := 0; attempt < 10; attempt++ {
+		w, err := e.load(ctx, actor, instanceID)
+		if err != nil {
+			return nil, err
+		}
+		if ok, err := e.canView(ctx, actor, w.inst); err != nil || !ok {
+			if err == nil {
+				err = domain.NotFound(op, "entity.instance")
+			}
+			return nil, err
+		}
+		if err := w.instanceAct(in); err != nil {
+			return nil, err
+		}
+		if in.IdemKey != "" {
+			w.idem = "act:" + in.IdemKey
+		}
+		err = e.commit(ctx, w)
+		if errors.Is(err, errStale) {
+			continue
+		}
+		if err != nil {
+			if in.IdemKey != "" {
+				if inst, ok, err2 := e.byIdem(ctx, actor, "act:"+in.IdemKey); ok && err2 == nil {
+					return inst, nil
+				}
+			}
+			return nil, err
+		}
+		return w.inst, nil
+	}
+	return nil, domain.Conflict(op, "error.conflict")
+}
+
+// canWithdraw: the initiator, while nobody acted since submission.
+func (w *work) canWithdraw() bool {
+	h := w.inst.State.History
+	return w.inst.Status == StatusRunning && w.actor.ID == w.inst.InitiatorID && len(h) > 0 && h[len(h)-1].Step == "" &&
+		!w.inst.State.Touched && w.inst.ParentID == 0
+}
+
+// canTakeBack: the person who completed the last step, while nobody acted since.
+func (w *work) canTakeBack() bool {
+	h := w.inst.State.History
+	return w.inst.Status == StatusRunning && len(h) > 0 && h[len(h)-1].Step != "" && h[len(h)-1].Last == w.actor.ID &&
+		!w.inst.State.Touched && len(w.inst.State.Active) > 0
+}
+
+func (w *work) instanceAct(in ActInput) error {
+	const op = "flow.ActOnInstance"
+	s := &w.inst.State
+	switch in.Action {
+	case ActWithdraw:
+		if !w.canWithdraw() {
+			if w.actor.ID != w.inst.InitiatorID {
+				return domain.Forbidden(op)
+			}
+			return domain.Conflict(op, "flow.too_late")
+		}
+		for _, t := range w.cancelLive() {
+			w.notify(t.AssigneeID, "withdrawn", nil, nil)
+		}
+		s.Active, s.Joins = nil, nil
+		w.inst.Status = StatusWithdrawn
+		w.record(ActionRecord{Action: string(ActWithdraw), Comment: in.Comment})
+		w.audit("flow.withdraw", []audit.Change{{Field: "status", Old: string(StatusRunning), New: string(StatusWithdrawn)}}, in.Comment)
+		return nil
+	case ActTakeBack:
+		if !w.canTakeBack() {
+			return domain.Conflict(op, "flow.too_late")
+		}
+		last := s.History[len(s.History)-1]
+		st := stepOf(w.def, last.Step)
+		if st == nil {
+			return domain.Conflict(op, "flow.too_late")
+		}
+		for _, t := range w.cancelLive() {
+			w.notify(t.AssigneeID, "taken_back", nil, nil)
+		}
+		s.Active, s.Joins = nil, nil
+		s.History = s.History[:len(s.History)-1]
+		me, err := w.e.dir.Person(w.ctx, w.actor.ID)
+		if err != nil {
+			return err
+		}
+		s.Round++
+		as := ActiveStep{Step: st.ID, Round: s.Round, Mode: last.Mode, Need: last.Need, Slots: last.Slots}
+		if as.Need == 0 {
+			as.Need = 1
+		}
+		for _, id := range last.By {
+			if id != w.actor.ID {
+				as.Approved = append(as.Approved, id)
+			}
+		}
+		s.Active = append(s.Active, as)
+		w.newTask(st, as.Round, 0, me, TaskSlot, 0, 0)
+		w.record(ActionRecord{StepID: st.ID, Action: string(ActTakeBack), Comment: in.Comment})
+		w.audit("flow.take_back", []audit.Change{{Field: "step", New: st.ID}}, in.Comment)
+		return nil
+	case ActUrge:
+		if w.actor.ID != w.inst.InitiatorID {
+			return domain.Forbidden(op)
+		}
+		if w.inst.Status != StatusRunning {
+			return domain.Conflict(op, "flow.not_running")
+		}
+		for _, t := range w.tasks {
+			if t.State == TaskOpen {
+				w.notify(t.AssigneeID, "urged", nil, map[string]any{"by": w.actor.Name, "comment": in.Comment})
+			}
+		}
+		w.record(ActionRecord{Action: string(ActUrge), Comment: in.Comment})
+		w.audit("flow.urge", nil, in.Comment)
+		return nil
+	case ActComment:
+		if in.Comment == "" && len(in.Attachments) == 0 {
+			return &domain.Error{Kind: domain.KindInvalid, Op: op, Key: "error.invalid", Fields: map[string]domain.Msg{"comment": {Key: "field.required"}}}
+		}
+		w.record(ActionRecord{Action: string(ActComment), Comment: in.Comment, Attachments: in.Attachments})
+		w.audit("flow.comment", []audit.Change{{Field: "attachments", New: in.Attachments}}, in.Comment)
+		return nil
+	case ActCopy:
+		return w.copyTo(in)
+	case ActResubmit:
+		if w.actor.ID != w.inst.InitiatorID {
+			return domain.Forbidden(op)
+		}
+		if w.inst.Status != StatusReturned && w.inst.Status != StatusWithdrawn {
+			return domain.Conflict(op, "flow.not_returned")
+		}
+		var changes []audit.Change
+		if in.Form != nil {
+			norm, err := ValidateForm(w.def, in.Form, nil)
+			if err != nil {
+				return err
+			}
+			for k, v := range norm {
+				if !sameJSON(w.inst.Form[k], v) {
+					changes = append(changes, audit.Change{Field: "form." + k, Old: w.inst.Form[k], New: v})
+				}
+			}
+			w.inst.Form = norm
+			if t, ok := norm["title"].(string); ok && t != "" {
+				w.inst.Title = t
+			}
+		}
+		old := w.inst.Status
+		w.inst.Status = StatusRunning
+		s.Active, s.Joins, s.Touched = nil, nil, false
+		s.History = []StepRecord{{Step: "", Last: w.actor.ID}}
+		w.record(ActionRecord{Action: string(ActResubmit), Comment: in.Comment, Attachments: in.Attachments})
+		w.audit("flow.resubmit", append(changes, audit.Change{Field: "status", Old: string(old), New: string(StatusRunning)}), in.Comment)
+		return w.enter(w.def.Steps[0].ID, "")
+	}
+	return domain.E(domain.KindInvalid, op, "flow.unknown_action", "action", string(in.Action))
+}

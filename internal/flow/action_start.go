@@ -1,0 +1,98 @@
+package flow
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"labflow/internal/audit"
+	"labflow/internal/domain"
+)
+
+// Start starts an instance of the current version of definition key with
+// form (validated and normalized by ValidateForm). A repeated call with the
+// same idemKey returns the instance the first call started.
+func (e *Engine) Start(ctx context.Context, actor domain.Actor, key string, form map[string]any, idemKey string) (*Instance, error) {
+	const op = "flow.Start"
+	if idemKey != "" {
+		if in, ok, err := e.byIdem(ctx, actor, "start:"+idemKey); ok || err != nil {
+			return in, err
+		}
+	}
+	def, ok := e.Definition(key)
+	if !ok {
+		return nil, domain.NotFound(op, "entity.definition")
+	}
+	if !mayStart(actor, def) {
+		return nil, domain.Forbidden(op)
+	}
+	norm, err := ValidateForm(def, form, nil)
+	if err != nil {
+		return nil, err
+	}
+	me, err := e.dir.Person(ctx, actor.ID)
+	if err != nil {
+		return nil, err
+	}
+	vars := map[string]any{"initiator_id": actor.ID, "initiator_department": me.DepartmentID, "initiator_is_director": false}
+	if me.DepartmentID != 0 {
+		if d, err := e.dir.DirectorOf(ctx, me.DepartmentID); err == nil && d.ID == actor.ID {
+			vars["initiator_is_director"] = true
+		}
+	}
+	title := def.Title.ZH
+	if s, ok := norm["title"].(string); ok && s != "" {
+		title = s
+	}
+	for attempt := 0; ; attempt++ {
+		inst := &Instance{DefinitionKey: def.Key, DefinitionVersion: def.Version, Title: title, InitiatorID: actor.ID, InitiatorName: actor.Name,
+			InitiatorDept: me.DepartmentID, Status: StatusRunning, Form: norm,
+			State: State{Vars: vars, History: []StepRecord{{Step: "", Last: actor.ID}}}}
+		w := e.newWork(ctx, actor, def, inst, nil)
+		if idemKey != "" {
+			w.idem = "start:" + idemKey
+		}
+		w.audit("flow.start", []audit.Change{{Field: "definition", New: def.Key + "@" + strconv.Itoa(def.Version)}}, "")
+		w.record(ActionRecord{Action: "start"})
+		if len(def.Steps) == 0 {
+			return nil, domain.Wrap(op, errString("definition "+def.Key+" has no steps"))
+		}
+		if err := w.enter(def.Steps[0].ID, ""); err != nil {
+			return nil, err
+		}
+		err := e.commit(ctx, w)
+		if err != nil && idemKey != "" {
+			if in, ok, err2 := e.byIdem(ctx, actor, "start:"+idemKey); ok && err2 == nil {
+				return in, nil
+			}
+		}
+		if errors.Is(err, errStale) && attempt < 5 { // a parent resumed by a subprocess changed
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return inst, nil
+	}
+}
+
+func mayStart(actor domain.Actor, def *Definition) bool {
+	if len(def.Initiators) == 0 {
+		return actor.HasBusinessRole()
+	}
+	for _, r := range def.Initiators {
+		if actor.Has(domain.Role(r)) {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Engine) byIdem(ctx context.Context, actor domain.Actor, key string) (*Instance, bool, error) {
+	id, ok, err := e.st.Idem(ctx, actor.ID, key)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	in, err := e.st.Instance(ctx, id)
+	return in, true, err
+}

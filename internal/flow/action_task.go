@@ -1,0 +1,406 @@
+package flow
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"labflow/internal/audit"
+	"labflow/internal/domain"
+)
+
+// ActInput is what a person submits on a task or an instance.
+type ActInput struct {
+	Action      Action         `json:"action"`
+	Comment     string         `json:"comment,omitempty"`
+	Password    string         `json:"password,omitempty"`  // electronic signature (R8)
+	To          string         `json:"to,omitempty"`        // return: "initiator", "previous" or a step id
+	PersonID    int64          `json:"person_id,omitempty"` // transfer, delegate, add signer, copy; on approve: the person chosen for a chosen_by step
+	Before      bool           `json:"before,omitempty"`    // add signer before oneself
+	Form        map[string]any `json:"form,omitempty"`      // editable fields, or the resubmitted form
+	Attachments []string       `json:"attachments,omitempty"`
+	IdemKey     string         `json:"idem_key,omitempty"`
+	Version     int64          `json:"version,omitempty"` // the task version seen (optimistic check)
+}
+
+// defaultActions are what an assignee may do when a step lists none.
+var defaultActions = []Action{ActApprove, ActReject, ActReturn, ActTransfer, ActDelegate, ActAddSigner, ActComment}
+
+func stepActions(st *Step) []Action {
+	acts := st.Actions
+	if len(acts) == 0 {
+		acts = defaultActions
+	}
+	if !slices.Contains(acts, ActApprove) {
+		acts = append([]Action{ActApprove}, acts...)
+	}
+	return acts
+}
+
+func (in *ActInput) check(op string) error {
+	var c domain.Checker
+	c.Text("comment", in.Comment, false, 2000)
+	for _, a := range in.Attachments {
+		if !attachRE.MatchString(a) {
+			c.Add("attachments", "flow.bad_attachment")
+		}
+	}
+	return c.Err(op)
+}
+
+// Act performs an action on a task: approve (complete), reject, return,
+// transfer, delegate, add_signer, remove_signer (on the added signer's
+// task, by who added it), comment or copy. Approving a step with a
+// Signature requires the password (electronic signature). Two people
+// acting on the same task at once: one wins, the other gets KindConflict.
+// A repeated request with the same IdemKey returns the instance without
+// acting again.
+func (e *Engine) Act(ctx context.Context, actor domain.Actor, taskID int64, in ActInput) (*Instance, error) {
+	const op = "flow.Act"
+	if err := in.check(op); err != nil {
+		return nil, err
+	}
+	if in.IdemKey != "" {
+		if inst, ok, err := e.byIdem(ctx, actor, "act:"+in.IdemKey); ok || err != nil {
+			return inst, err
+		}
+	}
+	t0, err := e.st.Task(ctx, taskID)
+	if err != nil {
+		return nil, err
+	}
+	signed := false
+	for attempt := 0; attempt < 10; attempt++ {
+		w, err := e.load(ctx, actor, t0.InstanceID)
+		if err != nil {
+			return nil, err
+		}
+		t := w.findTask(taskID)
+		if t == nil || w.inst.Status != StatusRunning {
+			return nil, domain.Conflict(op, "flow.task_closed")
+		}
+		st := stepOf(w.def, t.StepID)
+		if err := w.permit(t, st, in); err != nil {
+			return nil, err
+		}
+		if st.Signature != "" && (in.Action == ActApprove || in.Action == ActAddSigner && !in.Before) && t.Kind != TaskDelegated && !signed {
+			if in.Password == "" {
+				return nil, domain.E(domain.KindUnauthenticated, op, "flow.signature_password")
+			}
+			if e.auth == nil {
+				return nil, domain.E(domain.KindInternal, op, "error.internal")
+			}
+			if err := e.auth.Reauthenticate(ctx, actor, in.Password); err != nil {
+				return nil, err
+			}
+			signed = true
+		}
+		if err := w.act(t, st, in); err != nil {
+			return nil, err
+		}
+		if in.IdemKey != "" {
+			w.idem = "act:" + in.IdemKey
+		}
+		err = e.commit(ctx, w)
+		if errors.Is(err, errStale) {
+			continue
+		}
+		if err != nil {
+			if in.IdemKey != "" {
+				if inst, ok, err2 := e.byIdem(ctx, actor, "act:"+in.IdemKey); ok && err2 == nil {
+					return inst, nil
+				}
+			}
+			return nil, err
+		}
+		return w.inst, nil
+	}
+	return nil, domain.Conflict(op, "error.conflict")
+}
+
+// permit checks that the actor may take in.Action on t now.
+func (w *work) permit(t *Task, st *Step, in ActInput) error {
+	const op = "flow.Act"
+	if in.Version != 0 && in.Version != t.Version {
+		return domain.Conflict(op, "error.conflict")
+	}
+	if in.Action == ActRemove {
+		if t.Kind != TaskAdded || t.AddedBy != w.actor.ID || t.State != TaskOpen {
+			return domain.Forbidden(op)
+		}
+		return nil
+	}
+	if t.AssigneeID != w.actor.ID {
+		return domain.Forbidden(op)
+	}
+	if in.Action == ActComment || in.Action == ActCopy {
+		return nil
+	}
+	if t.State != TaskOpen {
+		return domain.Conflict(op, "flow.task_closed")
+	}
+	if w.fourEyes(st) && w.actor.ID == w.inst.InitiatorID {
+		return domain.E(domain.KindForbidden, op, "flow.four_eyes")
+	}
+	if t.Kind == TaskDelegated {
+		if in.Action != ActApprove {
+			return domain.Forbidden(op)
+		}
+		return nil
+	}
+	if !slices.Contains(stepActions(st), in.Action) {
+		return domain.E(domain.KindForbidden, op, "flow.action_not_allowed", "action", string(in.Action))
+	}
+	return nil
+}
+
+func (w *work) act(t *Task, st *Step, in ActInput) error {
+	switch in.Action {
+	case ActApprove:
+		return w.approve(t, st, in)
+	case ActReject:
+		return w.reject(t, in)
+	case ActReturn:
+		return w.returnTask(t, in)
+	case ActTransfer, ActDelegate, ActAddSigner:
+		return w.reassign(t, st, in)
+	case ActRemove:
+		return w.removeSigner(t)
+	case ActComment:
+		w.record(ActionRecord{TaskID: t.ID, StepID: t.StepID, Action: string(ActComment), Comment: in.Comment, Attachments: in.Attachments})
+		w.audit("flow.comment", []audit.Change{{Field: "attachments", New: in.Attachments}}, in.Comment)
+		return nil
+	case ActCopy:
+		return w.copyTo(in)
+	}
+	return domain.E(domain.KindInvalid, "flow.Act", "flow.unknown_action", "action", string(in.Action))
+}
+
+func (w *work) step(t *Task) (int, error) {
+	i := w.activeIndex(t.StepID, t.Round)
+	if i < 0 {
+		return -1, domain.Conflict("flow.Act", "flow.task_closed")
+	}
+	return i, nil
+}
+
+func (w *work) approve(t *Task, st *Step, in ActInput) error {
+	idx, err := w.step(t)
+	if err != nil {
+		return err
+	}
+	var changes []audit.Change
+	if len(in.Form) > 0 {
+		if len(st.Editable) == 0 || t.Kind == TaskDelegated {
+			return domain.E(domain.KindForbidden, "flow.Act", "flow.field.not_editable")
+		}
+		merged, err := MergeEdit(w.def, w.inst.Form, in.Form, st.Editable)
+		if err != nil {
+			return err
+		}
+		for k := range in.Form {
+			changes = append(changes, audit.Change{Field: "form." + k, Old: w.inst.Form[k], New: merged[k]})
+		}
+		w.inst.Form = merged
+	}
+	t.Comment = in.Comment
+	w.setTask(t, TaskDone, "approved")
+	w.inst.State.Touched = true
+	w.chosen = in.PersonID
+	var meaning Meaning
+	if st.Signature != "" && t.Kind != TaskDelegated {
+		meaning = st.Signature
+		w.sign(t, meaning)
+		changes = append(changes, audit.Change{Field: "signature", New: string(meaning)})
+	}
+	w.record(ActionRecord{TaskID: t.ID, StepID: t.StepID, Action: string(ActApprove), Comment: in.Comment, Meaning: meaning, Attachments: in.Attachments})
+	w.audit("flow.approve", append(changes, audit.Change{Field: "step", New: t.StepID}), in.Comment)
+	switch t.Kind {
+	case TaskDelegated, TaskAdded:
+		if t.ParentTaskID != 0 {
+			if p := w.findTask(t.ParentTaskID); p != nil && p.State == TaskWaiting {
+				w.setTask(p, TaskOpen, "")
+				w.notify(p.AssigneeID, "task", p, map[string]any{"step": st.Title.ZH, "step_en": st.Title.EN})
+			}
+			return nil
+		}
+		return w.maybeComplete(idx)
+	}
+	// A slot task: others holding the same slot (escalation, transfer) are done.
+	for _, o := range w.tasks {
+		if o != t && o.StepID == t.StepID && o.Round == t.Round && o.Slot == t.Slot && live(o) && (o.Kind == TaskSlot || o.Kind == TaskEscalation) {
+			w.setTask(o, TaskCancelled, "")
+		}
+	}
+	as := &w.inst.State.Active[idx]
+	as.Approved = append(as.Approved, w.actor.ID)
+	if as.Mode == ModeSequential && len(as.Queue) > 0 {
+		next := as.Queue[0]
+		as.Queue = as.Queue[1:]
+		p, err := w.e.dir.Person(w.ctx, next)
+		if err != nil {
+			return err
+		}
+		w.newTask(st, t.Round, t.Slot+1, p, TaskSlot, 0, 0)
+		return nil
+	}
+	return w.maybeComplete(idx)
+}
+
+func (w *work) reject(t *Task, in ActInput) error {
+	idx, err := w.step(t)
+	if err != nil {
+		return err
+	}
+	t.Comment = in.Comment
+	w.setTask(t, TaskDone, "rejected")
+	w.inst.State.Touched = true
+	w.record(ActionRecord{TaskID: t.ID, StepID: t.StepID, Action: string(ActReject), Comment: in.Comment, Attachments: in.Attachments})
+	w.audit("flow.reject", []audit.Change{{Field: "step", New: t.StepID}}, in.Comment)
+	as := &w.inst.State.Active[idx]
+	if (as.Mode == ModeAny || as.Mode == ModeQuorum) && t.Kind != TaskAdded {
+		as.Rejected++
+		// Others may still reach the quorum: count the open slots.
+		slots := map[int]bool{}
+		for _, o := range w.tasks {
+			if o.StepID == t.StepID && o.Round == t.Round && live(o) && o.Slot != t.Slot && o.Kind != TaskAdded {
+				slots[o.Slot] = true
+			}
+		}
+		if len(as.Approved)+len(slots) >= as.Need {
+			for _, o := range w.tasks {
+				if o.StepID == t.StepID && o.Round == t.Round && o.Slot == t.Slot && live(o) {
+					w.setTask(o, TaskCancelled, "")
+				}
+			}
+			return nil
+		}
+	}
+	return w.finish(StatusRejected, in.Comment)
+}
+
+func (w *work) returnTask(t *Task, in ActInput) error {
+	t.Comment = in.Comment
+	w.setTask(t, TaskDone, "returned")
+	w.record(ActionRecord{TaskID: t.ID, StepID: t.StepID, Action: string(ActReturn), Comment: in.Comment, Attachments: in.Attachments})
+	to := in.To
+	if to == "" {
+		to = "initiator"
+	}
+	w.audit("flow.return", []audit.Change{{Field: "step", New: t.StepID}, {Field: "to", New: to}}, in.Comment)
+	return w.returnTo(to, in.Comment)
+}
+
+// returnTo sends the instance back (驳回): to the initiator, the previous
+// step, or a named step completed earlier.
+func (w *work) returnTo(to, reason string) error {
+	s := &w.inst.State
+	target := -1
+	switch to {
+	case "initiator":
+	case "previous":
+		for i := len(s.History) - 1; i >= 0; i-- {
+			if s.History[i].Step != "" {
+				target = i
+				break
+			}
+		}
+	default:
+		for i := len(s.History) - 1; i >= 0; i-- {
+			if s.History[i].Step == to {
+				target = i
+				break
+			}
+		}
+		if target < 0 {
+			return &domain.Error{Kind: domain.KindInvalid, Op: "flow.Act", Key: "error.invalid",
+				Fields: map[string]domain.Msg{"to": {Key: "flow.bad_return_target"}}}
+		}
+	}
+	w.cancelLive()
+	s.Active, s.Joins, s.Touched = nil, nil, false
+	if target < 0 {
+		w.inst.Status = StatusReturned
+		w.notify(w.inst.InitiatorID, "returned", nil, map[string]any{"reason": reason})
+		return nil
+	}
+	step := s.History[target].Step
+	s.History = s.History[:target]
+	return w.enter(step, "")
+}
+
+// reassign transfers (转办), delegates (委派) or adds a signer (加签).
+func (w *work) reassign(t *Task, st *Step, in ActInput) error {
+	const op = "flow.Act"
+	if in.PersonID == 0 {
+		return &domain.Error{Kind: domain.KindInvalid, Op: op, Key: "error.invalid", Fields: map[string]domain.Msg{"person_id": {Key: "field.required"}}}
+	}
+	p, err := w.e.dir.Person(w.ctx, in.PersonID)
+	if err != nil || !p.Active {
+		return &domain.Error{Kind: domain.KindInvalid, Op: op, Key: "error.invalid", Fields: map[string]domain.Msg{"person_id": {Key: "flow.bad_person"}}}
+	}
+	if w.inStep(t.StepID, t.Round, p.ID) || p.ID == w.actor.ID {
+		return &domain.Error{Kind: domain.KindInvalid, Op: op, Key: "error.invalid", Fields: map[string]domain.Msg{"person_id": {Key: "flow.already_assignee"}}}
+	}
+	if w.fourEyes(st) && p.ID == w.inst.InitiatorID {
+		return &domain.Error{Kind: domain.KindInvalid, Op: op, Key: "error.invalid", Fields: map[string]domain.Msg{"person_id": {Key: "flow.four_eyes"}}}
+	}
+	w.inst.State.Touched = true
+	w.record(ActionRecord{TaskID: t.ID, StepID: t.StepID, Action: string(in.Action), TargetID: p.ID, Comment: in.Comment, Attachments: in.Attachments})
+	changes := []audit.Change{{Field: "step", New: t.StepID}, {Field: "to", New: p.ID}}
+	switch in.Action {
+	case ActTransfer:
+		t.Comment = in.Comment
+		w.setTask(t, TaskDone, "transferred")
+		n := w.newTask(st, t.Round, t.Slot, p, t.Kind, t.ParentTaskID, t.AddedBy)
+		n.sla = nil
+		w.audit("flow.transfer", changes, in.Comment)
+	case ActDelegate:
+		w.setTask(t, TaskWaiting, "")
+		w.newTask(st, t.Round, t.Slot, p, TaskDelegated, t.ID, w.actor.ID)
+		w.audit("flow.delegate", changes, in.Comment)
+	case ActAddSigner:
+		if in.Before {
+			w.setTask(t, TaskWaiting, "")
+			w.newTask(st, t.Round, t.Slot, p, TaskAdded, t.ID, w.actor.ID)
+			w.audit("flow.add_signer", append(changes, audit.Change{Field: "before", New: true}), in.Comment)
+			return nil
+		}
+		w.newTask(st, t.Round, t.Slot, p, TaskAdded, 0, w.actor.ID)
+		w.audit("flow.add_signer", append(changes, audit.Change{Field: "before", New: false}), in.Comment)
+		// Adding after oneself is one's own approval too.
+		in.Action = ActApprove
+		return w.approve(t, st, in)
+	}
+	return nil
+}
+
+// removeSigner removes a signer one added (减签) while they have not acted.
+func (w *work) removeSigner(t *Task) error {
+	idx, err := w.step(t)
+	if err != nil {
+		return err
+	}
+	w.setTask(t, TaskCancelled, "removed")
+	w.record(ActionRecord{TaskID: t.ID, StepID: t.StepID, Action: string(ActRemove), TargetID: t.AssigneeID})
+	w.audit("flow.remove_signer", []audit.Change{{Field: "step", New: t.StepID}, {Field: "person", New: t.AssigneeID}}, "")
+	if t.ParentTaskID != 0 {
+		if p := w.findTask(t.ParentTaskID); p != nil && p.State == TaskWaiting {
+			w.setTask(p, TaskOpen, "")
+		}
+		return nil
+	}
+	return w.maybeComplete(idx)
+}
+
+func (w *work) copyTo(in ActInput) error {
+	p, err := w.e.dir.Person(w.ctx, in.PersonID)
+	if err != nil || !p.Active {
+		return &domain.Error{Kind: domain.KindInvalid, Op: "flow.Act", Key: "error.invalid", Fields: map[string]domain.Msg{"person_id": {Key: "flow.bad_person"}}}
+	}
+	w.ccs = append(w.ccs, p.ID)
+	w.notify(p.ID, "copied", nil, nil)
+	w.record(ActionRecord{Action: string(ActCopy), TargetID: p.ID, Comment: in.Comment})
+	w.audit("flow.copy", []audit.Change{{Field: "to", New: p.ID}}, in.Comment)
+	return nil
+}

@@ -1,0 +1,396 @@
+package flow
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"sort"
+	"strconv"
+	"sync"
+
+	"labflow/internal/audit"
+	"labflow/internal/domain"
+)
+
+// Directory answers who is who; internal/people.Service implements it.
+type Directory interface {
+	Person(ctx context.Context, id int64) (domain.Person, error)
+	PersonByUsername(ctx context.Context, username string) (domain.Person, error)
+	DirectorOf(ctx context.Context, departmentID int64) (domain.Person, error)
+	WithRole(ctx context.Context, role domain.Role, departmentID int64) ([]domain.Person, error)
+	Committee(ctx context.Context) ([]domain.Person, domain.Person, error)
+}
+
+// DepartmentDirectory is optionally implemented by a Directory to resolve
+// department codes named in definitions (Assignee.Department).
+type DepartmentDirectory interface {
+	DepartmentByCode(ctx context.Context, code string) (domain.Department, error)
+}
+
+// Reauthenticator checks a password again for an electronic signature
+// (COMPLIANCE R8); internal/auth.Service implements it.
+type Reauthenticator interface {
+	Reauthenticate(ctx context.Context, actor domain.Actor, password string) error
+}
+
+// Engine runs process instances. It is safe for concurrent use.
+type Engine struct {
+	st   Store
+	reg  *Registry
+	dir  Directory
+	auth Reauthenticator
+
+	mu      sync.RWMutex
+	current map[string]*Definition
+	byVer   map[string]*Definition // key@version
+	order   []string
+}
+
+// New returns an engine over st. Each definition is recorded in the store;
+// a definition whose content (Hash) changed becomes a new version, used by
+// new instances only, while running instances keep theirs.
+func New(st Store, reg *Registry, dir Directory, auth Reauthenticator, defs []*Definition) (*Engine, error) {
+	if reg == nil {
+		reg = NewRegistry()
+	}
+	e := &Engine{st: st, reg: reg, dir: dir, auth: auth, current: map[string]*Definition{}, byVer: map[string]*Definition{}}
+	ctx := context.Background()
+	for _, d := range defs {
+		body, err := json.Marshal(d)
+		if err != nil {
+			return nil, domain.Wrap("flow.New", err)
+		}
+		if d.Hash == "" {
+			sum := sha256.Sum256(body)
+			d.Hash = hex.EncodeToString(sum[:])
+		}
+		v, err := st.SaveDefinition(ctx, d.Key, d.Hash, body)
+		if err != nil {
+			return nil, err
+		}
+		d.Version = v
+		if _, dup := e.current[d.Key]; !dup {
+			e.order = append(e.order, d.Key)
+		}
+		e.current[d.Key] = d
+		e.byVer[d.Key+"@"+strconv.Itoa(v)] = d
+	}
+	sort.Strings(e.order)
+	return e, nil
+}
+
+// Definitions returns the current version of every definition, by key.
+func (e *Engine) Definitions() []*Definition {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	out := make([]*Definition, 0, len(e.order))
+	for _, k := range e.order {
+		out = append(out, e.current[k])
+	}
+	return out
+}
+
+// Definition returns the current version of a definition.
+func (e *Engine) Definition(key string) (*Definition, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	d, ok := e.current[key]
+	return d, ok
+}
+
+// definition returns a definition at a version, loading older versions
+// from the store.
+func (e *Engine) definition(ctx context.Context, key string, version int) (*Definition, error) {
+	k := key + "@" + strconv.Itoa(version)
+	e.mu.RLock()
+	d := e.byVer[k]
+	e.mu.RUnlock()
+	if d != nil {
+		return d, nil
+	}
+	body, err := e.st.DefinitionBody(ctx, key, version)
+	if err != nil {
+		return nil, err
+	}
+	d = &Definition{}
+	if err := json.Unmarshal(body, d); err != nil {
+		return nil, domain.Wrap("flow.definition", err)
+	}
+	d.Version = version
+	e.mu.Lock()
+	e.byVer[k] = d
+	e.mu.Unlock()
+	return d, nil
+}
+
+func stepOf(d *Definition, id string) *Step {
+	for i := range d.Steps {
+		if d.Steps[i].ID == id {
+			return &d.Steps[i]
+		}
+	}
+	return nil
+}
+
+// errStale means the instance changed between planning and writing; the
+// caller plans again.
+var errStale = errors.New("flow: instance changed meanwhile")
+
+// work is a unit of work on one instance: its state as loaded, changed in
+// memory by the engine, then written in one transaction with conditional
+// updates (apply).
+type work struct {
+	e      *Engine
+	ctx    context.Context
+	actor  domain.Actor
+	def    *Definition
+	inst   *Instance
+	oldVer int64 // 0: a new instance
+	tasks  []*Task
+	dirty  map[*Task]TaskState
+	added  []*Task
+	acts   []*ActionRecord
+	sigs   []*Signature
+	notes  []*note
+	ccs    []int64
+	audits []audit.Entry
+	effs   []string // "step\x00effect"
+	idem   string
+	kids   []*work // subprocesses started
+	parent *work   // the parent of a new subprocess
+	extra  []*work // other instances changed (a parent resumed)
+	timers []*Timer
+	hops   int
+	chosen int64 // person chosen by the approver for a chosen_by step
+	fire   int64 // timer fired by this work
+}
+
+type note struct {
+	n    Notification
+	task *Task // a new task the notification is about
+}
+
+func (e *Engine) newWork(ctx context.Context, actor domain.Actor, def *Definition, inst *Instance, tasks []*Task) *work {
+	return &work{e: e, ctx: ctx, actor: actor, def: def, inst: inst, oldVer: inst.Version, tasks: tasks, dirty: map[*Task]TaskState{}}
+}
+
+// load reads an instance with its live tasks for a change.
+func (e *Engine) load(ctx context.Context, actor domain.Actor, id int64) (*work, error) {
+	inst, err := e.st.Instance(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	def, err := e.definition(ctx, inst.DefinitionKey, inst.DefinitionVersion)
+	if err != nil {
+		return nil, err
+	}
+	tasks, err := e.st.LiveTasks(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return e.newWork(ctx, actor, def, inst, tasks), nil
+}
+
+// setTask changes a task's state, remembering what the store must still hold.
+func (w *work) setTask(t *Task, s TaskState, outcome string) {
+	if _, ok := w.dirty[t]; !ok && t.ID != 0 {
+		w.dirty[t] = t.State
+	}
+	t.State = s
+	if outcome != "" {
+		t.Outcome = outcome
+	}
+	t.Version++
+}
+
+func (w *work) audit(action string, changes []audit.Change, reason string) {
+	w.audits = append(w.audits, audit.Entry{ActorID: w.actor.ID, ActorName: w.actor.Name, Action: action, Entity: "instance",
+		Changes: changes, Reason: reason})
+}
+
+func (w *work) record(a ActionRecord) *ActionRecord {
+	if a.ActorID == 0 && a.ActorName == "" {
+		a.ActorID, a.ActorName = w.actor.ID, w.actor.Name
+	}
+	w.acts = append(w.acts, &a)
+	return &a
+}
+
+func (w *work) notify(to int64, kind string, task *Task, args map[string]any) {
+	if to == 0 {
+		return
+	}
+	if args == nil {
+		args = map[string]any{}
+	}
+	args["title"] = w.inst.Title
+	w.notes = append(w.notes, &note{n: Notification{Channel: ChannelInApp, RecipientID: to, Kind: kind, Args: args}, task: task})
+}
+
+// commit writes the work in one transaction; on errStale it plans again
+// with replan (a few times).
+func (e *Engine) commit(ctx context.Context, w *work) error {
+	return e.st.Write(ctx, func(tx Tx) error { return w.apply(tx) })
+}
+
+func (w *work) apply(tx Tx) error {
+	now := tx.Now()
+	if w.fire != 0 {
+		ok, err := tx.FireTimer(w.fire, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errFired
+		}
+	}
+	in := w.inst
+	in.UpdatedAt = now
+	if in.Status.Ended() && in.EndedAt.IsZero() {
+		in.EndedAt = now
+	}
+	if w.parent != nil {
+		in.ParentID = w.parent.inst.ID
+	}
+	for i := range in.State.History {
+		if in.State.History[i].At.IsZero() {
+			in.State.History[i].At = now
+		}
+	}
+	for i := range in.State.Warnings {
+		if in.State.Warnings[i].At.IsZero() {
+			in.State.Warnings[i].At = now
+		}
+	}
+	if w.oldVer == 0 {
+		in.Version = 1
+		in.CreatedAt = now
+		id, err := tx.InsertInstance(in)
+		if err != nil {
+			return err
+		}
+		in.ID = id
+	} else {
+		in.Version = w.oldVer + 1
+		if err := tx.UpdateInstance(in, w.oldVer); err != nil {
+			if domain.IsKind(err, domain.KindConflict) {
+				return errStale
+			}
+			return err
+		}
+	}
+	for t, old := range w.dirty {
+		if t.State == TaskDone && t.ActedAt.IsZero() {
+			t.ActedAt = now
+		}
+		if err := tx.UpdateTask(t, old); err != nil {
+			if domain.IsKind(err, domain.KindConflict) {
+				return errStale
+			}
+			return err
+		}
+	}
+	for _, t := range w.added {
+		t.InstanceID = in.ID
+		t.CreatedAt = now
+		t.Version = 1
+		if t.State == TaskDone {
+			t.ActedAt = now
+		}
+		var sla *SLA = t.sla
+		if sla != nil {
+			if d, err := parseDuration(sla.Due); err == nil && d > 0 {
+				t.DueAt = now.Add(d)
+			}
+		}
+		id, err := tx.InsertTask(t)
+		if err != nil {
+			return err
+		}
+		t.ID = id
+		if sla != nil && !t.DueAt.IsZero() {
+			for _, tm := range slaTimers(sla, t) {
+				tm.InstanceID = in.ID
+				if err := tx.InsertTimer(tm); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for _, tm := range w.timers {
+		tm.InstanceID = in.ID
+		if err := tx.InsertTimer(tm); err != nil {
+			return err
+		}
+	}
+	for _, a := range w.acts {
+		a.InstanceID, a.At = in.ID, now
+		if err := tx.InsertAction(a); err != nil {
+			return err
+		}
+	}
+	for _, g := range w.sigs {
+		g.InstanceID, g.SignedAt = in.ID, now
+		if err := tx.InsertSignature(g); err != nil {
+			return err
+		}
+	}
+	for _, p := range w.ccs {
+		if err := tx.InsertCC(in.ID, p, w.actor.ID); err != nil {
+			return err
+		}
+	}
+	for _, n := range w.notes {
+		n.n.InstanceID = in.ID
+		if n.task != nil {
+			n.n.TaskID = n.task.ID
+		}
+		if err := tx.InsertNotification(&n.n); err != nil {
+			return err
+		}
+	}
+	if w.idem != "" {
+		if err := tx.PutIdem(w.actor.ID, w.idem, in.ID); err != nil {
+			return err
+		}
+	}
+	for _, a := range w.audits {
+		a.EntityID = strconv.FormatInt(in.ID, 10)
+		if err := tx.Audit(a); err != nil {
+			return err
+		}
+	}
+	for _, k := range w.effs {
+		stepID, name := splitEff(k)
+		f, ok := w.e.reg.Effect(name)
+		if !ok {
+			return domain.E(domain.KindInternal, "flow.effect", "error.internal", "effect", name)
+		}
+		if err := f(w.ctx, EffectInput{DefinitionKey: w.def.Key, StepID: stepID, InstanceID: in.ID,
+			Form: in.Form, Actor: w.actor, Tx: tx.Raw()}); err != nil {
+			return err
+		}
+	}
+	for _, k := range w.kids {
+		if err := k.apply(tx); err != nil {
+			return err
+		}
+	}
+	for _, x := range w.extra {
+		if err := x.apply(tx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func splitEff(k string) (string, string) {
+	for i := 0; i < len(k); i++ {
+		if k[i] == 0 {
+			return k[:i], k[i+1:]
+		}
+	}
+	return "", k
+}

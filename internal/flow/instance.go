@@ -1,0 +1,201 @@
+package flow
+
+import (
+	"time"
+
+	"labflow/internal/domain"
+)
+
+// Status is where a process instance stands.
+type Status string
+
+// The instance statuses.
+const (
+	StatusRunning   Status = "running"   // someone has a task
+	StatusApproved  Status = "approved"  // reached the end
+	StatusRejected  Status = "rejected"  // someone rejected it (final)
+	StatusReturned  Status = "returned"  // 驳回 to the initiator, who may edit and resubmit
+	StatusWithdrawn Status = "withdrawn" // 撤回 by the initiator, who may edit and resubmit
+)
+
+// Ended reports whether the status is final.
+func (s Status) Ended() bool { return s == StatusApproved || s == StatusRejected }
+
+// Instance is one run of a definition. It keeps the definition version it
+// started with.
+type Instance struct {
+	ID                int64          `json:"id"`
+	DefinitionKey     string         `json:"definition_key"`
+	DefinitionVersion int            `json:"definition_version"`
+	Title             string         `json:"title"`
+	InitiatorID       int64          `json:"initiator_id"`
+	InitiatorName     string         `json:"initiator_name"`
+	InitiatorDept     int64          `json:"initiator_department,omitempty"`
+	Status            Status         `json:"status"`
+	Form              map[string]any `json:"form"`
+	State             State          `json:"state"`
+	ParentID          int64          `json:"parent_id,omitempty"`
+	ParentStep        string         `json:"parent_step,omitempty"`
+	Version           int64          `json:"version"` // bumped by every change (optimistic concurrency)
+	CreatedAt         time.Time      `json:"created_at"`
+	UpdatedAt         time.Time      `json:"updated_at"`
+	EndedAt           time.Time      `json:"ended_at,omitzero"`
+}
+
+// State is the engine's bookkeeping for a running instance, stored as JSON
+// with the instance row.
+type State struct {
+	Active   []ActiveStep   `json:"active,omitempty"`
+	History  []StepRecord   `json:"history,omitempty"` // completed steps, oldest first; "" is the submission
+	Touched  bool           `json:"touched,omitempty"` // someone acted on the active steps since the last move
+	Round    int            `json:"round,omitempty"`   // activation counter
+	Joins    map[string]int `json:"joins,omitempty"`   // join step → branches arrived
+	Chosen   map[string]int64 `json:"chosen,omitempty"` // step → person chosen by the previous approver
+	Vars     map[string]any `json:"vars,omitempty"`    // engine variables for conditions
+	Warnings []Warning      `json:"warnings,omitempty"`
+}
+
+// ActiveStep is a step that currently has (or waits for) work.
+type ActiveStep struct {
+	Step     string  `json:"step"`
+	Round    int     `json:"round"`
+	Mode     Mode    `json:"mode,omitempty"`
+	Need     int     `json:"need,omitempty"`     // approvals that complete the step
+	Slots    int     `json:"slots,omitempty"`    // assignees resolved (M)
+	Approved []int64 `json:"approved,omitempty"` // people who approved in this round
+	Rejected int     `json:"rejected,omitempty"` // rejections so far (any/quorum)
+	Queue    []int64 `json:"queue,omitempty"`    // sequential: who comes next
+	Branch   string  `json:"branch,omitempty"`   // first step of the parallel branch it belongs to
+	Waiting  bool    `json:"waiting,omitempty"`  // a subprocess runs
+}
+
+// StepRecord is one completed step.
+type StepRecord struct {
+	Step  string    `json:"step"`
+	By    []int64   `json:"by,omitempty"`
+	Last  int64     `json:"last,omitempty"` // whose action completed it
+	Mode  Mode      `json:"mode,omitempty"`
+	Need  int       `json:"need,omitempty"`
+	Slots int       `json:"slots,omitempty"`
+	At    time.Time `json:"at"`
+}
+
+// Warning is a visible notice on an instance, such as a step that fell back
+// to the administrator because nobody resolved.
+type Warning struct {
+	Step string     `json:"step"`
+	Msg  domain.Msg `json:"msg"`
+	At   time.Time  `json:"at"`
+}
+
+// TaskState is where a task stands.
+type TaskState string
+
+// The task states.
+const (
+	TaskOpen      TaskState = "open"      // the assignee should act
+	TaskWaiting   TaskState = "waiting"   // delegated or a signer was added before: waits for that task
+	TaskDone      TaskState = "done"      // acted on (Outcome says how)
+	TaskCancelled TaskState = "cancelled" // no longer needed
+)
+
+// TaskKind says why a task exists.
+type TaskKind string
+
+// The task kinds.
+const (
+	TaskSlot       TaskKind = "slot"       // one assignee of the step
+	TaskDelegated  TaskKind = "delegated"  // 委派: comes back to the delegator
+	TaskAdded      TaskKind = "added"      // 加签: a signer added before or after someone
+	TaskEscalation TaskKind = "escalation" // added by an SLA escalation; acts for its slot
+)
+
+// Task is one person's piece of work on a step.
+type Task struct {
+	ID            int64     `json:"id"`
+	InstanceID    int64     `json:"instance_id"`
+	StepID        string    `json:"step_id"`
+	Round         int       `json:"round"`
+	Slot          int       `json:"slot"`
+	AssigneeID    int64     `json:"assignee_id"`
+	AssigneeName  string    `json:"assignee_name"`
+	State         TaskState `json:"state"`
+	Kind          TaskKind  `json:"kind"`
+	ParentTaskID  int64     `json:"parent_task_id,omitempty"` // the task waiting for this one
+	AddedBy       int64     `json:"added_by,omitempty"`       // who added or delegated it
+	Outcome       string    `json:"outcome,omitempty"`        // approved, rejected, returned, transferred, …
+	Comment       string    `json:"comment,omitempty"`
+	DefinitionKey string    `json:"definition_key"`
+	InitiatorID   int64     `json:"initiator_id"`
+	CreatedAt     time.Time `json:"created_at"`
+	ActedAt       time.Time `json:"acted_at,omitzero"`
+	DueAt         time.Time `json:"due_at,omitzero"`
+	Version       int64     `json:"version"`
+
+	sla *SLA // set on new tasks whose step has an SLA
+}
+
+// ActionRecord is one line of an instance's timeline.
+type ActionRecord struct {
+	ID          int64     `json:"id"`
+	InstanceID  int64     `json:"instance_id"`
+	TaskID      int64     `json:"task_id,omitempty"`
+	StepID      string    `json:"step_id,omitempty"`
+	ActorID     int64     `json:"actor_id"`
+	ActorName   string    `json:"actor_name"`
+	Action      string    `json:"action"`
+	TargetID    int64     `json:"target_id,omitempty"` // the person transferred/delegated/added/copied to
+	Comment     string    `json:"comment,omitempty"`
+	Meaning     Meaning   `json:"meaning,omitempty"`
+	Attachments []string  `json:"attachments,omitempty"` // SHA-256 of attached files
+	At          time.Time `json:"at"`
+}
+
+// Signature is an electronic signature record (COMPLIANCE R7, R9).
+type Signature struct {
+	ID          int64     `json:"id"`
+	InstanceID  int64     `json:"instance_id"`
+	TaskID      int64     `json:"task_id"`
+	StepID      string    `json:"step_id"`
+	SignerID    int64     `json:"signer_id"`
+	SignerName  string    `json:"signer_name"` // printed name
+	Meaning     Meaning   `json:"meaning"`
+	SignedAt    time.Time `json:"signed_at"` // server time
+	ContentHash string    `json:"content_hash"`
+	// Valid is computed when shown: false once the signed content changed.
+	Valid bool `json:"valid"`
+}
+
+// Timer is a stored SLA timer.
+type Timer struct {
+	ID         int64     `json:"id"`
+	InstanceID int64     `json:"instance_id"`
+	TaskID     int64     `json:"task_id"`
+	Kind       string    `json:"kind"` // remind, overdue, escalate
+	DueAt      time.Time `json:"due_at"`
+	FiredAt    time.Time `json:"fired_at,omitzero"`
+}
+
+// The timer kinds.
+const (
+	TimerRemind   = "remind"
+	TimerOverdue  = "overdue"
+	TimerEscalate = "escalate"
+)
+
+// Notification is one outbox row. In-app notifications (channel "inapp")
+// are read from the outbox; other channels deliver rows later.
+type Notification struct {
+	ID          int64          `json:"id"`
+	Channel     string         `json:"channel"`
+	RecipientID int64          `json:"recipient_id"`
+	Kind        string         `json:"kind"` // task, returned, approved, rejected, urged, due_soon, overdue, copied, escalated, withdrawn
+	InstanceID  int64          `json:"instance_id,omitempty"`
+	TaskID      int64          `json:"task_id,omitempty"`
+	Args        map[string]any `json:"args,omitempty"`
+	CreatedAt   time.Time      `json:"created_at"`
+	ReadAt      time.Time      `json:"read_at,omitzero"`
+}
+
+// ChannelInApp is the in-app notification channel.
+const ChannelInApp = "inapp"

@@ -1,0 +1,365 @@
+package flow
+
+import (
+	"strconv"
+	"strings"
+
+	"labflow/internal/audit"
+	"labflow/internal/domain"
+)
+
+// This file is the state machine: entering and leaving steps, countersign
+// bookkeeping, completing steps and ending instances. It works on a work
+// (in memory); apply writes the result.
+
+const maxHops = 200
+
+func (w *work) env() map[string]any {
+	m := make(map[string]any, len(w.inst.Form)+len(w.inst.State.Vars))
+	for k, v := range w.inst.Form {
+		m[k] = v
+	}
+	for k, v := range w.inst.State.Vars {
+		m[k] = v
+	}
+	return m
+}
+
+func (w *work) cond(src, field string) (bool, error) {
+	ok, err := EvalBool(src, w.env())
+	if err != nil {
+		return false, &domain.Error{Kind: domain.KindInternal, Op: "flow.condition", Key: "error.internal",
+			Err: &condError{def: w.def.Key, field: field, err: err}}
+	}
+	return ok, nil
+}
+
+type condError struct {
+	def, field string
+	err        error
+}
+
+func (c *condError) Error() string { return c.def + ": " + c.field + ": " + c.err.Error() }
+
+// activeIndex finds the active entry of a step round.
+func (w *work) activeIndex(step string, round int) int {
+	for i, a := range w.inst.State.Active {
+		if a.Step == step && a.Round == round {
+			return i
+		}
+	}
+	return -1
+}
+
+func live(t *Task) bool { return t.State == TaskOpen || t.State == TaskWaiting }
+
+func (w *work) findTask(id int64) *Task {
+	for _, t := range w.tasks {
+		if t.ID == id {
+			return t
+		}
+	}
+	return nil
+}
+
+// enter activates a step; branch is the parallel branch it runs in.
+func (w *work) enter(id, branch string) error {
+	w.hops++
+	if w.hops > maxHops {
+		return domain.Wrap("flow.enter", errString("definition "+w.def.Key+" loops through step "+id))
+	}
+	if id == "" || id == "end" {
+		return w.finish(StatusApproved, "")
+	}
+	st := stepOf(w.def, id)
+	if st == nil {
+		return domain.Wrap("flow.enter", errString("definition "+w.def.Key+" has no step "+id))
+	}
+	if st.When != "" {
+		ok, err := w.cond(st.When, "steps."+id+".when")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return w.leave(st, branch)
+		}
+	}
+	switch st.Kind {
+	case StepEnd:
+		return w.finish(StatusApproved, "")
+	case StepParallel:
+		if w.inst.State.Joins == nil {
+			w.inst.State.Joins = map[string]int{}
+		}
+		if st.Join != "" {
+			w.inst.State.Joins[st.Join] = 0
+		}
+		for _, p := range st.Parallel {
+			if err := w.enter(p, p); err != nil {
+				return err
+			}
+			if w.inst.Status != StatusRunning {
+				return nil
+			}
+		}
+		return nil
+	case StepJoin:
+		need := 1
+		for i := range w.def.Steps {
+			if w.def.Steps[i].Kind == StepParallel && w.def.Steps[i].Join == id {
+				need = len(w.def.Steps[i].Parallel)
+			}
+		}
+		if w.inst.State.Joins == nil {
+			w.inst.State.Joins = map[string]int{}
+		}
+		w.inst.State.Joins[id]++
+		if w.inst.State.Joins[id] < need {
+			return nil
+		}
+		delete(w.inst.State.Joins, id)
+		return w.leave(st, "")
+	case StepSubprocess:
+		return w.startChild(st, branch)
+	}
+	people, err := w.assignees(st)
+	if err != nil {
+		return err
+	}
+	w.inst.State.Round++
+	as := ActiveStep{Step: id, Round: w.inst.State.Round, Mode: st.Mode, Slots: len(people), Branch: branch}
+	if as.Mode == "" {
+		as.Mode = ModeAny
+	}
+	first := people
+	switch as.Mode {
+	case ModeSingle:
+		first, as.Need, as.Slots = people[:1], 1, 1
+	case ModeSequential:
+		first, as.Need = people[:1], len(people)
+		for _, p := range people[1:] {
+			as.Queue = append(as.Queue, p.ID)
+		}
+	case ModeAll:
+		as.Need = len(people)
+	case ModeQuorum:
+		as.Need = quorum(st.Quorum, len(people))
+	default:
+		as.Need = 1
+	}
+	w.inst.State.Active = append(w.inst.State.Active, as)
+	for i, p := range first {
+		w.newTask(st, as.Round, i, p, TaskSlot, 0, 0)
+	}
+	return nil
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }
+
+// quorum turns "2", "60%" or "2/3" into a number of approvals out of m.
+func quorum(q string, m int) int {
+	q = strings.TrimSpace(q)
+	n := m
+	switch {
+	case strings.HasSuffix(q, "%"):
+		if p, err := strconv.Atoi(strings.TrimSuffix(q, "%")); err == nil {
+			n = (m*p + 99) / 100
+		}
+	case strings.Contains(q, "/"):
+		a, b, _ := strings.Cut(q, "/")
+		x, err1 := strconv.Atoi(a)
+		y, err2 := strconv.Atoi(b)
+		if err1 == nil && err2 == nil && y > 0 {
+			n = (m*x + y - 1) / y
+		}
+	default:
+		if v, err := strconv.Atoi(q); err == nil {
+			n = v
+		}
+	}
+	if n < 1 {
+		n = 1
+	}
+	if n > m {
+		n = m
+	}
+	return n
+}
+
+func (w *work) newTask(st *Step, round, slot int, p domain.Person, kind TaskKind, parent, addedBy int64) *Task {
+	t := &Task{StepID: st.ID, Round: round, Slot: slot, AssigneeID: p.ID, AssigneeName: p.Name, State: TaskOpen, Kind: kind,
+		ParentTaskID: parent, AddedBy: addedBy, DefinitionKey: w.def.Key, InitiatorID: w.inst.InitiatorID, sla: st.SLA}
+	w.added = append(w.added, t)
+	w.tasks = append(w.tasks, t)
+	w.notify(p.ID, "task", t, map[string]any{"step": st.Title.ZH, "step_en": st.Title.EN})
+	return t
+}
+
+// leave goes on from a step that completed (or was skipped).
+func (w *work) leave(st *Step, branch string) error {
+	next := ""
+	for i, b := range st.Branches {
+		ok, err := w.cond(b.When, "steps."+st.ID+".branches["+strconv.Itoa(i)+"].when")
+		if err != nil {
+			return err
+		}
+		if ok {
+			next = b.To
+			break
+		}
+	}
+	if next == "" {
+		next = st.Next
+	}
+	if next == "" {
+		next = "end"
+		for i := range w.def.Steps {
+			if w.def.Steps[i].ID == st.ID && i+1 < len(w.def.Steps) {
+				next = w.def.Steps[i+1].ID
+			}
+		}
+	}
+	return w.enter(next, branch)
+}
+
+// maybeComplete completes the active step when its mode is satisfied and
+// no added signer is still pending.
+func (w *work) maybeComplete(idx int) error {
+	as := w.inst.State.Active[idx]
+	if len(as.Approved) < as.Need || len(as.Queue) > 0 {
+		return nil
+	}
+	for _, t := range w.tasks {
+		if t.StepID == as.Step && t.Round == as.Round && t.Kind == TaskAdded && live(t) {
+			return nil
+		}
+	}
+	return w.completeStep(idx)
+}
+
+// completeStep runs the guards, closes the step and moves on.
+func (w *work) completeStep(idx int) error {
+	as := w.inst.State.Active[idx]
+	st := stepOf(w.def, as.Step)
+	for _, g := range st.Guards {
+		f, ok := w.e.reg.Guard(g)
+		if !ok {
+			return domain.E(domain.KindInternal, "flow.guard", "error.internal", "guard", g)
+		}
+		if err := f(w.ctx, GuardInput{DefinitionKey: w.def.Key, StepID: st.ID, Form: w.inst.Form, Actor: w.actor,
+			InitiatorID: w.inst.InitiatorID}); err != nil {
+			return err
+		}
+	}
+	for _, t := range w.tasks {
+		if t.StepID == as.Step && t.Round == as.Round && live(t) {
+			w.setTask(t, TaskCancelled, "")
+		}
+	}
+	s := &w.inst.State
+	s.Active = append(s.Active[:idx:idx], s.Active[idx+1:]...)
+	s.History = append(s.History, StepRecord{Step: as.Step, By: as.Approved, Last: w.actor.ID, Mode: as.Mode, Need: as.Need, Slots: as.Slots})
+	s.Touched = false
+	for _, a := range st.CC {
+		ps, err := w.resolveOne(st, a)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			w.ccs = append(w.ccs, p.ID)
+			w.notify(p.ID, "copied", nil, nil)
+		}
+	}
+	for _, a := range st.Notify {
+		ps, err := w.resolveOne(st, a)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			w.notify(p.ID, "step_done", nil, map[string]any{"step": st.Title.ZH, "step_en": st.Title.EN})
+		}
+	}
+	for _, name := range st.Effects {
+		w.effs = append(w.effs, st.ID+"\x00"+name)
+	}
+	return w.leave(st, as.Branch)
+}
+
+// cancelLive cancels every open or waiting task of the instance.
+func (w *work) cancelLive() []*Task {
+	var out []*Task
+	for _, t := range w.tasks {
+		if live(t) {
+			w.setTask(t, TaskCancelled, "")
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// finish ends the instance and, for a subprocess, resumes its parent.
+func (w *work) finish(status Status, reason string) error {
+	if w.inst.Status != StatusRunning {
+		return nil
+	}
+	w.cancelLive()
+	old := w.inst.Status
+	w.inst.Status = status
+	w.inst.State.Active = nil
+	w.inst.State.Joins = nil
+	w.audits = append(w.audits, audit.Entry{ActorID: w.actor.ID, ActorName: w.actor.Name, Action: "flow.end", Entity: "instance",
+		Changes: []audit.Change{{Field: "status", Old: string(old), New: string(status)}}, Reason: reason})
+	w.notify(w.inst.InitiatorID, string(status), nil, nil)
+	var pw *work
+	if w.parent != nil {
+		pw = w.parent
+	} else if w.inst.ParentID != 0 {
+		var err error
+		pw, err = w.e.load(w.ctx, w.actor, w.inst.ParentID)
+		if err != nil {
+			return err
+		}
+		w.extra = append(w.extra, pw)
+	}
+	if pw == nil || pw.inst.Status != StatusRunning {
+		return nil
+	}
+	for i, a := range pw.inst.State.Active {
+		if a.Step == w.inst.ParentStep && a.Waiting {
+			pw.audit("flow.subprocess_end", []audit.Change{{Field: "child", New: w.inst.DefinitionKey}, {Field: "status", New: string(status)}}, "")
+			if status == StatusApproved {
+				return pw.completeStep(i)
+			}
+			return pw.finish(StatusRejected, reason)
+		}
+	}
+	return nil
+}
+
+// startChild starts the subprocess of st and waits for it.
+func (w *work) startChild(st *Step, branch string) error {
+	cdef, ok := w.e.Definition(st.Subprocess)
+	if !ok {
+		return domain.NotFound("flow.subprocess", "entity.definition")
+	}
+	w.inst.State.Round++
+	w.inst.State.Active = append(w.inst.State.Active, ActiveStep{Step: st.ID, Round: w.inst.State.Round, Branch: branch, Waiting: true})
+	form := map[string]any{}
+	for _, f := range cdef.Form {
+		if v, ok := w.inst.Form[f.Key]; ok {
+			form[f.Key] = v
+		}
+	}
+	child := &Instance{DefinitionKey: cdef.Key, DefinitionVersion: cdef.Version, Title: cdef.Title.ZH, InitiatorID: w.inst.InitiatorID,
+		InitiatorName: w.inst.InitiatorName, InitiatorDept: w.inst.InitiatorDept, Status: StatusRunning, Form: form, ParentStep: st.ID,
+		State: State{Vars: w.inst.State.Vars, History: []StepRecord{{Step: "", Last: w.inst.InitiatorID}}}}
+	cw := w.e.newWork(w.ctx, w.actor, cdef, child, nil)
+	cw.parent = w
+	cw.hops = w.hops
+	w.kids = append(w.kids, cw)
+	cw.audit("flow.start", []audit.Change{{Field: "definition", New: cdef.Key + "@" + strconv.Itoa(cdef.Version)}, {Field: "parent_step", New: st.ID}}, "")
+	cw.record(ActionRecord{Action: "start"})
+	return cw.enter(cdef.Steps[0].ID, "")
+}

@@ -1,0 +1,322 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"labflow/internal/audit"
+	"labflow/internal/domain"
+	"labflow/internal/flow"
+)
+
+// FlowStore implements flow.Store over the database.
+type FlowStore struct {
+	db *DB
+}
+
+// Flow returns the process engine's store.
+func (db *DB) Flow() *FlowStore { return &FlowStore{db: db} }
+
+var _ flow.Store = (*FlowStore)(nil)
+
+// Now returns the store clock (server UTC).
+func (s *FlowStore) Now() time.Time { return s.db.Now() }
+
+// Write runs fn in a group-committed write transaction.
+func (s *FlowStore) Write(ctx context.Context, fn func(tx flow.Tx) error) error {
+	return s.db.Write(ctx, func(tx *Tx) error { return fn(&flowTx{tx: tx}) })
+}
+
+// SaveDefinition stores a definition body, returning its version: the
+// existing one when hash is known, else one more than the highest.
+func (s *FlowStore) SaveDefinition(ctx context.Context, key, hash string, body []byte) (int, error) {
+	var v int
+	err := s.db.R().QueryRowContext(ctx, "SELECT version FROM flow_definition WHERE key = $1 AND hash = $2", key, hash).Scan(&v)
+	if err == nil {
+		return v, nil
+	}
+	if err != sql.ErrNoRows {
+		return 0, mapErr("store.SaveDefinition", err)
+	}
+	err = s.db.Write(ctx, func(tx *Tx) error {
+		if err := tx.QueryRowContext(tx.ctx, "SELECT version FROM flow_definition WHERE key = $1 AND hash = $2", key, hash).Scan(&v); err == nil {
+			return nil
+		} else if err != sql.ErrNoRows {
+			return err
+		}
+		if err := tx.QueryRowContext(tx.ctx, "SELECT COALESCE(MAX(version), 0) + 1 FROM flow_definition WHERE key = $1", key).Scan(&v); err != nil {
+			return err
+		}
+		if _, err := tx.Exec("INSERT INTO flow_definition (key, version, hash, body, created_at) VALUES ($1, $2, $3, $4, $5)",
+			key, v, hash, string(body), TimeText(tx.Now())); err != nil {
+			return err
+		}
+		return tx.Audit(audit.Entry{ActorID: 0, ActorName: "system", Action: "flow.definition", Entity: "flow_definition",
+			EntityID: fmt.Sprintf("%s@%d", key, v), Changes: []audit.Change{{Field: "hash", New: hash}}})
+	})
+	return v, mapErr("store.SaveDefinition", err)
+}
+
+// DefinitionBody returns a stored definition version's body.
+func (s *FlowStore) DefinitionBody(ctx context.Context, key string, version int) ([]byte, error) {
+	var body string
+	err := s.db.R().QueryRowContext(ctx, "SELECT body FROM flow_definition WHERE key = $1 AND version = $2", key, version).Scan(&body)
+	if err != nil {
+		return nil, notFoundFlow("store.DefinitionBody", "entity.definition", err)
+	}
+	return []byte(body), nil
+}
+
+func notFoundFlow(op, entity string, err error) error {
+	if err == sql.ErrNoRows {
+		return domain.NotFound(op, entity)
+	}
+	return mapErr(op, err)
+}
+
+const instanceCols = "id, def_key, def_version, title, initiator_id, initiator_name, initiator_dept, status, form, state, parent_id, parent_step, version, created_at, updated_at, ended_at"
+
+func scanInstance(s interface{ Scan(...any) error }) (*flow.Instance, error) {
+	in := &flow.Instance{}
+	var status, form, state, created, updated, ended string
+	err := s.Scan(&in.ID, &in.DefinitionKey, &in.DefinitionVersion, &in.Title, &in.InitiatorID, &in.InitiatorName, &in.InitiatorDept,
+		&status, &form, &state, &in.ParentID, &in.ParentStep, &in.Version, &created, &updated, &ended)
+	if err != nil {
+		return nil, err
+	}
+	in.Status = flow.Status(status)
+	if err := json.Unmarshal([]byte(form), &in.Form); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(state), &in.State); err != nil {
+		return nil, err
+	}
+	in.CreatedAt, in.UpdatedAt, in.EndedAt = ParseTime(created), ParseTime(updated), ParseTime(ended)
+	return in, nil
+}
+
+// Instance reads one instance.
+func (s *FlowStore) Instance(ctx context.Context, id int64) (*flow.Instance, error) {
+	in, err := scanInstance(s.db.R().QueryRowContext(ctx, "SELECT "+instanceCols+" FROM flow_instance WHERE id = $1", id))
+	if err != nil {
+		return nil, notFoundFlow("store.FlowInstance", "entity.instance", err)
+	}
+	return in, nil
+}
+
+// Children returns the subprocess instances started by parent.
+func (s *FlowStore) Children(ctx context.Context, parentID int64) ([]*flow.Instance, error) {
+	rows, err := s.db.R().QueryContext(ctx, "SELECT "+instanceCols+" FROM flow_instance WHERE parent_id = $1 ORDER BY id", parentID)
+	if err != nil {
+		return nil, mapErr("store.FlowChildren", err)
+	}
+	defer rows.Close()
+	var out []*flow.Instance
+	for rows.Next() {
+		in, err := scanInstance(rows)
+		if err != nil {
+			return nil, mapErr("store.FlowChildren", err)
+		}
+		out = append(out, in)
+	}
+	return out, mapErr("store.FlowChildren", rows.Err())
+}
+
+// IsCopied reports whether person was copied on the instance.
+func (s *FlowStore) IsCopied(ctx context.Context, instanceID, personID int64) (bool, error) {
+	var n int
+	err := s.db.R().QueryRowContext(ctx, "SELECT COUNT(*) FROM flow_cc WHERE instance_id = $1 AND person_id = $2", instanceID, personID).Scan(&n)
+	return n > 0, mapErr("store.FlowIsCopied", err)
+}
+
+// Idem returns the instance recorded under an actor's idempotency key.
+func (s *FlowStore) Idem(ctx context.Context, actorID int64, key string) (int64, bool, error) {
+	var id int64
+	err := s.db.R().QueryRowContext(ctx, "SELECT instance_id FROM flow_idem WHERE actor_id = $1 AND key = $2", actorID, key).Scan(&id)
+	if err == sql.ErrNoRows {
+		return 0, false, nil
+	}
+	return id, err == nil, mapErr("store.FlowIdem", err)
+}
+
+// Actions returns an instance's timeline, oldest first.
+func (s *FlowStore) Actions(ctx context.Context, instanceID int64) ([]flow.ActionRecord, error) {
+	rows, err := s.db.R().QueryContext(ctx, `SELECT id, instance_id, task_id, step_id, actor_id, actor_name, action, target_id, comment, meaning, attachments, at
+		FROM flow_action WHERE instance_id = $1 ORDER BY id`, instanceID)
+	if err != nil {
+		return nil, mapErr("store.FlowActions", err)
+	}
+	defer rows.Close()
+	var out []flow.ActionRecord
+	for rows.Next() {
+		var a flow.ActionRecord
+		var meaning, att, at string
+		if err := rows.Scan(&a.ID, &a.InstanceID, &a.TaskID, &a.StepID, &a.ActorID, &a.ActorName, &a.Action, &a.TargetID, &a.Comment, &meaning, &att, &at); err != nil {
+			return nil, mapErr("store.FlowActions", err)
+		}
+		a.Meaning, a.At = flow.Meaning(meaning), ParseTime(at)
+		_ = json.Unmarshal([]byte(att), &a.Attachments)
+		out = append(out, a)
+	}
+	return out, mapErr("store.FlowActions", rows.Err())
+}
+
+// Signatures returns an instance's electronic signatures, oldest first.
+func (s *FlowStore) Signatures(ctx context.Context, instanceID int64) ([]flow.Signature, error) {
+	rows, err := s.db.R().QueryContext(ctx, `SELECT id, instance_id, task_id, step_id, signer_id, signer_name, meaning, signed_at, content_hash
+		FROM flow_signature WHERE instance_id = $1 ORDER BY id`, instanceID)
+	if err != nil {
+		return nil, mapErr("store.FlowSignatures", err)
+	}
+	defer rows.Close()
+	var out []flow.Signature
+	for rows.Next() {
+		var g flow.Signature
+		var meaning, at string
+		if err := rows.Scan(&g.ID, &g.InstanceID, &g.TaskID, &g.StepID, &g.SignerID, &g.SignerName, &meaning, &at, &g.ContentHash); err != nil {
+			return nil, mapErr("store.FlowSignatures", err)
+		}
+		g.Meaning, g.SignedAt = flow.Meaning(meaning), ParseTime(at)
+		out = append(out, g)
+	}
+	return out, mapErr("store.FlowSignatures", rows.Err())
+}
+
+// flowTx implements flow.Tx over a write share.
+type flowTx struct {
+	tx *Tx
+}
+
+func (f *flowTx) Now() time.Time { return f.tx.Now() }
+func (f *flowTx) Raw() any       { return f.tx }
+
+func (f *flowTx) Audit(e audit.Entry) error { return f.tx.Audit(e) }
+
+func (f *flowTx) exec(q string, args ...any) (sql.Result, error) {
+	return f.tx.tx.StmtContext(f.tx.ctx, f.tx.db.stmt(q)).ExecContext(f.tx.ctx, args...)
+}
+
+func (f *flowTx) queryRow(q string, args ...any) *sql.Row {
+	return f.tx.tx.StmtContext(f.tx.ctx, f.tx.db.stmt(q)).QueryRowContext(f.tx.ctx, args...)
+}
+
+var stmtCache sync.Map // *DB+query → *sql.Stmt
+
+type stmtKey struct {
+	db *DB
+	q  string
+}
+
+// stmt returns a statement prepared once on the write pool; on SQLite the
+// one write connection keeps it compiled. If preparing fails the query
+// text is prepared per use (StmtContext of a nil statement is avoided).
+func (db *DB) stmt(q string) *sql.Stmt {
+	k := stmtKey{db, q}
+	if s, ok := stmtCache.Load(k); ok {
+		return s.(*sql.Stmt)
+	}
+	s, err := db.write.Prepare(q)
+	if err != nil {
+		panic(fmt.Sprintf("store: prepare %q: %v", q, err))
+	}
+	if old, loaded := stmtCache.LoadOrStore(k, s); loaded {
+		s.Close()
+		return old.(*sql.Stmt)
+	}
+	return s
+}
+
+func jsonText(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+// searchText is the lowercased text of a form's values, for inbox search.
+func searchText(title string, form map[string]any) string {
+	var parts []string
+	parts = append(parts, title)
+	keys := make([]string, 0, len(form))
+	for k := range form {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case string:
+			parts = append(parts, x)
+		case []any:
+			for _, y := range x {
+				walk(y)
+			}
+		case map[string]any:
+			for _, y := range x {
+				walk(y)
+			}
+		case nil:
+		default:
+			parts = append(parts, fmt.Sprint(x))
+		}
+	}
+	for _, k := range keys {
+		walk(form[k])
+	}
+	s := strings.ToLower(strings.Join(parts, " "))
+	if len(s) > 4000 {
+		s = s[:4000]
+	}
+	return s
+}
+
+func (f *flowTx) InsertInstance(in *flow.Instance) (int64, error) {
+	form, err := jsonText(in.Form)
+	if err != nil {
+		return 0, mapErr("store.InsertInstance", err)
+	}
+	state, err := jsonText(in.State)
+	if err != nil {
+		return 0, mapErr("store.InsertInstance", err)
+	}
+	var id int64
+	err = f.queryRow(`INSERT INTO flow_instance (def_key, def_version, title, initiator_id, initiator_name, initiator_dept, status, form, state, search, parent_id, parent_step, version, created_at, updated_at, ended_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
+		in.DefinitionKey, in.DefinitionVersion, in.Title, in.InitiatorID, in.InitiatorName, in.InitiatorDept, string(in.Status),
+		form, state, searchText(in.Title, in.Form), in.ParentID, in.ParentStep, in.Version,
+		TimeText(in.CreatedAt), TimeText(in.UpdatedAt), TimeText(in.EndedAt)).Scan(&id)
+	return id, mapErr("store.InsertInstance", err)
+}
+
+func (f *flowTx) UpdateInstance(in *flow.Instance, oldVersion int64) error {
+	form, err := jsonText(in.Form)
+	if err != nil {
+		return mapErr("store.UpdateInstance", err)
+	}
+	state, err := jsonText(in.State)
+	if err != nil {
+		return mapErr("store.UpdateInstance", err)
+	}
+	res, err := f.exec(`UPDATE flow_instance SET status = $1, form = $2, state = $3, search = $4, version = $5, updated_at = $6, ended_at = $7
+		WHERE id = $8 AND version = $9`,
+		string(in.Status), form, state, searchText(in.Title, in.Form), in.Version, TimeText(in.UpdatedAt), TimeText(in.EndedAt), in.ID, oldVersion)
+	return oneRow("store.UpdateInstance", res, err)
+}
+
+func oneRow(op string, res sql.Result, err error) error {
+	if err != nil {
+		return mapErr(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return mapErr(op, err)
+	}
+	if n != 1 {
+		return domain.Conflict(op, "error.conflict")
+	}
+	return nil
+}

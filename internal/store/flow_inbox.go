@@ -1,0 +1,184 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"labflow/internal/flow"
+)
+
+// Inbox lists one person's box with its total ignoring Limit and Offset.
+// The todo list is served by the index flow_task_inbox (assignee_id, state, created_at).
+func (s *FlowStore) Inbox(ctx context.Context, personID int64, box flow.Box, f flow.InboxFilter) ([]flow.InboxItem, int, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + itoa(len(args))
+	}
+	var from, order, timeCol string
+	taskCols := "t.id, t.step_id, t.state, t.outcome, t.created_at, t.acted_at, t.due_at"
+	switch box {
+	case flow.BoxTodo:
+		from = "flow_task t JOIN flow_instance i ON i.id = t.instance_id"
+		where = append(where, "t.assignee_id = "+arg(personID), "t.state = 'open'")
+		order, timeCol = "t.created_at DESC, t.id DESC", "t.created_at"
+	case flow.BoxDone:
+		from = "flow_task t JOIN flow_instance i ON i.id = t.instance_id"
+		where = append(where, "t.assignee_id = "+arg(personID), "t.acted_at <> ''", "t.state = 'done'")
+		order, timeCol = "t.acted_at DESC, t.id DESC", "t.acted_at"
+	case flow.BoxStarted:
+		from = "flow_instance i"
+		taskCols = "0, '', '', '', i.created_at, '', ''"
+		where = append(where, "i.initiator_id = "+arg(personID), "i.parent_id = 0")
+		order, timeCol = "i.created_at DESC, i.id DESC", "i.created_at"
+	case flow.BoxCC:
+		from = "flow_cc c JOIN flow_instance i ON i.id = c.instance_id"
+		taskCols = "0, '', '', '', c.created_at, '', ''"
+		where = append(where, "c.person_id = "+arg(personID))
+		order, timeCol = "c.created_at DESC, i.id DESC", "c.created_at"
+	default:
+		return nil, 0, nil
+	}
+	if f.Definition != "" {
+		where = append(where, "i.def_key = "+arg(f.Definition))
+	}
+	if f.InitiatorID != 0 {
+		where = append(where, "i.initiator_id = "+arg(f.InitiatorID))
+	}
+	if f.Status != "" {
+		where = append(where, "i.status = "+arg(string(f.Status)))
+	}
+	if f.From != "" {
+		where = append(where, timeCol+" >= "+arg(f.From))
+	}
+	if f.To != "" {
+		to := f.To
+		if len(to) == 10 {
+			to += "T23:59:59.999999Z"
+		}
+		where = append(where, timeCol+" <= "+arg(to))
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		where = append(where, `i.search LIKE `+arg("%"+escapeLike(strings.ToLower(q))+"%")+` ESCAPE '\'`)
+	}
+	cond := " FROM " + from + " WHERE " + strings.Join(where, " AND ")
+	var total int
+	if err := s.db.R().QueryRowContext(ctx, "SELECT COUNT(*)"+cond, args...).Scan(&total); err != nil {
+		return nil, 0, mapErr("store.Inbox", err)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	if limit > 500 {
+		limit = 500
+	}
+	q := "SELECT " + taskCols + ", i.id, i.def_key, i.def_version, i.title, i.initiator_id, i.initiator_name, i.status" + cond +
+		" ORDER BY " + order + " LIMIT " + itoa(limit)
+	if f.Offset > 0 {
+		q += " OFFSET " + itoa(f.Offset)
+	}
+	rows, err := s.db.R().QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, 0, mapErr("store.Inbox", err)
+	}
+	defer rows.Close()
+	var out []flow.InboxItem
+	for rows.Next() {
+		var it flow.InboxItem
+		var state, status, created, acted, due string
+		if err := rows.Scan(&it.TaskID, &it.StepID, &state, &it.Outcome, &created, &acted, &due,
+			&it.InstanceID, &it.DefinitionKey, &it.DefinitionVersion, &it.Title, &it.InitiatorID, &it.InitiatorName, &status); err != nil {
+			return nil, 0, mapErr("store.Inbox", err)
+		}
+		it.TaskState, it.Status = flow.TaskState(state), flow.Status(status)
+		it.CreatedAt, it.ActedAt, it.DueAt = ParseTime(created), ParseTime(acted), ParseTime(due)
+		out = append(out, it)
+	}
+	return out, total, mapErr("store.Inbox", rows.Err())
+}
+
+// Counts returns the size of each of a person's boxes.
+func (s *FlowStore) Counts(ctx context.Context, personID int64) (map[flow.Box]int, error) {
+	qs := map[flow.Box]string{
+		flow.BoxTodo:    "SELECT COUNT(*) FROM flow_task WHERE assignee_id = $1 AND state = 'open'",
+		flow.BoxDone:    "SELECT COUNT(*) FROM flow_task WHERE assignee_id = $1 AND acted_at <> '' AND state = 'done'",
+		flow.BoxStarted: "SELECT COUNT(*) FROM flow_instance WHERE initiator_id = $1 AND parent_id = 0",
+		flow.BoxCC:      "SELECT COUNT(*) FROM flow_cc WHERE person_id = $1",
+	}
+	out := make(map[flow.Box]int, len(qs))
+	for b, q := range qs {
+		var n int
+		if err := s.db.R().QueryRowContext(ctx, q, personID).Scan(&n); err != nil {
+			return nil, mapErr("store.Counts", err)
+		}
+		out[b] = n
+	}
+	return out, nil
+}
+
+func (f *flowTx) InsertNotification(n *flow.Notification) error {
+	args := "{}"
+	if len(n.Args) > 0 {
+		b, err := json.Marshal(n.Args)
+		if err != nil {
+			return mapErr("store.InsertNotification", err)
+		}
+		args = string(b)
+	}
+	ch := n.Channel
+	if ch == "" {
+		ch = flow.ChannelInApp
+	}
+	_, err := f.exec(`INSERT INTO flow_outbox (channel, recipient_id, kind, instance_id, task_id, args, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		ch, n.RecipientID, n.Kind, n.InstanceID, n.TaskID, args, TimeText(f.tx.Now()))
+	return mapErr("store.InsertNotification", err)
+}
+
+// Notifications lists a person's in-app notifications, newest first.
+func (s *FlowStore) Notifications(ctx context.Context, personID int64, unreadOnly bool, limit int) ([]flow.Notification, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	q := `SELECT id, channel, recipient_id, kind, instance_id, task_id, args, created_at, read_at FROM flow_outbox
+		WHERE recipient_id = $1 AND channel = 'inapp'`
+	if unreadOnly {
+		q += " AND read_at = ''"
+	}
+	q += " ORDER BY id DESC LIMIT " + itoa(limit)
+	rows, err := s.db.R().QueryContext(ctx, q, personID)
+	if err != nil {
+		return nil, mapErr("store.Notifications", err)
+	}
+	defer rows.Close()
+	var out []flow.Notification
+	for rows.Next() {
+		var n flow.Notification
+		var args, created, read string
+		if err := rows.Scan(&n.ID, &n.Channel, &n.RecipientID, &n.Kind, &n.InstanceID, &n.TaskID, &args, &created, &read); err != nil {
+			return nil, mapErr("store.Notifications", err)
+		}
+		_ = json.Unmarshal([]byte(args), &n.Args)
+		n.CreatedAt, n.ReadAt = ParseTime(created), ParseTime(read)
+		out = append(out, n)
+	}
+	return out, mapErr("store.Notifications", rows.Err())
+}
+
+// MarkRead marks a person's notifications read (others' ids are ignored).
+func (s *FlowStore) MarkRead(ctx context.Context, personID int64, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.db.Write(ctx, func(tx *Tx) error {
+		for _, id := range ids {
+			if _, err := tx.Exec("UPDATE flow_outbox SET read_at = $1 WHERE id = $2 AND recipient_id = $3 AND read_at = ''",
+				TimeText(tx.Now()), id, personID); err != nil {
+				return mapErr("store.MarkRead", err)
+			}
+		}
+		return nil
+	})
+}

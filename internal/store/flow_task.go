@@ -1,0 +1,109 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+
+	"labflow/internal/flow"
+)
+
+const taskCols = "id, instance_id, step_id, round, slot, assignee_id, assignee_name, state, kind, parent_task_id, added_by, outcome, comment, def_key, initiator_id, created_at, acted_at, due_at, version"
+
+func scanTask(s interface{ Scan(...any) error }) (*flow.Task, error) {
+	t := &flow.Task{}
+	var state, kind, created, acted, due string
+	err := s.Scan(&t.ID, &t.InstanceID, &t.StepID, &t.Round, &t.Slot, &t.AssigneeID, &t.AssigneeName, &state, &kind,
+		&t.ParentTaskID, &t.AddedBy, &t.Outcome, &t.Comment, &t.DefinitionKey, &t.InitiatorID, &created, &acted, &due, &t.Version)
+	if err != nil {
+		return nil, err
+	}
+	t.State, t.Kind = flow.TaskState(state), flow.TaskKind(kind)
+	t.CreatedAt, t.ActedAt, t.DueAt = ParseTime(created), ParseTime(acted), ParseTime(due)
+	return t, nil
+}
+
+// Task reads one task.
+func (s *FlowStore) Task(ctx context.Context, id int64) (*flow.Task, error) {
+	t, err := scanTask(s.db.R().QueryRowContext(ctx, "SELECT "+taskCols+" FROM flow_task WHERE id = $1", id))
+	if err != nil {
+		return nil, notFoundFlow("store.FlowTask", "entity.task", err)
+	}
+	return t, nil
+}
+
+func (s *FlowStore) tasks(ctx context.Context, q string, args ...any) ([]*flow.Task, error) {
+	rows, err := s.db.R().QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, mapErr("store.FlowTasks", err)
+	}
+	defer rows.Close()
+	var out []*flow.Task
+	for rows.Next() {
+		t, err := scanTask(rows)
+		if err != nil {
+			return nil, mapErr("store.FlowTasks", err)
+		}
+		out = append(out, t)
+	}
+	return out, mapErr("store.FlowTasks", rows.Err())
+}
+
+// LiveTasks returns the instance's open and waiting tasks.
+func (s *FlowStore) LiveTasks(ctx context.Context, instanceID int64) ([]*flow.Task, error) {
+	return s.tasks(ctx, "SELECT "+taskCols+" FROM flow_task WHERE instance_id = $1 AND state IN ('open', 'waiting') ORDER BY id", instanceID)
+}
+
+// Tasks returns every task of the instance, oldest first.
+func (s *FlowStore) Tasks(ctx context.Context, instanceID int64) ([]*flow.Task, error) {
+	return s.tasks(ctx, "SELECT "+taskCols+" FROM flow_task WHERE instance_id = $1 ORDER BY id", instanceID)
+}
+
+func (f *flowTx) InsertTask(t *flow.Task) (int64, error) {
+	var id int64
+	err := f.queryRow(`INSERT INTO flow_task (instance_id, step_id, round, slot, assignee_id, assignee_name, state, kind, parent_task_id, added_by, outcome, comment, def_key, initiator_id, created_at, acted_at, due_at, version)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`,
+		t.InstanceID, t.StepID, t.Round, t.Slot, t.AssigneeID, t.AssigneeName, string(t.State), string(t.Kind), t.ParentTaskID, t.AddedBy,
+		t.Outcome, t.Comment, t.DefinitionKey, t.InitiatorID, TimeText(t.CreatedAt), TimeText(t.ActedAt), TimeText(t.DueAt), t.Version).Scan(&id)
+	return id, mapErr("store.InsertTask", err)
+}
+
+func (f *flowTx) UpdateTask(t *flow.Task, oldState flow.TaskState) error {
+	res, err := f.exec(`UPDATE flow_task SET state = $1, outcome = $2, comment = $3, acted_at = $4, assignee_id = $5, assignee_name = $6, version = $7
+		WHERE id = $8 AND state = $9`,
+		string(t.State), t.Outcome, t.Comment, TimeText(t.ActedAt), t.AssigneeID, t.AssigneeName, t.Version, t.ID, string(oldState))
+	return oneRow("store.UpdateTask", res, err)
+}
+
+func (f *flowTx) InsertAction(a *flow.ActionRecord) error {
+	att := "[]"
+	if len(a.Attachments) > 0 {
+		b, err := json.Marshal(a.Attachments)
+		if err != nil {
+			return mapErr("store.InsertAction", err)
+		}
+		att = string(b)
+	}
+	_, err := f.exec(`INSERT INTO flow_action (instance_id, task_id, step_id, actor_id, actor_name, action, target_id, comment, meaning, attachments, at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		a.InstanceID, a.TaskID, a.StepID, a.ActorID, a.ActorName, a.Action, a.TargetID, a.Comment, string(a.Meaning), att, TimeText(a.At))
+	return mapErr("store.InsertAction", err)
+}
+
+func (f *flowTx) InsertSignature(g *flow.Signature) error {
+	_, err := f.exec(`INSERT INTO flow_signature (instance_id, task_id, step_id, signer_id, signer_name, meaning, signed_at, content_hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		g.InstanceID, g.TaskID, g.StepID, g.SignerID, g.SignerName, string(g.Meaning), TimeText(g.SignedAt), g.ContentHash)
+	return mapErr("store.InsertSignature", err)
+}
+
+func (f *flowTx) InsertCC(instanceID, personID, byID int64) error {
+	_, err := f.exec(`INSERT INTO flow_cc (instance_id, person_id, by_id, created_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (instance_id, person_id) DO NOTHING`, instanceID, personID, byID, TimeText(f.tx.Now()))
+	return mapErr("store.InsertCC", err)
+}
+
+func (f *flowTx) PutIdem(actorID int64, key string, instanceID int64) error {
+	_, err := f.exec("INSERT INTO flow_idem (actor_id, key, instance_id, created_at) VALUES ($1, $2, $3, $4)",
+		actorID, key, instanceID, TimeText(f.tx.Now()))
+	return mapErr("store.PutIdem", err)
+}
