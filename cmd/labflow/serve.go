@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"labflow/internal/app"
+)
+
+func (c *cli) serve(ctx context.Context, args []string) error {
+	fs := c.flags("serve", "serve [--addr HOST:PORT] [--data DIR] [--db DSN] [--demo] [--definitions DIR]")
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
+	demo := fs.Bool("demo", false, "load the demo institute (idempotent) and print its logins")
+	defs := fs.String("definitions", "", "folder of process definitions that add to or override the built-in ones")
+	secure := fs.Bool("secure-cookies", false, "mark cookies Secure (when served over HTTPS)")
+	d := c.dataFlags(fs)
+	if done, err := parse(fs, args); done {
+		return err
+	}
+	start := time.Now()
+	log := slog.New(slog.NewJSONHandler(c.stderr, nil))
+	a, err := app.Open(ctx, app.Config{Addr: *addr, DataDir: d.data, DSN: d.db, Demo: *demo, Definitions: *defs,
+		Version: version, Log: log, Stdout: c.stdout, SecureCookies: *secure})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.Listen(); err != nil {
+		return err
+	}
+	if len(a.Logins) > 0 {
+		fmt.Fprintln(c.stdout, "Demo institute loaded. Logins (password for all: "+a.Logins[0].Password+"):")
+		for _, l := range a.Logins {
+			fmt.Fprintf(c.stdout, "  %-14s %-6s %s\n", l.Username, l.Name, l.Roles)
+		}
+	}
+	fmt.Fprintf(c.stdout, "LabFlow %s listening on http://%s (%s, started in %s)\n", version, a.Addr(), a.DB.Dialect(), time.Since(start).Round(time.Millisecond))
+	log.Info("listening", "addr", a.Addr(), "backend", string(a.DB.Dialect()), "startup", time.Since(start).String())
+	return a.Run(ctx)
+}

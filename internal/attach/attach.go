@@ -1,0 +1,119 @@
+// Package attach is the attachments service: it stores uploaded files in the
+// content-addressed blob store and records their metadata (uploader, time,
+// original name, size, hash) with an audit event.
+package attach
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path"
+	"strings"
+	"unicode/utf8"
+
+	"labflow/internal/blob"
+	"labflow/internal/domain"
+	"labflow/internal/store"
+)
+
+// MaxSize is the default upload limit (64 MiB: chromatograms, spectra, scans).
+const MaxSize = 64 << 20
+
+// Service uploads and serves attachments.
+type Service struct {
+	db    *store.DB
+	blobs *blob.Store
+	limit int64
+}
+
+// New returns the service; limit ≤ 0 means MaxSize.
+func New(db *store.DB, blobs *blob.Store, limit int64) *Service {
+	if limit <= 0 {
+		limit = MaxSize
+	}
+	return &Service{db: db, blobs: blobs, limit: limit}
+}
+
+// Limit returns the upload size limit in bytes.
+func (s *Service) Limit() int64 { return s.limit }
+
+// CleanName reduces a client-supplied file name to its last path element,
+// without separators, control characters or leading dots, so that it can be
+// shown and offered for download but never used as a path.
+func CleanName(name string) string {
+	name = strings.ReplaceAll(name, "\\", "/")
+	name = path.Base(path.Clean("/" + name))
+	var b strings.Builder
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f || r == '/' || r == '"' {
+			continue
+		}
+		b.WriteRune(r)
+	}
+	out := strings.TrimLeft(strings.TrimSpace(b.String()), ".")
+	for utf8.RuneCountInString(out) > 200 {
+		_, size := utf8.DecodeLastRuneInString(out)
+		out = out[:len(out)-size]
+	}
+	if out == "" {
+		out = "file"
+	}
+	return out
+}
+
+// Upload stores r's bytes and records an attachment named name, optionally
+// linked to an entity. Identical bytes are stored once.
+func (s *Service) Upload(ctx context.Context, actor domain.Actor, name string, r io.Reader, entity, entityID string) (domain.Attachment, error) {
+	const op = "attach.Upload"
+	if actor.ID == 0 && actor.Via != "system" {
+		return domain.Attachment{}, domain.E(domain.KindUnauthenticated, op, "error.unauthenticated")
+	}
+	var c domain.Checker
+	c.Text("entity", entity, false, 50)
+	c.Text("entity_id", entityID, false, 50)
+	if err := c.Err(op); err != nil {
+		return domain.Attachment{}, err
+	}
+	info, err := s.blobs.Put(r, s.limit)
+	if errors.Is(err, blob.ErrTooLarge) {
+		e := domain.E(domain.KindTooLarge, op, "error.too_large")
+		e.Fields = map[string]domain.Msg{"file": {Key: "field.file_too_large", Args: map[string]any{"max_mb": s.limit >> 20}}}
+		return domain.Attachment{}, e
+	}
+	if err != nil {
+		return domain.Attachment{}, domain.Wrap(op, err)
+	}
+	if info.Size == 0 {
+		e := domain.E(domain.KindInvalid, op, "error.invalid")
+		e.Fields = map[string]domain.Msg{"file": {Key: "field.file_empty"}}
+		return domain.Attachment{}, e
+	}
+	a := domain.Attachment{SHA256: info.SHA256, Size: info.Size, ContentType: info.ContentType,
+		Name: CleanName(name), Entity: entity, EntityID: entityID}
+	err = s.db.Write(ctx, func(tx *store.Tx) error { return tx.CreateAttachment(actor, &a) })
+	return a, err
+}
+
+// Get returns an attachment's metadata.
+func (s *Service) Get(ctx context.Context, id int64) (domain.Attachment, error) {
+	return s.db.FindAttachment(ctx, id)
+}
+
+// List returns an entity's attachments.
+func (s *Service) List(ctx context.Context, entity, entityID string) ([]domain.Attachment, error) {
+	return s.db.FindAttachments(ctx, entity, entityID)
+}
+
+// Open returns the attachment's metadata and bytes.
+func (s *Service) Open(ctx context.Context, id int64) (domain.Attachment, *os.File, error) {
+	a, err := s.db.FindAttachment(ctx, id)
+	if err != nil {
+		return a, nil, err
+	}
+	f, err := s.blobs.Open(a.SHA256)
+	if err != nil {
+		return a, nil, domain.Wrap("attach.Open", err)
+	}
+	return a, f, nil
+}

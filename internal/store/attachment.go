@@ -1,0 +1,67 @@
+package store
+
+import (
+	"context"
+	"strconv"
+
+	"labflow/internal/audit"
+	"labflow/internal/domain"
+)
+
+// CreateAttachment records an uploaded file's metadata with its audit event.
+func (t *Tx) CreateAttachment(actor domain.Actor, a *domain.Attachment) error {
+	a.UploadedAt = t.now
+	a.UploadedBy = actor.ID
+	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO attachment (sha256, size, content_type, name, uploaded_by, uploaded_at, entity, entity_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		a.SHA256, a.Size, a.ContentType, a.Name, a.UploadedBy, TimeText(a.UploadedAt), a.Entity, a.EntityID).Scan(&a.ID)
+	if err != nil {
+		return mapErr("store.CreateAttachment", err)
+	}
+	return t.Audit(audit.Entry{
+		ActorID: actor.ID, ActorName: actor.Name, Action: "attachment.upload", Entity: "attachment",
+		EntityID: strconv.FormatInt(a.ID, 10),
+		Changes: []audit.Change{{Field: "name", New: a.Name}, {Field: "sha256", New: a.SHA256}, {Field: "size", New: a.Size},
+			{Field: "content_type", New: a.ContentType}, {Field: "entity", New: a.Entity}, {Field: "entity_id", New: a.EntityID}},
+	})
+}
+
+const attachmentCols = "id, sha256, size, content_type, name, uploaded_by, uploaded_at, entity, entity_id"
+
+func scanAttachment(s interface{ Scan(...any) error }) (domain.Attachment, error) {
+	var a domain.Attachment
+	var at string
+	err := s.Scan(&a.ID, &a.SHA256, &a.Size, &a.ContentType, &a.Name, &a.UploadedBy, &at, &a.Entity, &a.EntityID)
+	a.UploadedAt = ParseTime(at)
+	return a, err
+}
+
+// FindAttachment returns one attachment's metadata.
+func (db *DB) FindAttachment(ctx context.Context, id int64) (domain.Attachment, error) {
+	a, err := scanAttachment(db.read.QueryRowContext(ctx, "SELECT "+attachmentCols+" FROM attachment WHERE id = $1", id))
+	if err != nil {
+		err = mapErr("store.FindAttachment", err)
+		if domain.IsKind(err, domain.KindNotFound) {
+			return a, domain.NotFound("store.FindAttachment", "entity.attachment")
+		}
+	}
+	return a, err
+}
+
+// FindAttachments lists the attachments of an entity, oldest first.
+func (db *DB) FindAttachments(ctx context.Context, entity, entityID string) ([]domain.Attachment, error) {
+	rows, err := db.read.QueryContext(ctx, "SELECT "+attachmentCols+" FROM attachment WHERE entity = $1 AND entity_id = $2 ORDER BY id", entity, entityID)
+	if err != nil {
+		return nil, mapErr("store.FindAttachments", err)
+	}
+	defer rows.Close()
+	var out []domain.Attachment
+	for rows.Next() {
+		a, err := scanAttachment(rows)
+		if err != nil {
+			return nil, mapErr("store.FindAttachments", err)
+		}
+		out = append(out, a)
+	}
+	return out, mapErr("store.FindAttachments", rows.Err())
+}

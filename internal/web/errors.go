@@ -1,0 +1,106 @@
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+
+	"labflow/internal/domain"
+	"labflow/internal/i18n"
+)
+
+// statusOf is the one table from error kind to HTTP status.
+var statusOf = map[domain.Kind]int{
+	domain.KindInternal:        http.StatusInternalServerError,
+	domain.KindInvalid:         http.StatusUnprocessableEntity,
+	domain.KindNotFound:        http.StatusNotFound,
+	domain.KindConflict:        http.StatusConflict,
+	domain.KindForbidden:       http.StatusForbidden,
+	domain.KindUnauthenticated: http.StatusUnauthorized,
+	domain.KindTooMany:         http.StatusTooManyRequests,
+	domain.KindTooLarge:        http.StatusRequestEntityTooLarge,
+}
+
+// FieldProblem is one field's message in a problem document.
+type FieldProblem struct {
+	Field   string `json:"field"`
+	Key     string `json:"key"`
+	Message string `json:"message"`
+}
+
+// Problem is an RFC 9457 problem document with per-field messages.
+type Problem struct {
+	Type     string         `json:"type"`
+	Title    string         `json:"title"`
+	Status   int            `json:"status"`
+	Detail   string         `json:"detail"`
+	Instance string         `json:"instance,omitempty"`
+	Key      string         `json:"key"`
+	Errors   []FieldProblem `json:"errors,omitempty"`
+	// RequestID lets a user quote the failure to an administrator, who finds it in the log.
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// problemOf turns any error into a translated, client-safe problem. Internal
+// errors never expose their text.
+func problemOf(err error, lang string) (Problem, *domain.Error) {
+	var de *domain.Error
+	if !errors.As(err, &de) {
+		de = &domain.Error{Kind: domain.KindInternal, Key: "error.internal", Err: err}
+	}
+	status := statusOf[de.Kind]
+	key := de.Key
+	if key == "" || de.Kind == domain.KindInternal {
+		key = "error." + de.Kind.String()
+		if de.Kind == domain.KindInternal {
+			key = "error.internal"
+		}
+	}
+	p := Problem{
+		Type:   "https://labflow.invalid/problems/" + strings.ReplaceAll(de.Kind.String(), "_", "-"),
+		Title:  http.StatusText(status),
+		Status: status,
+		Detail: i18n.T(lang, key, de.Args),
+		Key:    key,
+	}
+	for f, m := range de.Fields {
+		p.Errors = append(p.Errors, FieldProblem{Field: f, Key: m.Key, Message: i18n.T(lang, m.Key, m.Args)})
+	}
+	sort.Slice(p.Errors, func(i, j int) bool { return p.Errors[i].Field < p.Errors[j].Field })
+	return p, de
+}
+
+// writeError is the one place errors become HTTP responses: it maps the kind
+// to a status, logs internal errors with the request's attributes, counts
+// errors by kind, and answers problem+json for the API or an HTML page for
+// the UI — in the user's language, never with internal text.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	lang := s.lang(r)
+	p, de := problemOf(err, lang)
+	p.Instance = r.URL.Path
+	p.RequestID = requestID(r.Context())
+	s.metrics.errors.WithLabelValues(de.Kind.String()).Inc()
+	if de.Kind == domain.KindInternal {
+		s.log.ErrorContext(r.Context(), "internal error", slog.String("op", de.Op), slog.Any("err", err),
+			slog.String("route", routeOf(r)), slog.String("request_id", p.RequestID))
+	}
+	if de.Kind == domain.KindUnauthenticated && !wantsJSON(r) {
+		http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	if wantsJSON(r) {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(p.Status)
+		writeJSONBody(w, p)
+		return
+	}
+	w.WriteHeader(p.Status)
+	s.render(w, r, "error", map[string]any{"Problem": p})
+}
+
+// wantsJSON reports whether the client is the API (or asks for JSON).
+func wantsJSON(r *http.Request) bool {
+	return strings.HasPrefix(r.URL.Path, "/api/") || strings.Contains(r.Header.Get("Accept"), "json") && !strings.Contains(r.Header.Get("Accept"), "text/html")
+}

@@ -1,0 +1,146 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+	"time"
+
+	"labflow/internal/domain"
+	"labflow/internal/i18n"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// pages holds each page parsed once, at start, with the layout.
+type pages struct {
+	byName map[string]*template.Template
+}
+
+// funcs are the template helpers. T is replaced per request with the
+// request's language (see render).
+func funcs() template.FuncMap {
+	return template.FuncMap{
+		"T":        func(key string, kv ...any) string { return key },
+		"lang":     func() string { return i18n.ZH },
+		"fmtTime":  fmtTime,
+		"fmtDate":  func(t time.Time) string { return fmtTimeLayout(t, time.DateOnly) },
+		"join":     strings.Join,
+		"hasRole":  func(a domain.Actor, r string) bool { return a.Has(domain.Role(r)) },
+		"dict":     dict,
+		"add":      func(a, b int) int { return a + b },
+		"contains": strings.Contains,
+	}
+}
+
+func fmtTime(t time.Time) string { return fmtTimeLayout(t, "2006-01-02 15:04:05 UTC") }
+
+func fmtTimeLayout(t time.Time, layout string) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(layout)
+}
+
+func dict(kv ...any) map[string]any {
+	m := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[fmt.Sprint(kv[i])] = kv[i+1]
+	}
+	return m
+}
+
+func loadPages() (*pages, error) {
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	p := &pages{byName: map[string]*template.Template{}}
+	for _, n := range names {
+		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if base == "layout" || strings.HasPrefix(base, "_") {
+			continue
+		}
+		partials, _ := fs.Glob(templateFS, "templates/_*.html")
+		files := append([]string{"templates/layout.html"}, partials...)
+		files = append(files, n)
+		t, err := template.New("layout.html").Funcs(funcs()).ParseFS(templateFS, files...)
+		if err != nil {
+			return nil, fmt.Errorf("web: template %s: %w", base, err)
+		}
+		p.byName[base] = t
+	}
+	return p, nil
+}
+
+// Names lists the pages (for the test that renders each one).
+func (p *pages) Names() []string {
+	var out []string
+	for n := range p.byName {
+		out = append(out, n)
+	}
+	return out
+}
+
+// render executes a page with the layout in the request's language. Data
+// always has Lang, Actor (if any), Path, and the navigation counts.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, page string, data map[string]any) {
+	t, ok := s.pages.byName[page]
+	if !ok {
+		s.log.Error("missing page", "page", page)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	lang := s.lang(r)
+	if data == nil {
+		data = map[string]any{}
+	}
+	data["Lang"] = lang
+	data["Path"] = r.URL.Path
+	data["Query"] = r.URL.RawQuery
+	if a, ok := domain.ActorFrom(r.Context()); ok {
+		data["Actor"] = a
+		data["SignedIn"] = true
+		if _, ok := data["Counts"]; !ok {
+			data["Counts"] = s.navCounts(r)
+		}
+	}
+	t, err := t.Clone()
+	if err == nil {
+		t = t.Funcs(template.FuncMap{
+			"T":    func(key string, kv ...any) string { return i18n.T(lang, key, dict(kv...)) },
+			"lang": func() string { return lang },
+		})
+	}
+	var buf bytes.Buffer
+	if err == nil {
+		err = t.Execute(&buf, data)
+	}
+	if err != nil {
+		s.log.Error("render", "page", page, "err", err)
+		http.Error(w, i18n.T(lang, "error.internal", nil), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	buf.WriteTo(w)
+}
+
+// fieldErrors turns an error into per-field translated messages for forms,
+// plus a general message.
+func (s *Server) fieldErrors(r *http.Request, err error) (map[string]string, string) {
+	p, _ := problemOf(err, s.lang(r))
+	m := map[string]string{}
+	for _, f := range p.Errors {
+		m[f.Field] = f.Message
+	}
+	return m, p.Detail
+}

@@ -1,0 +1,115 @@
+// Package web is LabFlow's HTTP layer: the JSON API under /api/v1 (described
+// by the OpenAPI document at /api/v1/openapi.json), the Chinese-first HTML
+// UI, authentication, CSRF protection and sessions. It holds no business
+// rules: handlers decode, call a service, and encode.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"labflow/internal/attach"
+	"labflow/internal/auth"
+	"labflow/internal/domain"
+	"labflow/internal/i18n"
+	"labflow/internal/people"
+	"labflow/internal/store"
+)
+
+// Deps are the services the web layer calls; every one is explicit.
+type Deps struct {
+	DB      *store.DB
+	People  *people.Service
+	Auth    *auth.Service
+	Attach  *attach.Service
+	Log     *slog.Logger
+	Version string
+	// SecureCookies sets the Secure flag on cookies (behind HTTPS).
+	SecureCookies bool
+}
+
+// Server is the HTTP handler of LabFlow.
+type Server struct {
+	Deps
+	log     *slog.Logger
+	mux     *http.ServeMux
+	handler http.Handler
+	metrics *metrics
+	pages   *pages
+	openapi *openAPI
+	started time.Time
+}
+
+// New builds the server with every route and the middleware chain.
+func New(d Deps) (*Server, error) {
+	s := &Server{Deps: d, log: d.Log, mux: http.NewServeMux(), started: time.Now()}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.metrics = newMetrics()
+	p, err := loadPages()
+	if err != nil {
+		return nil, err
+	}
+	s.pages = p
+	s.openapi = newOpenAPI(d.Version)
+	s.routes()
+	// The chain, outermost first: request id and access log → panic
+	// recovery → metrics → security headers → cross-origin (CSRF)
+	// protection → authentication → the mux.
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, domain.E(domain.KindForbidden, "web.csrf", "error.cross_origin"))
+	}))
+	var h http.Handler = recordRoute(s.mux)
+	h = s.authenticate(h)
+	h = csrf.Handler(h)
+	h = securityHeaders(h)
+	h = s.metrics.middleware(h)
+	h = s.recoverer(h)
+	h = s.logRequests(h)
+	s.handler = h
+	return s, nil
+}
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// lang returns the language of the request: the user's setting, then ?lang,
+// the lang cookie, then Accept-Language.
+func (s *Server) lang(r *http.Request) string {
+	pref := ""
+	if a, ok := domain.ActorFrom(r.Context()); ok {
+		pref = a.Lang
+	}
+	return i18n.FromRequest(r, pref)
+}
+
+// actor returns the authenticated actor or an unauthenticated error.
+func actor(r *http.Request) (domain.Actor, error) {
+	a, ok := domain.ActorFrom(r.Context())
+	if !ok || a.Via == "" {
+		return domain.Actor{}, domain.E(domain.KindUnauthenticated, "web.actor", "error.unauthenticated")
+	}
+	return a, nil
+}
+
+type ctxKey int
+
+const (
+	keyRequestID ctxKey = iota
+	keySession
+	keyRoute
+)
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(keyRequestID).(string)
+	return id
+}
+
+func sessionToken(ctx context.Context) string {
+	t, _ := ctx.Value(keySession).(string)
+	return t
+}
