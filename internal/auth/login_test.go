@@ -281,3 +281,31 @@ func TestLogout(t *testing.T) {
 		e.verify(t, s.Token)
 	})
 }
+
+// Ensure concurrent failed sign-ins are all counted (the counter is read
+// and written inside the write transaction, not from a stale read).
+func TestLogin_ConcurrentFailuresCounted(t *testing.T) {
+	each(t, auth.Config{MaxFailures: 100, IPMaxFailures: 100}, func(t *testing.T, e *env) {
+		id := e.person(t, "alice", "correct horse")
+		const n = 12
+		done := make(chan error, n)
+		for i := 0; i < n; i++ {
+			go func() {
+				_, err := e.svc.Login(ctx, "alice", "nope-nope", "10.0.0.1", "")
+				done <- err
+			}()
+		}
+		for i := 0; i < n; i++ {
+			wantKind(t, <-done, domain.KindUnauthenticated, "auth.bad_credentials")
+		}
+		if got, _ := e.failedLogins(t, id); got != n {
+			t.Fatalf("failed_logins = %d, want %d", got, n)
+		}
+		var ipFailures int
+		e.db.R().QueryRowContext(ctx, "SELECT failures FROM login_throttle WHERE ip = $1", "10.0.0.1").Scan(&ipFailures)
+		if ipFailures != n {
+			t.Fatalf("ip failures = %d, want %d", ipFailures, n)
+		}
+		e.verify(t)
+	})
+}

@@ -85,14 +85,14 @@ func (s *Service) ChangePassword(ctx context.Context, actor domain.Actor, oldPas
 // seeding). It clears the failed-login count and lock, ends the person's
 // sessions (except the caller's own, see WithSessionToken) and audits
 // "auth.password_reset" without the hash. Others get KindForbidden; a bad
-// password is KindInvalid on "new_password"; an unknown person KindNotFound.
+// password is KindInvalid on "password"; an unknown person KindNotFound.
 func (s *Service) SetPassword(ctx context.Context, actor domain.Actor, personID int64, newPassword string) error {
 	const op = "auth.SetPassword"
 	if !isSystem(actor) && !actor.IsAdmin() {
 		return domain.Forbidden(op)
 	}
 	var c domain.Checker
-	checkNewPassword(&c, "new_password", newPassword)
+	checkNewPassword(&c, "password", newPassword)
 	if err := c.Err(op); err != nil {
 		return err
 	}

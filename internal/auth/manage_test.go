@@ -102,7 +102,7 @@ func TestSetPassword(t *testing.T) {
 			t.Fatalf("admin actor = %+v, %v", adminActor, err)
 		}
 		err = e.svc.SetPassword(ctx, adminActor, alice, "short")
-		if m, ok := domain.FieldError(err, "new_password"); !ok || m.Key != "field.password_short" {
+		if m, ok := domain.FieldError(err, "password"); !ok || m.Key != "field.password_short" {
 			t.Fatalf("new_password = %+v (%v)", m, err)
 		}
 		wantKind(t, e.svc.SetPassword(ctx, adminActor, 9999, "reset password"), domain.KindNotFound, "")
