@@ -18,6 +18,8 @@ import (
 	"labflow/internal/auth"
 	"labflow/internal/blob"
 	"labflow/internal/demo"
+	"labflow/internal/domain"
+	"labflow/internal/flow"
 	"labflow/internal/people"
 	"labflow/internal/store"
 	"labflow/internal/web"
@@ -46,6 +48,8 @@ type App struct {
 	People   *people.Service
 	Auth     *auth.Service
 	Attach   *attach.Service
+	Flow     *flow.Engine
+	Registry *flow.Registry
 	Server   *web.Server
 	Logins   []demo.Login
 	listener net.Listener
@@ -84,7 +88,19 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 			return nil, fmt.Errorf("demo: %w", err)
 		}
 	}
-	a.Server, err = web.New(web.Deps{DB: db, People: a.People, Auth: a.Auth, Attach: a.Attach, Log: cfg.Log,
+	a.Registry = flow.NewRegistry()
+	RegisterDomain(a.Registry, a.People)
+	defs, err := flow.Load(a.Registry, cfg.Definitions)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("definitions: %w", err)
+	}
+	a.Flow, err = flow.New(db.Flow(), a.Registry, Directory{a.People}, a.Auth, defs)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("flow: %w", err)
+	}
+	a.Server, err = web.New(web.Deps{DB: db, People: a.People, Auth: a.Auth, Attach: a.Attach, Flow: a.Flow, Log: cfg.Log,
 		Version: cfg.Version, SecureCookies: cfg.SecureCookies})
 	if err != nil {
 		db.Close()
@@ -128,6 +144,9 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- a.http.Serve(a.listener) }()
+	tctx, stopTimers := context.WithCancel(ctx)
+	defer stopTimers()
+	go a.runTimers(tctx, TimerInterval)
 	select {
 	case err := <-errc:
 		if errors.Is(err, http.ErrServerClosed) {
@@ -143,3 +162,58 @@ func (a *App) Run(ctx context.Context) error {
 
 // Close releases the database.
 func (a *App) Close() error { return a.DB.Close() }
+
+// TimerInterval is how often Run fires due SLA timers.
+const TimerInterval = 30 * time.Second
+
+// runTimers fires due SLA timers once at start and then every interval
+// until ctx ends. Timers are stored, so overdue ones fire once after a restart.
+func (a *App) runTimers(ctx context.Context, every time.Duration) {
+	now := time.Now
+	if a.Config.Now != nil {
+		now = a.Config.Now
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		if n, err := a.Flow.RunTimers(ctx, now()); err != nil && ctx.Err() == nil {
+			a.Log.Error("flow timers", "err", err)
+		} else if n > 0 {
+			a.Log.Info("flow timers fired", "n", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// RegisterDomain registers the guards, effects and subjects that domain
+// packages provide to process definitions.
+func RegisterDomain(reg *flow.Registry, ppl *people.Service) {
+	// hr.promotion_eligible (ORG-4) belongs to internal/hr; until that
+	// package provides it, the guard fails closed: no promotion completes
+	// a guarded step.
+	reg.RegisterGuard("hr.promotion_eligible", func(ctx context.Context, g flow.GuardInput) error {
+		return domain.E(domain.KindForbidden, "hr.promotion_eligible", "flow.promotion.not_eligible")
+	})
+}
+
+// Directory is the engine's view of the organization: people.Service plus
+// department codes named in definitions (flow.DepartmentDirectory).
+type Directory struct{ *people.Service }
+
+// DepartmentByCode finds an active or inactive department by its code.
+func (d Directory) DepartmentByCode(ctx context.Context, code string) (domain.Department, error) {
+	ds, err := d.Departments(ctx, true)
+	if err != nil {
+		return domain.Department{}, err
+	}
+	for _, x := range ds {
+		if x.Code == code {
+			return x, nil
+		}
+	}
+	return domain.Department{}, domain.NotFound("app.DepartmentByCode", "entity.department")
+}

@@ -13,6 +13,7 @@ import (
 	"labflow/internal/attach"
 	"labflow/internal/auth"
 	"labflow/internal/domain"
+	"labflow/internal/flow"
 	"labflow/internal/i18n"
 	"labflow/internal/people"
 	"labflow/internal/store"
@@ -24,6 +25,7 @@ type Deps struct {
 	People  *people.Service
 	Auth    *auth.Service
 	Attach  *attach.Service
+	Flow    *flow.Engine
 	Log     *slog.Logger
 	Version string
 	// SecureCookies sets the Secure flag on cookies (behind HTTPS).
