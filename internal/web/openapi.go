@@ -59,7 +59,15 @@ func (o *openAPI) add(method, path string, d doc) {
 	var params []any
 	for _, seg := range strings.Split(path, "/") {
 		if strings.HasPrefix(seg, "{") {
-			params = append(params, map[string]any{"name": strings.Trim(seg, "{}"), "in": "path", "required": true, "schema": map[string]any{"type": "integer", "minimum": 1}})
+			name := strings.Trim(seg, "{}")
+			schema := map[string]any{"type": "integer", "minimum": 1}
+			switch name {
+			case "key": // a definition key such as purchase-request
+				schema = map[string]any{"type": "string", "pattern": "^[a-z][a-z0-9-]*$"}
+			case "box": // an inbox list
+				schema = map[string]any{"type": "string", "enum": []string{"todo", "done", "started", "cc"}}
+			}
+			params = append(params, map[string]any{"name": name, "in": "path", "required": true, "schema": schema})
 		}
 	}
 	for _, q := range d.Query {
