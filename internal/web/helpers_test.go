@@ -61,10 +61,12 @@ type env struct {
 
 type envOpt func(*app.Config, *env)
 
-// withClock gives the app a fake clock starting at a fixed time.
+// withClock gives the app a fake clock that tests move forward.
 func withClock() envOpt {
 	return func(c *app.Config, e *env) {
-		e.clk = &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
+		// Start at the real time: cookie expiry dates are judged by the
+		// client's (real) clock.
+		e.clk = &clock{t: time.Now().UTC().Truncate(time.Second)}
 		c.Now = e.clk.Now
 	}
 }

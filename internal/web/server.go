@@ -79,9 +79,15 @@ func New(d Deps) (*Server, error) {
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// lang returns the language of the request: the user's setting, then ?lang,
-// the lang cookie, then Accept-Language.
+// lang returns the language of the request: the lang cookie (set only by an
+// explicit switch, POST /lang), then the user's setting, then ?lang, then
+// Accept-Language. The cookie comes first because only the administrator
+// may save a setting: without it, a researcher whose setting is zh could
+// never switch this browser to English.
 func (s *Server) lang(r *http.Request) string {
+	if c, err := r.Cookie("lang"); err == nil && (c.Value == i18n.ZH || c.Value == i18n.EN) {
+		return c.Value
+	}
 	pref := ""
 	if a, ok := domain.ActorFrom(r.Context()); ok {
 		pref = a.Lang
