@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"mime/multipart"
 	"net/http"
 	"sort"
@@ -487,8 +488,8 @@ func (s *Server) uiStartInstance(w http.ResponseWriter, r *http.Request) error {
 
 type inboxRow struct {
 	flow.InboxItem
-	DefTitle, StepTitle string
-	Bulk                bool
+	DefTitle, StepTitle, OutcomeLabel string
+	Bulk                              bool
 }
 
 var inboxBoxes = []flow.Box{flow.BoxTodo, flow.BoxDone, flow.BoxStarted, flow.BoxCC}
@@ -527,6 +528,12 @@ func (s *Server) renderInbox(w http.ResponseWriter, r *http.Request, data map[st
 	anyBulk := false
 	for _, it := range items {
 		row := inboxRow{InboxItem: it, DefTitle: it.Definition.In(lang), StepTitle: it.StepTitle.In(lang)}
+		if it.Outcome != "" {
+			row.OutcomeLabel = it.Outcome
+			if k := "flowui.outcome." + it.Outcome; i18n.Has(lang, k) {
+				row.OutcomeLabel = i18n.T(lang, k, nil)
+			}
+		}
 		if box == flow.BoxTodo && it.TaskState == flow.TaskOpen {
 			if d, ok := e.Definition(it.DefinitionKey); ok && d.BulkApprove && d.Version == it.DefinitionVersion {
 				if st := d.Step(it.StepID); st != nil && st.Signature == "" && it.InitiatorID != a.ID {
@@ -556,9 +563,15 @@ func (s *Server) renderInbox(w http.ResponseWriter, r *http.Request, data map[st
 	data["Definitions"] = defs
 	data["Statuses"] = []flow.Status{flow.StatusRunning, flow.StatusApproved, flow.StatusRejected, flow.StatusReturned, flow.StatusWithdrawn}
 	data["AnyBulk"] = anyBulk
-	data["FilterQuery"] = q.Encode()
-	data["Next"] = f.Offset + f.Limit
-	data["Prev"] = max(f.Offset-f.Limit, 0)
+	q.Set("box", string(box))
+	if f.Offset > 0 {
+		q.Set("offset", strconv.Itoa(max(f.Offset-f.Limit, 0)))
+		data["PrevURL"] = template.URL("/inbox?" + q.Encode())
+	}
+	if f.Offset+f.Limit < total {
+		q.Set("offset", strconv.Itoa(f.Offset+f.Limit))
+		data["NextURL"] = template.URL("/inbox?" + q.Encode())
+	}
 	data["Unread"] = counts.Unread
 	s.render(w, r, "inbox", data)
 	return nil
@@ -784,7 +797,8 @@ func (s *Server) renderInstance(w http.ResponseWriter, r *http.Request, data map
 	}
 	var resubmit []fieldView
 	if inst["resubmit"] {
-		resubmit = fc.fields(d, nil, nil)
+		rows, _ := data["Rows"].(map[string]int)
+		resubmit = fc.fields(d, nil, rows)
 	}
 	ppl, _, err := s.People.People(r.Context(), people.PersonFilter{Limit: 1000})
 	if err != nil {
@@ -815,6 +829,15 @@ func (s *Server) renderInstance(w http.ResponseWriter, r *http.Request, data map
 	data["Steps"] = s.stepViews(lang, v)
 	if data["Errors"] == nil {
 		data["Errors"] = map[string]string{}
+	}
+	if data["ActTask"] == nil {
+		data["ActTask"] = int64(0)
+	}
+	if data["ActAction"] == nil {
+		data["ActAction"] = ""
+	}
+	if data["Comment"] == nil {
+		data["Comment"] = ""
 	}
 	s.render(w, r, "instance", data)
 	return nil
@@ -873,10 +896,14 @@ func (s *Server) uiInstanceAct(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := v.Definition
 	switch {
-	case in.Action == flow.ActResubmit:
-		form, _, err := s.readForm(r, a, d, nil)
+	case in.Action == flow.ActResubmit || in.Action == "" && r.PostFormValue("more_rows") != "":
+		form, rows, err := s.readForm(r, a, d, nil)
 		if err != nil {
 			return err
+		}
+		if more := r.PostFormValue("more_rows"); more != "" {
+			rows[more] += moreTableRows
+			return s.renderInstance(w, r, map[string]any{"EditValues": form, "ActAction": "resubmit", "Rows": rows})
 		}
 		in.Form, edit = form, form
 	case taskID != 0 && in.Action == flow.ActApprove:
