@@ -227,7 +227,9 @@ func TestUI_LoginPageHeadersAndLanguage(t *testing.T) {
 		t.Errorf("CSP %q", csp)
 	}
 	isZH := func(body string) bool { return strings.Contains(body, `lang="zh`) && strings.Contains(body, "登录") }
-	isEN := func(body string) bool { return strings.Contains(body, `lang="en"`) && strings.Contains(body, "Sign in") }
+	isEN := func(body string) bool {
+		return strings.Contains(body, `lang="en"`) && strings.Contains(body, "Sign in")
+	}
 	if !isZH(r.body) {
 		t.Errorf("default login page is not Chinese: %.400s", r.body)
 	}
