@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"labflow/internal/audit"
@@ -129,9 +130,10 @@ func writeAuditCSV(w http.ResponseWriter, evs []audit.Event) {
 }
 
 // csvSafe defuses spreadsheet formula injection: a cell that starts with
-// = + - @ is prefixed with an apostrophe.
+// = + - @, a tab or a carriage return is prefixed with an apostrophe (as
+// the R13 role export does).
 func csvSafe(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}
 	return s
