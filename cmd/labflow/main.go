@@ -127,6 +127,18 @@ func parse(fs *flag.FlagSet, args []string) (done bool, err error) {
 	return false, nil
 }
 
+// noArgs refuses positional arguments for commands that take none (a
+// stray word would otherwise be ignored, and the command would run on the
+// default ./data).
+func (c *cli) noArgs(fs *flag.FlagSet) error {
+	if fs.NArg() == 0 {
+		return nil
+	}
+	fmt.Fprintf(c.stderr, "labflow %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+	fs.Usage()
+	return &exitError{2, errSilent}
+}
+
 // dataFlags adds --data and --db.
 type dataFlags struct {
 	data string

@@ -20,6 +20,9 @@ func (c *cli) migrate(ctx context.Context, args []string) error {
 	if done, err := parse(fs, args); done {
 		return err
 	}
+	if err := c.noArgs(fs); err != nil {
+		return err
+	}
 	db, err := c.open(ctx, d) // Open applies every pending migration
 	if err != nil {
 		return err
@@ -38,6 +41,9 @@ func (c *cli) verify(ctx context.Context, args []string) error {
 	expect := fs.String("expect-head", "", "a head hash recorded earlier; fails if it is no longer in the chain")
 	d := c.dataFlags(fs)
 	if done, err := parse(fs, args); done {
+		return err
+	}
+	if err := c.noArgs(fs); err != nil {
 		return err
 	}
 	db, err := c.open(ctx, d)

@@ -19,6 +19,9 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if done, err := parse(fs, args); done {
 		return err
 	}
+	if err := c.noArgs(fs); err != nil {
+		return err
+	}
 	start := time.Now()
 	log := slog.New(slog.NewJSONHandler(c.stderr, nil))
 	a, err := app.Open(ctx, app.Config{Addr: *addr, DataDir: d.data, DSN: d.db, Demo: *demo, Definitions: *defs,

@@ -46,6 +46,12 @@ func (c *cli) user(ctx context.Context, args []string) error {
 		return nil
 	}
 	sub, args := args[0], args[1:]
+	switch sub {
+	case "add", "passwd", "list", "token":
+	default: // refused before anything is opened
+		fmt.Fprintf(c.stderr, "labflow user: unknown subcommand %q\n%s\n", sub, userUsage)
+		return &exitError{2, errSilent}
+	}
 	fs := c.flags("user "+sub, "user "+sub+" …\n\n"+userUsage)
 	d := c.dataFlags(fs)
 	name := fs.String("name", "", "printed name (add) or token name (token)")
