@@ -45,14 +45,14 @@ type Instance struct {
 // State is the engine's bookkeeping for a running instance, stored as JSON
 // with the instance row.
 type State struct {
-	Active   []ActiveStep   `json:"active,omitempty"`
-	History  []StepRecord   `json:"history,omitempty"` // completed steps, oldest first; "" is the submission
-	Touched  bool           `json:"touched,omitempty"` // someone acted on the active steps since the last move
-	Round    int            `json:"round,omitempty"`   // activation counter
-	Joins    map[string]int `json:"joins,omitempty"`   // join step → branches arrived
-	Chosen   map[string]int64 `json:"chosen,omitempty"` // step → person chosen by the previous approver
-	Vars     map[string]any `json:"vars,omitempty"`    // engine variables for conditions
-	Warnings []Warning      `json:"warnings,omitempty"`
+	Active   []ActiveStep     `json:"active,omitempty"`
+	History  []StepRecord     `json:"history,omitempty"` // completed steps, oldest first; "" is the submission
+	Touched  bool             `json:"touched,omitempty"` // someone acted on the active steps since the last move
+	Round    int              `json:"round,omitempty"`   // activation counter
+	Joins    map[string]int   `json:"joins,omitempty"`   // join step → branches arrived
+	Chosen   map[string]int64 `json:"chosen,omitempty"`  // step → person chosen by the previous approver
+	Vars     map[string]any   `json:"vars,omitempty"`    // engine variables for conditions
+	Warnings []Warning        `json:"warnings,omitempty"`
 }
 
 // ActiveStep is a step that currently has (or waits for) work.

@@ -85,7 +85,7 @@ type InboxFilter struct {
 	To          string `json:"to,omitempty"`
 	InitiatorID int64  `json:"initiator_id,omitempty"`
 	Status      Status `json:"status,omitempty"`
-	Query       string `json:"q,omitempty"` // substring of the form's text
+	Query       string `json:"q,omitempty"`     // substring of the form's text
 	Limit       int    `json:"limit,omitempty"` // default 50, at most 500
 	Offset      int    `json:"offset,omitempty"`
 }

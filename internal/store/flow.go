@@ -20,8 +20,15 @@ type FlowStore struct {
 	db *DB
 }
 
-// Flow returns the process engine's store.
-func (db *DB) Flow() *FlowStore { return &FlowStore{db: db} }
+// Flow returns the process engine's store. The first call prepares the
+// engine's write statements on the write pool (never from inside a write:
+// on SQLite the one write connection is busy then).
+func (db *DB) Flow() *FlowStore {
+	for _, q := range flowStmts {
+		db.prepare(q)
+	}
+	return &FlowStore{db: db}
+}
 
 var _ flow.Store = (*FlowStore)(nil)
 
@@ -188,6 +195,23 @@ func (s *FlowStore) Signatures(ctx context.Context, instanceID int64) ([]flow.Si
 	return out, mapErr("store.FlowSignatures", rows.Err())
 }
 
+// The engine's hot write statements, prepared once per database (Flow).
+const (
+	qInsertInstance = `INSERT INTO flow_instance (def_key, def_version, title, initiator_id, initiator_name, initiator_dept, status, form, state, search, parent_id, parent_step, version, created_at, updated_at, ended_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`
+	qUpdateInstance = `UPDATE flow_instance SET status = $1, form = $2, state = $3, search = $4, version = $5, updated_at = $6, ended_at = $7
+		WHERE id = $8 AND version = $9`
+	qInsertOutbox = `INSERT INTO flow_outbox (channel, recipient_id, kind, instance_id, task_id, args, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`
+	qInsertTask   = `INSERT INTO flow_task (instance_id, step_id, round, slot, assignee_id, assignee_name, state, kind, parent_task_id, added_by, outcome, comment, def_key, initiator_id, created_at, acted_at, due_at, version)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`
+	qUpdateTask = `UPDATE flow_task SET state = $1, outcome = $2, comment = $3, acted_at = $4, assignee_id = $5, assignee_name = $6, version = $7
+		WHERE id = $8 AND state = $9`
+	qInsertAction = `INSERT INTO flow_action (instance_id, task_id, step_id, actor_id, actor_name, action, target_id, comment, meaning, attachments, at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+)
+
+var flowStmts = []string{qInsertInstance, qUpdateInstance, qInsertOutbox, qInsertTask, qUpdateTask, qInsertAction}
+
 // flowTx implements flow.Tx over a write share.
 type flowTx struct {
 	tx *Tx
@@ -199,11 +223,17 @@ func (f *flowTx) Raw() any       { return f.tx }
 func (f *flowTx) Audit(e audit.Entry) error { return f.tx.Audit(e) }
 
 func (f *flowTx) exec(q string, args ...any) (sql.Result, error) {
-	return f.tx.tx.StmtContext(f.tx.ctx, f.tx.db.stmt(q)).ExecContext(f.tx.ctx, args...)
+	if s := f.tx.db.prepared(q); s != nil {
+		return f.tx.tx.StmtContext(f.tx.ctx, s).ExecContext(f.tx.ctx, args...)
+	}
+	return f.tx.tx.ExecContext(f.tx.ctx, q, args...)
 }
 
 func (f *flowTx) queryRow(q string, args ...any) *sql.Row {
-	return f.tx.tx.StmtContext(f.tx.ctx, f.tx.db.stmt(q)).QueryRowContext(f.tx.ctx, args...)
+	if s := f.tx.db.prepared(q); s != nil {
+		return f.tx.tx.StmtContext(f.tx.ctx, s).QueryRowContext(f.tx.ctx, args...)
+	}
+	return f.tx.tx.QueryRowContext(f.tx.ctx, q, args...)
 }
 
 var stmtCache sync.Map // *DB+query → *sql.Stmt
@@ -213,23 +243,27 @@ type stmtKey struct {
 	q  string
 }
 
-// stmt returns a statement prepared once on the write pool; on SQLite the
-// one write connection keeps it compiled. If preparing fails the query
-// text is prepared per use (StmtContext of a nil statement is avoided).
-func (db *DB) stmt(q string) *sql.Stmt {
+// prepare prepares q once per database on the write pool; a failure
+// leaves q to be run unprepared.
+func (db *DB) prepare(q string) {
 	k := stmtKey{db, q}
-	if s, ok := stmtCache.Load(k); ok {
+	if _, ok := stmtCache.Load(k); ok {
+		return
+	}
+	st, err := db.write.Prepare(q)
+	if err != nil {
+		return
+	}
+	if _, loaded := stmtCache.LoadOrStore(k, st); loaded {
+		st.Close()
+	}
+}
+
+func (db *DB) prepared(q string) *sql.Stmt {
+	if s, ok := stmtCache.Load(stmtKey{db, q}); ok {
 		return s.(*sql.Stmt)
 	}
-	s, err := db.write.Prepare(q)
-	if err != nil {
-		panic(fmt.Sprintf("store: prepare %q: %v", q, err))
-	}
-	if old, loaded := stmtCache.LoadOrStore(k, s); loaded {
-		s.Close()
-		return old.(*sql.Stmt)
-	}
-	return s
+	return nil
 }
 
 func jsonText(v any) (string, error) {
@@ -284,8 +318,7 @@ func (f *flowTx) InsertInstance(in *flow.Instance) (int64, error) {
 		return 0, mapErr("store.InsertInstance", err)
 	}
 	var id int64
-	err = f.queryRow(`INSERT INTO flow_instance (def_key, def_version, title, initiator_id, initiator_name, initiator_dept, status, form, state, search, parent_id, parent_step, version, created_at, updated_at, ended_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
+	err = f.queryRow(qInsertInstance,
 		in.DefinitionKey, in.DefinitionVersion, in.Title, in.InitiatorID, in.InitiatorName, in.InitiatorDept, string(in.Status),
 		form, state, searchText(in.Title, in.Form), in.ParentID, in.ParentStep, in.Version,
 		TimeText(in.CreatedAt), TimeText(in.UpdatedAt), TimeText(in.EndedAt)).Scan(&id)
@@ -301,8 +334,7 @@ func (f *flowTx) UpdateInstance(in *flow.Instance, oldVersion int64) error {
 	if err != nil {
 		return mapErr("store.UpdateInstance", err)
 	}
-	res, err := f.exec(`UPDATE flow_instance SET status = $1, form = $2, state = $3, search = $4, version = $5, updated_at = $6, ended_at = $7
-		WHERE id = $8 AND version = $9`,
+	res, err := f.exec(qUpdateInstance,
 		string(in.Status), form, state, searchText(in.Title, in.Form), in.Version, TimeText(in.UpdatedAt), TimeText(in.EndedAt), in.ID, oldVersion)
 	return oneRow("store.UpdateInstance", res, err)
 }

@@ -132,7 +132,7 @@ func (f *flowTx) InsertNotification(n *flow.Notification) error {
 	if ch == "" {
 		ch = flow.ChannelInApp
 	}
-	_, err := f.exec(`INSERT INTO flow_outbox (channel, recipient_id, kind, instance_id, task_id, args, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+	_, err := f.exec(qInsertOutbox,
 		ch, n.RecipientID, n.Kind, n.InstanceID, n.TaskID, args, TimeText(f.tx.Now()))
 	return mapErr("store.InsertNotification", err)
 }

@@ -60,16 +60,14 @@ func (s *FlowStore) Tasks(ctx context.Context, instanceID int64) ([]*flow.Task, 
 
 func (f *flowTx) InsertTask(t *flow.Task) (int64, error) {
 	var id int64
-	err := f.queryRow(`INSERT INTO flow_task (instance_id, step_id, round, slot, assignee_id, assignee_name, state, kind, parent_task_id, added_by, outcome, comment, def_key, initiator_id, created_at, acted_at, due_at, version)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`,
+	err := f.queryRow(qInsertTask,
 		t.InstanceID, t.StepID, t.Round, t.Slot, t.AssigneeID, t.AssigneeName, string(t.State), string(t.Kind), t.ParentTaskID, t.AddedBy,
 		t.Outcome, t.Comment, t.DefinitionKey, t.InitiatorID, TimeText(t.CreatedAt), TimeText(t.ActedAt), TimeText(t.DueAt), t.Version).Scan(&id)
 	return id, mapErr("store.InsertTask", err)
 }
 
 func (f *flowTx) UpdateTask(t *flow.Task, oldState flow.TaskState) error {
-	res, err := f.exec(`UPDATE flow_task SET state = $1, outcome = $2, comment = $3, acted_at = $4, assignee_id = $5, assignee_name = $6, version = $7
-		WHERE id = $8 AND state = $9`,
+	res, err := f.exec(qUpdateTask,
 		string(t.State), t.Outcome, t.Comment, TimeText(t.ActedAt), t.AssigneeID, t.AssigneeName, t.Version, t.ID, string(oldState))
 	return oneRow("store.UpdateTask", res, err)
 }
@@ -83,8 +81,7 @@ func (f *flowTx) InsertAction(a *flow.ActionRecord) error {
 		}
 		att = string(b)
 	}
-	_, err := f.exec(`INSERT INTO flow_action (instance_id, task_id, step_id, actor_id, actor_name, action, target_id, comment, meaning, attachments, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+	_, err := f.exec(qInsertAction,
 		a.InstanceID, a.TaskID, a.StepID, a.ActorID, a.ActorName, a.Action, a.TargetID, a.Comment, string(a.Meaning), att, TimeText(a.At))
 	return mapErr("store.InsertAction", err)
 }
