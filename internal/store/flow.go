@@ -110,7 +110,7 @@ func scanInstance(s interface{ Scan(...any) error }) (*flow.Instance, error) {
 
 // Instance reads one instance.
 func (s *FlowStore) Instance(ctx context.Context, id int64) (*flow.Instance, error) {
-	in, err := scanInstance(s.db.R().QueryRowContext(ctx, "SELECT "+instanceCols+" FROM flow_instance WHERE id = $1", id))
+	in, err := scanInstance(s.queryRow(ctx, "SELECT "+instanceCols+" FROM flow_instance WHERE id = $1", id))
 	if err != nil {
 		return nil, notFoundFlow("store.FlowInstance", "entity.instance", err)
 	}
@@ -145,7 +145,7 @@ func (s *FlowStore) IsCopied(ctx context.Context, instanceID, personID int64) (b
 // Idem returns the instance recorded under an actor's idempotency key.
 func (s *FlowStore) Idem(ctx context.Context, actorID int64, key string) (int64, bool, error) {
 	var id int64
-	err := s.db.R().QueryRowContext(ctx, "SELECT instance_id FROM flow_idem WHERE actor_id = $1 AND key = $2", actorID, key).Scan(&id)
+	err := s.queryRow(ctx, "SELECT instance_id FROM flow_idem WHERE actor_id = $1 AND key = $2", actorID, key).Scan(&id)
 	if err == sql.ErrNoRows {
 		return 0, false, nil
 	}
@@ -257,6 +257,40 @@ func (db *DB) prepare(q string) {
 	if _, loaded := stmtCache.LoadOrStore(k, st); loaded {
 		st.Close()
 	}
+}
+
+// readStmt returns q prepared on the read pool (database/sql keeps one
+// per connection), or nil when preparing fails.
+func (db *DB) readStmt(q string) *sql.Stmt {
+	k := stmtKey{db, "r:" + q}
+	if s, ok := stmtCache.Load(k); ok {
+		return s.(*sql.Stmt)
+	}
+	st, err := db.read.Prepare(q)
+	if err != nil {
+		return nil
+	}
+	if old, loaded := stmtCache.LoadOrStore(k, st); loaded {
+		st.Close()
+		return old.(*sql.Stmt)
+	}
+	return st
+}
+
+// queryRow runs a single-row read, prepared.
+func (s *FlowStore) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := s.db.readStmt(q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return s.db.read.QueryRowContext(ctx, q, args...)
+}
+
+// query runs a read, prepared.
+func (s *FlowStore) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := s.db.readStmt(q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return s.db.read.QueryContext(ctx, q, args...)
 }
 
 func (db *DB) prepared(q string) *sql.Stmt {

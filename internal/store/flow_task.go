@@ -24,7 +24,7 @@ func scanTask(s interface{ Scan(...any) error }) (*flow.Task, error) {
 
 // Task reads one task.
 func (s *FlowStore) Task(ctx context.Context, id int64) (*flow.Task, error) {
-	t, err := scanTask(s.db.R().QueryRowContext(ctx, "SELECT "+taskCols+" FROM flow_task WHERE id = $1", id))
+	t, err := scanTask(s.queryRow(ctx, "SELECT "+taskCols+" FROM flow_task WHERE id = $1", id))
 	if err != nil {
 		return nil, notFoundFlow("store.FlowTask", "entity.task", err)
 	}
@@ -32,7 +32,7 @@ func (s *FlowStore) Task(ctx context.Context, id int64) (*flow.Task, error) {
 }
 
 func (s *FlowStore) tasks(ctx context.Context, q string, args ...any) ([]*flow.Task, error) {
-	rows, err := s.db.R().QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, mapErr("store.FlowTasks", err)
 	}
