@@ -178,3 +178,16 @@ func dropTriggers(t *testing.T, db *store.DB) {
 		storetest.Exec(t, db, "DROP TRIGGER audit_event_no_update ON audit_event")
 	}
 }
+
+// Ensure a write function that calls Write with its transaction's context
+// fails at once instead of deadlocking the write loop.
+func TestNestedWriteRefused(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	err := db.Write(context.Background(), func(tx *store.Tx) error {
+		return db.Write(tx.Context(), func(*store.Tx) error { return nil })
+	})
+	if domain.ErrorKind(err) != domain.KindInternal || !strings.Contains(err.Error(), "inside a write function") {
+		t.Fatalf("err=%v, want nested-write refusal", err)
+	}
+	appendEvents(t, db, 1)
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -51,6 +52,10 @@ func (b *batcher) stop() {
 	b.wg.Wait()
 }
 
+type inWriteKey struct{}
+
+var errNestedWrite = errors.New("store: Write called from inside a write function (use the Tx it was given)")
+
 // ErrClosed is returned by Write after Close.
 var ErrClosed = domain.E(domain.KindInternal, "store.Write", "error.unavailable")
 
@@ -59,6 +64,10 @@ var ErrClosed = domain.E(domain.KindInternal, "store.Write", "error.unavailable"
 // which case nothing fn wrote remains). fn may run on another goroutine and
 // must not block on anything but the database.
 func (db *DB) Write(ctx context.Context, fn WriteFunc) error {
+	if ctx.Value(inWriteKey{}) != nil {
+		// A write function that calls Write would wait for itself forever.
+		return domain.Wrap("store.Write", errNestedWrite)
+	}
 	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
 	case db.w.reqs <- req:
@@ -154,7 +163,7 @@ func (b *batcher) runTx(batch []*writeReq, errs []error, afters [][]func()) erro
 			}
 		}
 		saved, savedDirty, savedLoaded := t.head, t.dirty, t.loaded
-		t.ctx, t.now, t.after = r.ctx, b.db.Now(), nil
+		t.ctx, t.now, t.after = context.WithValue(r.ctx, inWriteKey{}, true), b.db.Now(), nil
 		ferr := call(r.fn, t)
 		if ferr != nil {
 			errs[i] = ferr
