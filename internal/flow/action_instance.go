@@ -166,6 +166,7 @@ func (w *work) instanceAct(in ActInput) error {
 				}
 			}
 			w.inst.Form = norm
+			w.formChanged = true
 			if t, ok := norm["title"].(string); ok && t != "" {
 				w.inst.Title = t
 			}

@@ -202,6 +202,7 @@ func (w *work) approve(t *Task, st *Step, in ActInput) error {
 			changes = append(changes, audit.Change{Field: "form." + k, Old: w.inst.Form[k], New: merged[k]})
 		}
 		w.inst.Form = merged
+		w.formChanged = true
 	}
 	t.Comment = in.Comment
 	w.setTask(t, TaskDone, "approved")

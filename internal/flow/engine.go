@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"time"
 
 	"labflow/internal/audit"
 	"labflow/internal/domain"
@@ -142,29 +143,31 @@ var errStale = errors.New("flow: instance changed meanwhile")
 // memory by the engine, then written in one transaction with conditional
 // updates (apply).
 type work struct {
-	e      *Engine
-	ctx    context.Context
-	actor  domain.Actor
-	def    *Definition
-	inst   *Instance
-	oldVer int64 // 0: a new instance
-	tasks  []*Task
-	dirty  map[*Task]TaskState
-	added  []*Task
-	acts   []*ActionRecord
-	sigs   []*Signature
-	notes  []*note
-	ccs    []int64
-	audits []audit.Entry
-	effs   []string // "step\x00effect"
-	idem   string
-	kids   []*work // subprocesses started
-	parent *work   // the parent of a new subprocess
-	extra  []*work // other instances changed (a parent resumed)
-	timers []*Timer
-	hops   int
-	chosen int64 // person chosen by the approver for a chosen_by step
-	fire   int64 // timer fired by this work
+	e           *Engine
+	ctx         context.Context
+	actor       domain.Actor
+	def         *Definition
+	inst        *Instance
+	oldVer      int64 // 0: a new instance
+	tasks       []*Task
+	dirty       map[*Task]TaskState
+	added       []*Task
+	acts        []*ActionRecord
+	sigs        []*Signature
+	notes       []*note
+	ccs         []int64
+	audits      []audit.Entry
+	effs        []string // "step\x00effect"
+	idem        string
+	kids        []*work // subprocesses started
+	parent      *work   // the parent of a new subprocess
+	extra       []*work // other instances changed (a parent resumed)
+	timers      []*Timer
+	hops        int
+	chosen      int64 // person chosen by the approver for a chosen_by step
+	fire        int64 // timer fired by this work
+	enc         Encoded
+	formChanged bool
 }
 
 type note struct {
@@ -232,7 +235,53 @@ func (w *work) notify(to int64, kind string, task *Task, args map[string]any) {
 // commit writes the work in one transaction; on errStale it plans again
 // with replan (a few times).
 func (e *Engine) commit(ctx context.Context, w *work) error {
+	if err := w.encode(e.st.Now()); err != nil {
+		return err
+	}
 	return e.st.Write(ctx, func(tx Tx) error { return w.apply(tx) })
+}
+
+// encode prepares the JSON of w and the instances it changes, outside the
+// write (so that the group-commit goroutine only runs SQL).
+func (w *work) encode(now time.Time) error {
+	in := w.inst
+	for i := range in.State.History {
+		if in.State.History[i].At.IsZero() {
+			in.State.History[i].At = now
+		}
+	}
+	for i := range in.State.Warnings {
+		if in.State.Warnings[i].At.IsZero() {
+			in.State.Warnings[i].At = now
+		}
+	}
+	st, err := json.Marshal(in.State)
+	if err != nil {
+		return domain.Wrap("flow.encode", err)
+	}
+	w.enc = Encoded{State: string(st), FormChanged: w.oldVer == 0 || w.formChanged}
+	if w.enc.FormChanged {
+		form := in.Form
+		if form == nil {
+			form = map[string]any{}
+		}
+		f, err := json.Marshal(form)
+		if err != nil {
+			return domain.Wrap("flow.encode", err)
+		}
+		w.enc.Form, w.enc.Search = string(f), SearchText(in.Title, form)
+	}
+	for _, k := range w.kids {
+		if err := k.encode(now); err != nil {
+			return err
+		}
+	}
+	for _, x := range w.extra {
+		if err := x.encode(now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (w *work) apply(tx Tx) error {
@@ -254,27 +303,17 @@ func (w *work) apply(tx Tx) error {
 	if w.parent != nil {
 		in.ParentID = w.parent.inst.ID
 	}
-	for i := range in.State.History {
-		if in.State.History[i].At.IsZero() {
-			in.State.History[i].At = now
-		}
-	}
-	for i := range in.State.Warnings {
-		if in.State.Warnings[i].At.IsZero() {
-			in.State.Warnings[i].At = now
-		}
-	}
 	if w.oldVer == 0 {
 		in.Version = 1
 		in.CreatedAt = now
-		id, err := tx.InsertInstance(in)
+		id, err := tx.InsertInstance(in, w.enc)
 		if err != nil {
 			return err
 		}
 		in.ID = id
 	} else {
 		in.Version = w.oldVer + 1
-		if err := tx.UpdateInstance(in, w.oldVer); err != nil {
+		if err := tx.UpdateInstance(in, w.oldVer, w.enc); err != nil {
 			if domain.IsKind(err, domain.KindConflict) {
 				return errStale
 			}

@@ -3,6 +3,9 @@ package flow
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
 	"sync"
 
 	"labflow/internal/domain"
@@ -272,4 +275,53 @@ func sameJSON(a, b any) bool {
 	x, err1 := json.Marshal(a)
 	y, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && string(x) == string(y)
+}
+
+// SearchText is the lowercased text of an instance's title and form
+// values, kept with the instance for inbox search.
+func SearchText(title string, form map[string]any) string {
+	var b strings.Builder
+	b.WriteString(title)
+	keys := make([]string, 0, len(form))
+	for k := range form {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case nil:
+		case string:
+			b.WriteByte(' ')
+			b.WriteString(x)
+		case []any:
+			for _, y := range x {
+				walk(y)
+			}
+		case []map[string]any:
+			for _, y := range x {
+				walk(y)
+			}
+		case map[string]any:
+			ks := make([]string, 0, len(x))
+			for k := range x {
+				ks = append(ks, k)
+			}
+			sort.Strings(ks)
+			for _, k := range ks {
+				walk(x[k])
+			}
+		default:
+			b.WriteByte(' ')
+			b.WriteString(fmt.Sprint(x))
+		}
+	}
+	for _, k := range keys {
+		walk(form[k])
+	}
+	s := strings.ToLower(b.String())
+	if len(s) > 4000 {
+		s = s[:4000]
+	}
+	return s
 }

@@ -47,10 +47,11 @@ type Store interface {
 // return a KindConflict error when the row is not in the state expected.
 type Tx interface {
 	Now() time.Time
-	InsertInstance(in *Instance) (int64, error)
+	InsertInstance(in *Instance, enc Encoded) (int64, error)
 	// UpdateInstance writes in where the stored version is oldVersion
-	// (in.Version holds the new one).
-	UpdateInstance(in *Instance, oldVersion int64) error
+	// (in.Version holds the new one); the form and search text only when
+	// enc.FormChanged.
+	UpdateInstance(in *Instance, oldVersion int64, enc Encoded) error
 	InsertTask(t *Task) (int64, error)
 	// UpdateTask writes t where its stored state is oldState.
 	UpdateTask(t *Task, oldState TaskState) error
@@ -65,6 +66,13 @@ type Tx interface {
 	Audit(e audit.Entry) error
 	// Raw is the underlying transaction, handed to effects (*store.Tx).
 	Raw() any
+}
+
+// Encoded is an instance's JSON and search text, prepared by the engine
+// before the write so that the group-commit goroutine only runs SQL.
+type Encoded struct {
+	Form, State, Search string
+	FormChanged         bool
 }
 
 // Box is one of the inbox's lists.

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -199,8 +197,10 @@ func (s *FlowStore) Signatures(ctx context.Context, instanceID int64) ([]flow.Si
 const (
 	qInsertInstance = `INSERT INTO flow_instance (def_key, def_version, title, initiator_id, initiator_name, initiator_dept, status, form, state, search, parent_id, parent_step, version, created_at, updated_at, ended_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`
-	qUpdateInstance = `UPDATE flow_instance SET status = $1, form = $2, state = $3, search = $4, version = $5, updated_at = $6, ended_at = $7
-		WHERE id = $8 AND version = $9`
+	qUpdateInstance = `UPDATE flow_instance SET status = $1, state = $2, version = $3, updated_at = $4, ended_at = $5
+		WHERE id = $6 AND version = $7`
+	qUpdateInstanceForm = `UPDATE flow_instance SET status = $1, form = $2, state = $3, search = $4, version = $5, updated_at = $6, ended_at = $7, title = $8
+		WHERE id = $9 AND version = $10`
 	qInsertOutbox = `INSERT INTO flow_outbox (channel, recipient_id, kind, instance_id, task_id, args, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`
 	qInsertTask   = `INSERT INTO flow_task (instance_id, step_id, round, slot, assignee_id, assignee_name, state, kind, parent_task_id, added_by, outcome, comment, def_key, initiator_id, created_at, acted_at, due_at, version)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`
@@ -210,7 +210,7 @@ const (
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
 )
 
-var flowStmts = []string{qInsertInstance, qUpdateInstance, qInsertOutbox, qInsertTask, qUpdateTask, qInsertAction}
+var flowStmts = []string{qUpdateInstanceForm, qInsertInstance, qUpdateInstance, qInsertOutbox, qInsertTask, qUpdateTask, qInsertAction}
 
 // flowTx implements flow.Tx over a write share.
 type flowTx struct {
@@ -300,76 +300,24 @@ func (db *DB) prepared(q string) *sql.Stmt {
 	return nil
 }
 
-func jsonText(v any) (string, error) {
-	b, err := json.Marshal(v)
-	return string(b), err
-}
-
-// searchText is the lowercased text of a form's values, for inbox search.
-func searchText(title string, form map[string]any) string {
-	var parts []string
-	parts = append(parts, title)
-	keys := make([]string, 0, len(form))
-	for k := range form {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case string:
-			parts = append(parts, x)
-		case []any:
-			for _, y := range x {
-				walk(y)
-			}
-		case map[string]any:
-			for _, y := range x {
-				walk(y)
-			}
-		case nil:
-		default:
-			parts = append(parts, fmt.Sprint(x))
-		}
-	}
-	for _, k := range keys {
-		walk(form[k])
-	}
-	s := strings.ToLower(strings.Join(parts, " "))
-	if len(s) > 4000 {
-		s = s[:4000]
-	}
-	return s
-}
-
-func (f *flowTx) InsertInstance(in *flow.Instance) (int64, error) {
-	form, err := jsonText(in.Form)
-	if err != nil {
-		return 0, mapErr("store.InsertInstance", err)
-	}
-	state, err := jsonText(in.State)
-	if err != nil {
-		return 0, mapErr("store.InsertInstance", err)
-	}
+func (f *flowTx) InsertInstance(in *flow.Instance, enc flow.Encoded) (int64, error) {
 	var id int64
-	err = f.queryRow(qInsertInstance,
+	err := f.queryRow(qInsertInstance,
 		in.DefinitionKey, in.DefinitionVersion, in.Title, in.InitiatorID, in.InitiatorName, in.InitiatorDept, string(in.Status),
-		form, state, searchText(in.Title, in.Form), in.ParentID, in.ParentStep, in.Version,
+		enc.Form, enc.State, enc.Search, in.ParentID, in.ParentStep, in.Version,
 		TimeText(in.CreatedAt), TimeText(in.UpdatedAt), TimeText(in.EndedAt)).Scan(&id)
 	return id, mapErr("store.InsertInstance", err)
 }
 
-func (f *flowTx) UpdateInstance(in *flow.Instance, oldVersion int64) error {
-	form, err := jsonText(in.Form)
-	if err != nil {
-		return mapErr("store.UpdateInstance", err)
+func (f *flowTx) UpdateInstance(in *flow.Instance, oldVersion int64, enc flow.Encoded) error {
+	var res sql.Result
+	var err error
+	if enc.FormChanged {
+		res, err = f.exec(qUpdateInstanceForm, string(in.Status), enc.Form, enc.State, enc.Search, in.Version,
+			TimeText(in.UpdatedAt), TimeText(in.EndedAt), in.Title, in.ID, oldVersion)
+	} else {
+		res, err = f.exec(qUpdateInstance, string(in.Status), enc.State, in.Version, TimeText(in.UpdatedAt), TimeText(in.EndedAt), in.ID, oldVersion)
 	}
-	state, err := jsonText(in.State)
-	if err != nil {
-		return mapErr("store.UpdateInstance", err)
-	}
-	res, err := f.exec(qUpdateInstance,
-		string(in.Status), form, state, searchText(in.Title, in.Form), in.Version, TimeText(in.UpdatedAt), TimeText(in.EndedAt), in.ID, oldVersion)
 	return oneRow("store.UpdateInstance", res, err)
 }
 
