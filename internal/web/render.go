@@ -20,17 +20,17 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// pages holds each page parsed once, at start, with the layout.
+// pages holds each page parsed once, at start, with the layout — one set
+// per language, so that rendering needs no per-request cloning.
 type pages struct {
-	byName map[string]*template.Template
+	byName map[string]map[string]*template.Template // lang -> page -> template
 }
 
-// funcs are the template helpers. T is replaced per request with the
-// request's language (see render).
-func funcs() template.FuncMap {
+// funcs are the template helpers; T and lang are bound to one language.
+func funcs(lang string) template.FuncMap {
 	return template.FuncMap{
-		"T":        func(key string, kv ...any) string { return key },
-		"lang":     func() string { return i18n.ZH },
+		"T":        func(key string, kv ...any) string { return i18n.T(lang, key, dict(kv...)) },
+		"lang":     func() string { return lang },
 		"fmtTime":  fmtTime,
 		"fmtDate":  func(t time.Time) string { return fmtTimeLayout(t, time.DateOnly) },
 		"join":     strings.Join,
@@ -63,20 +63,26 @@ func loadPages() (*pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &pages{byName: map[string]*template.Template{}}
-	for _, n := range names {
-		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if base == "layout" || strings.HasPrefix(base, "_") {
-			continue
+	partials, err := fs.Glob(templateFS, "templates/_*.html")
+	if err != nil {
+		return nil, err
+	}
+	p := &pages{byName: map[string]map[string]*template.Template{}}
+	for _, lang := range i18n.Langs {
+		p.byName[lang] = map[string]*template.Template{}
+		for _, n := range names {
+			base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+			if base == "layout" || strings.HasPrefix(base, "_") {
+				continue
+			}
+			files := append([]string{"templates/layout.html"}, partials...)
+			files = append(files, n)
+			t, err := template.New("layout.html").Funcs(funcs(lang)).ParseFS(templateFS, files...)
+			if err != nil {
+				return nil, fmt.Errorf("web: template %s: %w", base, err)
+			}
+			p.byName[lang][base] = t
 		}
-		partials, _ := fs.Glob(templateFS, "templates/_*.html")
-		files := append([]string{"templates/layout.html"}, partials...)
-		files = append(files, n)
-		t, err := template.New("layout.html").Funcs(funcs()).ParseFS(templateFS, files...)
-		if err != nil {
-			return nil, fmt.Errorf("web: template %s: %w", base, err)
-		}
-		p.byName[base] = t
 	}
 	return p, nil
 }
@@ -84,7 +90,7 @@ func loadPages() (*pages, error) {
 // Names lists the pages (for the test that renders each one).
 func (p *pages) Names() []string {
 	var out []string
-	for n := range p.byName {
+	for n := range p.byName[i18n.ZH] {
 		out = append(out, n)
 	}
 	return out
@@ -93,13 +99,13 @@ func (p *pages) Names() []string {
 // render executes a page with the layout in the request's language. Data
 // always has Lang, Actor (if any), Path, and the navigation counts.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, page string, data map[string]any) {
-	t, ok := s.pages.byName[page]
+	lang := s.lang(r)
+	t, ok := s.pages.byName[lang][page]
 	if !ok {
 		s.log.Error("missing page", "page", page)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	lang := s.lang(r)
 	if data == nil {
 		data = map[string]any{}
 	}
@@ -113,18 +119,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, page string, dat
 			data["Counts"] = s.navCounts(r)
 		}
 	}
-	t, err := t.Clone()
-	if err == nil {
-		t = t.Funcs(template.FuncMap{
-			"T":    func(key string, kv ...any) string { return i18n.T(lang, key, dict(kv...)) },
-			"lang": func() string { return lang },
-		})
-	}
 	var buf bytes.Buffer
-	if err == nil {
-		err = t.Execute(&buf, data)
-	}
-	if err != nil {
+	if err := t.Execute(&buf, data); err != nil {
 		s.log.Error("render", "page", page, "err", err)
 		http.Error(w, i18n.T(lang, "error.internal", nil), http.StatusInternalServerError)
 		return
