@@ -548,7 +548,10 @@ type PersonUpdate struct {
 // (event person.update). It returns KindForbidden, KindNotFound or KindInvalid.
 func (s *Service) UpdatePerson(ctx context.Context, actor domain.Actor, id int64, u PersonUpdate, reason string) (domain.Person, error) {
 	const op = "people.UpdatePerson"
-	if !mayAdminister(actor) {
+	// Everyone may choose their own UI language; everything else is the
+	// administrator's.
+	ownLang := actor.ID == id && u.Lang != nil && u.Name == nil && u.Email == nil && u.Phone == nil && u.HiredOn == nil && u.DepartmentID == nil
+	if !mayAdminister(actor) && !ownLang {
 		return domain.Person{}, domain.Forbidden(op)
 	}
 	err := s.db.Write(ctx, func(tx *store.Tx) error {

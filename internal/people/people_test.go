@@ -558,3 +558,31 @@ func TestPeople_FilterAndPage(t *testing.T) {
 		}
 	})
 }
+
+// Ensure a person may set their own UI language (audited) but nothing else
+// about themselves, and not another person's language.
+func TestUpdatePerson_OwnLanguageOnly(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		svc := people.New(db)
+		a, err := svc.CreatePerson(ctx, domain.System, people.PersonInput{Username: "zhangsan", Name: "张三"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := svc.CreatePerson(ctx, domain.System, people.PersonInput{Username: "lisi", Name: "李四"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		me := domain.Actor{ID: a.ID, Name: a.Name, Via: "session"}
+		en, name := "en", "改名"
+		if p, err := svc.UpdatePerson(ctx, me, a.ID, people.PersonUpdate{Lang: &en}, ""); err != nil || p.Lang != "en" {
+			t.Fatalf("own language: %v %+v", err, p)
+		}
+		if _, err := svc.UpdatePerson(ctx, me, a.ID, people.PersonUpdate{Lang: &en, Name: &name}, ""); !domain.IsKind(err, domain.KindForbidden) {
+			t.Fatalf("own name: err=%v, want forbidden", err)
+		}
+		if _, err := svc.UpdatePerson(ctx, me, b.ID, people.PersonUpdate{Lang: &en}, ""); !domain.IsKind(err, domain.KindForbidden) {
+			t.Fatalf("other's language: err=%v, want forbidden", err)
+		}
+	})
+}

@@ -66,7 +66,7 @@ func (s *Server) uiSetLang(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: "lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, HttpOnly: true, Secure: s.SecureCookies})
 	if a, err := actor(r); err == nil && a.Lang != lang {
-		if _, err := s.People.UpdatePerson(r.Context(), a, a.ID, people.PersonUpdate{Lang: &lang}, ""); err != nil && !domain.IsKind(err, domain.KindForbidden) {
+		if _, err := s.People.UpdatePerson(r.Context(), a, a.ID, people.PersonUpdate{Lang: &lang}, ""); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
