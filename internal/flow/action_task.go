@@ -65,13 +65,13 @@ func (e *Engine) Act(ctx context.Context, actor domain.Actor, taskID int64, in A
 			return inst, err
 		}
 	}
-	t0, err := e.st.Task(ctx, taskID)
-	if err != nil {
-		return nil, err
-	}
 	signed := false
 	for attempt := 0; attempt < 10; attempt++ {
-		w, err := e.load(ctx, actor, t0.InstanceID)
+		inst, err := e.st.InstanceOfTask(ctx, taskID)
+		if err != nil {
+			return nil, err
+		}
+		w, err := e.loadTasks(ctx, actor, inst)
 		if err != nil {
 			return nil, err
 		}

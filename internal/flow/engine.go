@@ -185,6 +185,12 @@ func (e *Engine) load(ctx context.Context, actor domain.Actor, id int64) (*work,
 	if err != nil {
 		return nil, err
 	}
+	return e.loadTasks(ctx, actor, inst)
+}
+
+// loadTasks completes load for an instance already read.
+func (e *Engine) loadTasks(ctx context.Context, actor domain.Actor, inst *Instance) (*work, error) {
+	id := inst.ID
 	def, err := e.definition(ctx, inst.DefinitionKey, inst.DefinitionVersion)
 	if err != nil {
 		return nil, err
@@ -238,7 +244,16 @@ func (e *Engine) commit(ctx context.Context, w *work) error {
 	if err := w.encode(e.st.Now()); err != nil {
 		return err
 	}
-	return e.st.Write(ctx, func(tx Tx) error { return w.apply(tx) })
+	if err := e.st.Write(ctx, func(tx Tx) error { return w.apply(tx) }); err != nil {
+		return err
+	}
+	w.inst.Tasks = nil
+	for _, t := range w.tasks {
+		if live(t) {
+			w.inst.Tasks = append(w.inst.Tasks, t)
+		}
+	}
+	return nil
 }
 
 // encode prepares the JSON of w and the instances it changes, outside the

@@ -40,6 +40,9 @@ type Instance struct {
 	CreatedAt         time.Time      `json:"created_at"`
 	UpdatedAt         time.Time      `json:"updated_at"`
 	EndedAt           time.Time      `json:"ended_at,omitzero"`
+	// Tasks, on an instance returned by Start, Act or ActOnInstance, are
+	// its open and waiting tasks after the change (not stored with the row).
+	Tasks []*Task `json:"tasks,omitempty"`
 }
 
 // State is the engine's bookkeeping for a running instance, stored as JSON

@@ -18,6 +18,8 @@ type Store interface {
 	DefinitionBody(ctx context.Context, key string, version int) ([]byte, error)
 
 	Instance(ctx context.Context, id int64) (*Instance, error)
+	// InstanceOfTask reads the instance a task belongs to.
+	InstanceOfTask(ctx context.Context, taskID int64) (*Instance, error)
 	// LiveTasks returns the instance's open and waiting tasks.
 	LiveTasks(ctx context.Context, instanceID int64) ([]*Task, error)
 	// Tasks returns every task of the instance, oldest first.

@@ -115,6 +115,15 @@ func (s *FlowStore) Instance(ctx context.Context, id int64) (*flow.Instance, err
 	return in, nil
 }
 
+// InstanceOfTask reads the instance a task belongs to.
+func (s *FlowStore) InstanceOfTask(ctx context.Context, taskID int64) (*flow.Instance, error) {
+	in, err := scanInstance(s.queryRow(ctx, "SELECT "+instanceCols+" FROM flow_instance WHERE id = (SELECT instance_id FROM flow_task WHERE id = $1)", taskID))
+	if err != nil {
+		return nil, notFoundFlow("store.FlowInstanceOfTask", "entity.task", err)
+	}
+	return in, nil
+}
+
 // Children returns the subprocess instances started by parent.
 func (s *FlowStore) Children(ctx context.Context, parentID int64) ([]*flow.Instance, error) {
 	rows, err := s.db.R().QueryContext(ctx, "SELECT "+instanceCols+" FROM flow_instance WHERE parent_id = $1 ORDER BY id", parentID)
