@@ -3,6 +3,7 @@ package flow_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -34,9 +35,12 @@ func TestSequentialApprovalAndAudit(t *testing.T) {
 		for _, e := range evs {
 			acts = append(acts, e.Action)
 		}
-		want := []string{"flow.start", "flow.approve", "flow.approve", "flow.approve", "flow.end"}
+		want := []string{"flow.start", "flow.approve", "flow.approve", "flow.approve"}
 		if !slices.Equal(acts, want) {
 			t.Fatalf("audit actions = %v, want %v", acts, want)
+		}
+		if last := evs[len(evs)-1]; !strings.Contains(last.Changes, `"field":"status","old":"running","new":"approved"`) {
+			t.Fatalf("last approval does not record the end: %s", last.Changes)
 		}
 		if _, err := db.VerifyAudit(ctx, ""); err != nil {
 			t.Fatal(err)

@@ -309,8 +309,15 @@ func (w *work) finish(status Status, reason string) error {
 	w.inst.Status = status
 	w.inst.State.Active = nil
 	w.inst.State.Joins = nil
-	w.audits = append(w.audits, audit.Entry{ActorID: w.actor.ID, ActorName: w.actor.Name, Action: "flow.end", Entity: "instance",
-		Changes: []audit.Change{{Field: "status", Old: string(old), New: string(status)}}, Reason: reason})
+	// The status change joins the event of the action that caused it (one
+	// event per transition); an end without one gets its own "flow.end".
+	change := audit.Change{Field: "status", Old: string(old), New: string(status)}
+	if n := len(w.audits); n > 0 {
+		w.audits[n-1].Changes = append(w.audits[n-1].Changes, change)
+	} else {
+		w.audits = append(w.audits, audit.Entry{ActorID: w.actor.ID, ActorName: w.actor.Name, Action: "flow.end", Entity: "instance",
+			Changes: []audit.Change{change}, Reason: reason})
+	}
 	w.notify(w.inst.InitiatorID, string(status), nil, nil)
 	var pw *work
 	if w.parent != nil {
