@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"labflow/internal/bench"
+)
+
+func (c *cli) bench(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "approval" {
+		fmt.Fprint(c.stderr, "Usage: labflow bench approval [--instances N] [--concurrency C] [--db DSN] [--http] [--json]\n")
+		return &exitError{2, errSilent}
+	}
+	fs := c.flags("bench approval", "bench approval [--instances N] [--concurrency C] [--db DSN] [--http] [--json]")
+	n := fs.Int("instances", 2000, "instances of the 3-step sequential approval")
+	conc := fs.Int("concurrency", 32, "concurrent clients")
+	dsn := fs.String("db", "", "PostgreSQL DSN; default a fresh SQLite database (synchronous=FULL) in a temporary folder")
+	httpMode := fs.Bool("http", false, "run the scenario through the JSON API with API tokens")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	if done, err := parse(fs, args[1:]); done {
+		return err
+	}
+	if *n <= 0 || *conc <= 0 {
+		fmt.Fprintln(c.stderr, "labflow bench approval: --instances and --concurrency must be positive")
+		return &exitError{2, errSilent}
+	}
+	o := bench.Options{Instances: *n, Concurrency: *conc, DSN: *dsn, HTTP: *httpMode}
+	start := time.Now()
+	var r bench.Result
+	var err error
+	if *httpMode {
+		r, err = bench.ApprovalHTTP(ctx, o)
+	} else {
+		r, err = bench.Approval(ctx, o)
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		b, _ := json.Marshal(r)
+		fmt.Fprintln(c.stdout, string(b))
+		return nil
+	}
+	mode := "in-process"
+	if *httpMode {
+		mode = "HTTP JSON API"
+	}
+	fmt.Fprintf(c.stdout, "approval benchmark: %d instances × 3 approvals, concurrency %d, %s, %s (%.1fs)\n", *n, *conc, r.Backend, mode, time.Since(start).Seconds())
+	fmt.Fprintf(c.stdout, "  instances/s     %10.1f\n", r.InstancesPerS)
+	fmt.Fprintf(c.stdout, "  transitions/s   %10.1f\n", r.TransitionsPerS)
+	fmt.Fprintf(c.stdout, "  approve p50     %10.2f ms\n", r.ApproveP50Ms)
+	fmt.Fprintf(c.stdout, "  approve p99     %10.2f ms\n", r.ApproveP99Ms)
+	fmt.Fprintf(c.stdout, "  peak RSS        %10.1f MB\n", r.PeakRSSMB)
+	fmt.Fprintf(c.stdout, "  backend         %10s\n", r.Backend)
+	return nil
+}
