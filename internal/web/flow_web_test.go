@@ -10,12 +10,14 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
 
 	"labflow/internal/app"
 	"labflow/internal/i18n"
+	"labflow/internal/store/storetest"
 )
 
 const fwPassword = "labflow-demo"
@@ -26,10 +28,14 @@ type fwEnv struct {
 	app *app.App
 }
 
-func fwNewEnv(t *testing.T) *fwEnv {
+func fwNewEnv(t *testing.T, dsn ...string) *fwEnv {
 	t.Helper()
 	ctx := context.Background()
-	a, err := app.Open(ctx, app.Config{DataDir: t.TempDir(), Demo: true})
+	cfg := app.Config{DataDir: t.TempDir(), Demo: true}
+	if len(dsn) > 0 {
+		cfg.DSN = dsn[0]
+	}
+	a, err := app.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +205,16 @@ func fwTodoTask(t *testing.T, u *fwUser, instanceID int64) int64 {
 // a researcher starts a request with line items, the director finds it in
 // his inbox and signs with his password; the initiator may not approve.
 func TestR8_R10_PurchaseRequestThroughAPI(t *testing.T) {
-	e := fwNewEnv(t)
+	t.Run("sqlite", func(t *testing.T) { testPurchaseAPI(t, fwNewEnv(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		if os.Getenv("TEST_DATABASE_URL") == "" {
+			t.Skip("TEST_DATABASE_URL not set")
+		}
+		testPurchaseAPI(t, fwNewEnv(t, storetest.NewPostgresDB(t)))
+	})
+}
+
+func testPurchaseAPI(t *testing.T, e *fwEnv) {
 	zw := e.login("zhangwei")
 	czq := e.login("chenzhiqiang")
 
@@ -323,8 +338,22 @@ func TestR8_R10_PurchaseRequestThroughAPI(t *testing.T) {
 		t.Fatalf("urge: %d %s", code, body)
 	}
 	// Someone unrelated cannot see the instance.
-	other := e.login("admin")
-	_ = other
+	other := e.login("wangfang")
+	if code, body := other.json("GET", fmt.Sprintf("/api/v1/instances/%d", inst.ID), nil, nil); code != http.StatusNotFound {
+		t.Fatalf("unrelated viewer: %d %s", code, body)
+	}
+
+	// Bulk approval refuses definitions that do not allow it (and signature steps).
+	inst2 := fwStartPurchase(t, zw, "")
+	task2 := fwTodoTask(t, czq, inst2.ID)
+	code, body = czq.json("POST", "/api/v1/inbox/bulk-approve", map[string]any{"task_ids": []int64{task2}}, nil)
+	if code != 200 || !strings.Contains(body, `"failed":1`) || !strings.Contains(body, "flow.bulk_") {
+		t.Fatalf("bulk approve: %d %s", code, body)
+	}
+	code, body = czq.json("POST", "/api/v1/inbox/bulk-approve", map[string]any{"task_ids": []int64{}}, nil)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "task_ids") {
+		t.Fatalf("empty bulk approve: %d %s", code, body)
+	}
 }
 
 func TestFlowOpenAPI(t *testing.T) {
