@@ -24,8 +24,6 @@ func TestFlowInboxUsesIndex(t *testing.T) {
 	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		storetest.Exec(t, db, `INSERT INTO flow_instance (id, def_key, def_version, title, initiator_id, initiator_name, status, form, state, version, created_at, updated_at)
-			VALUES (1, 'k', 1, 'demo', 1, 'x', 'running', '{}', '{}', 1, '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')`)
 		series := "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " + rows + ") SELECT i FROM n"
 		if db.Dialect() == store.Postgres {
 			series = "SELECT i FROM generate_series(1, " + rows + ") AS i"
@@ -34,9 +32,13 @@ func TestFlowInboxUsesIndex(t *testing.T) {
 		if db.Dialect() == store.Postgres {
 			pad = "lpad(CAST(i % 1000000 AS TEXT), 6, '0')"
 		}
+		// One instance per 5 tasks, as in real use.
+		storetest.Exec(t, db, `INSERT INTO flow_instance (id, def_key, def_version, title, initiator_id, initiator_name, status, form, state, version, created_at, updated_at)
+			SELECT i, 'k', 1, 'demo', 1, 'x', 'running', '{}', '{}', 1, '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z'
+			FROM (`+series+`) AS s WHERE i % 5 = 0`)
 		// 1,000 assignees; about 1 task in 20 is open.
 		storetest.Exec(t, db, `INSERT INTO flow_task (instance_id, step_id, round, assignee_id, assignee_name, state, kind, def_key, initiator_id, created_at)
-			SELECT 1, 's', 1, i % 1000, 'n', CASE WHEN i % 20 = 0 THEN 'open' ELSE 'done' END, 'slot', 'k', 1,
+			SELECT i - i % 5 + 5, 's', 1, i % 1000, 'n', CASE WHEN i % 20 = 0 THEN 'open' ELSE 'done' END, 'slot', 'k', 1,
 			'2026-01-01T00:00:00.' || `+pad+` || 'Z' FROM (`+series+`) AS s`)
 		if db.Dialect() == store.Postgres {
 			storetest.Exec(t, db, "ANALYZE flow_task")
