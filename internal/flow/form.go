@@ -40,9 +40,10 @@ import (
 // sent). The message keys are in the flow catalog (and the core "field.*"
 // keys for required, too long, bad date, bad choice, unknown). A failed
 // Check (cross-field rule) puts domain.Msg{Key: "flow.check", Args:
-// {"zh": …, "en": …}} on Check.Field: the catalog text of "flow.check" is
-// "{zh}" in Chinese and "{en}" in English, so the web layer translates it
-// like any other message (i18n.T(lang, m.Key, m.Args)).
+// {"zh": …, "en": …, "text": "zh / en"}} on Check.Field. The catalog text
+// of "flow.check" is "{text}" (both languages), so plain i18n.T shows
+// something sensible; the web layer should show the user's language with
+// MsgText(m, lang), which picks Args[lang] for "flow.check" messages.
 
 const (
 	defaultMaxText     = 200
@@ -164,7 +165,7 @@ func ValidateForm(d *Definition, form map[string]any, only []string) (out map[st
 			}
 		}
 		if ok, err := e.EvalBool(out); err != nil || !ok {
-			c.Add(ch.Field, "flow.check", "zh", ch.Message.ZH, "en", ch.Message.EN)
+			c.Add(ch.Field, "flow.check", "zh", ch.Message.ZH, "en", ch.Message.EN, "text", ch.Message.ZH+" / "+ch.Message.EN)
 		}
 	}
 	if err := c.Err(op); err != nil {
@@ -685,4 +686,16 @@ func MergeEdit(d *Definition, stored, edit map[string]any, editable []string) (m
 		return nil, err
 	}
 	return out, nil
+}
+
+// MsgText returns the text of a "flow.check" message in lang ("en" or
+// Chinese otherwise), and false for any other message (translate those
+// with i18n.T).
+func MsgText(m domain.Msg, lang string) (string, bool) {
+	if m.Key != "flow.check" {
+		return "", false
+	}
+	zh, _ := m.Args["zh"].(string)
+	en, _ := m.Args["en"].(string)
+	return Text{ZH: zh, EN: en}.In(lang), true
 }
