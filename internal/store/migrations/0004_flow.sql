@@ -61,7 +61,7 @@ CREATE TABLE flow_task (
 CREATE INDEX flow_task_inbox ON flow_task(assignee_id, state, created_at);
 -- 已办: what one user acted on.
 CREATE INDEX flow_task_done ON flow_task(assignee_id, acted_at) WHERE acted_at <> '';
-CREATE INDEX flow_task_instance ON flow_task(instance_id, state);
+CREATE INDEX flow_task_instance ON flow_task(instance_id);
 
 CREATE TABLE flow_action (
 	id {{ID}},
