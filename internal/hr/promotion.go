@@ -87,7 +87,7 @@ func PromotionEligible(history HistoryFunc, now func() time.Time) flow.GuardFunc
 		}
 		next := domain.Ranks[level+1]
 		if target, _ := g.Form[FieldTargetRank].(string); domain.Rank(target) != next {
-			return refuse(FieldTargetRank, "flow.promotion.not_adjacent", "rank", "rank."+string(next))
+			return refuse(FieldTargetRank, "flow.promotion.not_adjacent", "rank", "people.rank."+string(next))
 		}
 		since, err := time.Parse(time.DateOnly, cur.Since)
 		if err != nil {

@@ -35,7 +35,7 @@ func TestORG4_PromotionEligible(t *testing.T) {
 			map[string]any{"since": "2025-05-15", "date": "2027-05-15"}},
 		{"13 months outstanding allowed", 2, domain.RankResearchB, "outstanding", "", nil},
 		{"25 months normal allowed", 3, domain.RankResearchA, "normal", "", nil},
-		{"skipping a rank refused", 3, domain.RankSeniorB, "normal", "flow.promotion.not_adjacent", map[string]any{"rank": "rank.researcher_a"}},
+		{"skipping a rank refused", 3, domain.RankSeniorB, "normal", "flow.promotion.not_adjacent", map[string]any{"rank": "people.rank.researcher_a"}},
 		{"top rank refused", 4, domain.RankSeniorA, "normal", "flow.promotion.top_rank", nil},
 		{"no history refused", 5, domain.RankAssistantA, "normal", "flow.promotion.no_rank", nil},
 	}
