@@ -44,14 +44,13 @@ import (
 //
 //	initiator_id           the initiator's person id (number)
 //	initiator_is_director  true when the initiator is a director of their own department
-//	initiator_department   the code of the initiator's department (string, e.g. "analytical")
-//	initiator_roles        the initiator's role names (list of strings), for `'director' in initiator_roles`
+//	initiator_department   the id of the initiator's department (number)
 //
 // See EngineVars.
 
 // EngineVars lists the variables the engine provides to step and branch
 // conditions, in addition to the form fields.
-var EngineVars = []string{"initiator_id", "initiator_is_director", "initiator_department", "initiator_roles"}
+var EngineVars = []string{"initiator_id", "initiator_is_director", "initiator_department"}
 
 const (
 	maxExprLen   = 4000
