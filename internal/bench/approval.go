@@ -4,7 +4,6 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -24,7 +23,7 @@ type Options struct {
 	Instances   int    // N, default 2000
 	Concurrency int    // C, default 32
 	DSN         string // "" = SQLite in a temporary folder (synchronous=FULL); else PostgreSQL
-	HTTP        bool   // through the JSON API (not implemented yet)
+	HTTP        bool   // through the JSON API (ApprovalHTTP)
 }
 
 // Result is what the benchmark measured.
@@ -178,7 +177,7 @@ func RunOne(ctx context.Context, _ *store.DB, e *flow.Engine, n int, lat *[]time
 // with its audit event.
 func Approval(ctx context.Context, o Options) (Result, error) {
 	if o.HTTP {
-		return Result{}, errors.New("bench: --http is not implemented yet")
+		return ApprovalHTTP(ctx, o)
 	}
 	if o.Instances <= 0 {
 		o.Instances = 2000

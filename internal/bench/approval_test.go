@@ -18,9 +18,6 @@ func TestApprovalSmall(t *testing.T) {
 	}
 	b, _ := json.Marshal(r)
 	t.Logf("%s", b)
-	if _, err := Approval(context.Background(), Options{HTTP: true}); err == nil {
-		t.Fatal("HTTP mode should say it is not implemented")
-	}
 }
 
 // TestApprovalFull runs the figures (N=2000, C=32) when LABFLOW_BENCH is set.
