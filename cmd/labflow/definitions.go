@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"text/tabwriter"
+	"time"
 
 	"labflow/internal/app"
 	"labflow/internal/flow"
@@ -30,7 +31,7 @@ func (c *cli) definitions(ctx context.Context, args []string) error {
 // domain packages register.
 func registry() *flow.Registry {
 	reg := flow.NewRegistry()
-	app.RegisterDomain(reg, nil)
+	app.RegisterDomain(reg, nil, time.Now)
 	return reg
 }
 

@@ -20,6 +20,7 @@ import (
 	"labflow/internal/demo"
 	"labflow/internal/domain"
 	"labflow/internal/flow"
+	"labflow/internal/hr"
 	"labflow/internal/people"
 	"labflow/internal/store"
 	"labflow/internal/web"
@@ -89,7 +90,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		}
 	}
 	a.Registry = flow.NewRegistry()
-	RegisterDomain(a.Registry, a.People)
+	RegisterDomain(a.Registry, a.People.RankHistory, db.Now)
 	defs, err := flow.Load(a.Registry, cfg.Definitions)
 	if err != nil {
 		db.Close()
@@ -191,13 +192,9 @@ func (a *App) runTimers(ctx context.Context, every time.Duration) {
 
 // RegisterDomain registers the guards, effects and subjects that domain
 // packages provide to process definitions.
-func RegisterDomain(reg *flow.Registry, ppl *people.Service) {
-	// hr.promotion_eligible (ORG-4) belongs to internal/hr; until that
-	// package provides it, the guard fails closed: no promotion completes
-	// a guarded step.
-	reg.RegisterGuard("hr.promotion_eligible", func(ctx context.Context, g flow.GuardInput) error {
-		return domain.E(domain.KindForbidden, "hr.promotion_eligible", "flow.promotion.not_eligible")
-	})
+// history may be nil where guards are only named, never run (lint, list).
+func RegisterDomain(reg *flow.Registry, history hr.HistoryFunc, now func() time.Time) {
+	hr.Register(reg, history, now) // ORG-4: time in rank from the rank history
 }
 
 // Directory is the engine's view of the organization: people.Service plus
