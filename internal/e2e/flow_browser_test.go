@@ -1,0 +1,82 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Ensure a researcher can file a purchase request from the Chinese UI and
+// the director finds it in the inbox and signs it with the password asked
+// again (SPEC PUR-1; COMPLIANCE R7, R8; issue 3).
+func TestBrowser_PurchaseRequestSignedByDirector(t *testing.T) {
+	base := startApp(t)
+	ctx := newBrowser(t)
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	login := func(user string) {
+		do(t, ctx,
+			chromedp.Navigate(base+"/login"),
+			chromedp.WaitVisible(css("#login-form")),
+			chromedp.SendKeys(css("#username"), user),
+			chromedp.SendKeys(css("#password"), "labflow-demo"),
+			chromedp.Click(css("#login-submit")),
+			chromedp.WaitVisible(css("nav.main")),
+		)
+	}
+
+	login("zhangwei")
+	do(t, ctx,
+		chromedp.Navigate(base+"/processes/purchase-request/new"),
+		chromedp.WaitVisible(css("#start-form")),
+		chromedp.SendKeys(css(`[name="reason"]`), "合成第三步需要无水四氢呋喃"),
+		chromedp.SetValue(css(`[name="category"]`), "solvent"),
+		chromedp.SetValue(css(`[name="acceptance"]`), "requester_confirms"),
+		chromedp.SendKeys(css(`[name="items.1.name"]`), "无水四氢呋喃"),
+		chromedp.SendKeys(css(`[name="items.1.quantity"]`), "2"),
+		chromedp.SendKeys(css(`[name="items.1.unit"]`), "瓶"),
+		chromedp.SendKeys(css(`[name="items.1.unit_price"]`), "385.50"),
+	)
+	screenshot(t, ctx, "10-purchase-form")
+	do(t, ctx, chromedp.Click(css("#f-submit")), chromedp.WaitVisible(css("#flow-steps")))
+	screenshot(t, ctx, "11-purchase-started")
+	if vals := text(t, ctx, "#form-values"); !strings.Contains(vals, "771") {
+		t.Fatalf("form values do not show the computed total 771.00: %q", vals)
+	}
+	do(t, ctx, chromedp.Click(css("#logout")), chromedp.WaitVisible(css("#login-form")))
+
+	login("chenzhiqiang")
+	do(t, ctx, chromedp.Navigate(base+"/inbox"), chromedp.WaitVisible(css("main")))
+	screenshot(t, ctx, "12-director-inbox")
+	if inbox := text(t, ctx, "main"); !strings.Contains(inbox, "张伟") {
+		t.Fatalf("director's inbox does not list the request from 张伟: %q", inbox)
+	}
+	href, err := chromedp.Run(ctx, chromedp.AttributeValue(css("main table a[href^='/instances/']"), "href"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, chromedp.Navigate(base+href.Value), chromedp.WaitVisible(css("#flow-steps")))
+	screenshot(t, ctx, "12b-instance")
+	do(t, ctx, chromedp.WaitVisible(css("#actions")))
+	// Approving without the password is refused next to the password field.
+	clickApprove := func() {
+		do(t, ctx, chromedp.Click(css("#actions button[id^='approve-']")))
+		time.Sleep(300 * time.Millisecond)
+	}
+	clickApprove()
+	do(t, ctx, chromedp.WaitVisible(css("#actions")))
+	if page := text(t, ctx, "main"); !strings.Contains(page, "密码") {
+		t.Fatalf("no password message after approving without a password: %q", page)
+	}
+	do(t, ctx,
+		chromedp.SendKeys(css("#actions input[type=password]"), "labflow-demo"),
+	)
+	clickApprove()
+	do(t, ctx, chromedp.WaitVisible(css("#signatures")))
+	screenshot(t, ctx, "13-signed")
+	sigs := text(t, ctx, "#signatures")
+	if !strings.Contains(sigs, "陈志强") {
+		t.Fatalf("signatures do not show the director's printed name: %q", sigs)
+	}
+}
