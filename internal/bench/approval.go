@@ -34,6 +34,10 @@ type Result struct {
 	ApproveP99Ms    float64 `json:"approve_p99_ms"`
 	PeakRSSMB       float64 `json:"peak_rss_mb"`
 	Backend         string  `json:"backend"`
+	// Commits and AvgBatch show the group commit at work: durable commits
+	// made, and write functions per commit.
+	Commits  uint64  `json:"commits,omitempty"`
+	AvgBatch float64 `json:"avg_batch,omitempty"`
 }
 
 // The benchmark's people: an initiator and three approvers.
@@ -234,6 +238,9 @@ func Approval(ctx context.Context, o Options) (Result, error) {
 		ApproveP99Ms:    pct(all, 0.99),
 		PeakRSSMB:       PeakRSSMB(),
 		Backend:         string(db.Dialect()),
+	}
+	if ws := db.WriteStats(); ws.Commits > 0 {
+		r.Commits, r.AvgBatch = ws.Commits, float64(ws.Writes)/float64(ws.Commits)
 	}
 	return r, nil
 }

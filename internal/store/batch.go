@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"labflow/internal/domain"
@@ -31,6 +32,20 @@ type batcher struct {
 	wg      sync.WaitGroup
 	mu      sync.Mutex
 	stopped bool
+	commits atomic.Uint64
+	writes  atomic.Uint64
+}
+
+// WriteStats counts the group commit's work: how many write functions
+// committed and in how many transactions (their ratio is the batch size).
+type WriteStats struct {
+	Commits uint64 `json:"commits"`
+	Writes  uint64 `json:"writes"`
+}
+
+// WriteStats returns the counters since Open.
+func (db *DB) WriteStats() WriteStats {
+	return WriteStats{Commits: db.w.commits.Load(), Writes: db.w.writes.Load()}
 }
 
 func newBatcher(db *DB, max int) *batcher {
@@ -116,6 +131,14 @@ func (b *batcher) drainClosed() {
 	}
 }
 
+// done is a finished batch: each writer's outcome.
+type done struct {
+	batch  []*writeReq
+	errs   []error
+	afters [][]func()
+	err    error // transaction-level error
+}
+
 func (b *batcher) run(batch []*writeReq) {
 	errs := make([]error, len(batch))
 	afters := make([][]func(), len(batch))
@@ -125,13 +148,19 @@ func (b *batcher) run(batch []*writeReq) {
 		time.Sleep(10 * time.Millisecond)
 		err = b.runTx(batch, errs, afters)
 	}
-	for i, r := range batch {
-		e := errs[i]
-		if e == nil && err != nil {
-			e = mapErr("store.Write", err)
+	b.ack(&done{batch: batch, errs: errs, afters: afters, err: err})
+}
+
+// ack tells each writer of a batch its outcome and runs the after-commit
+// hooks of those that succeeded.
+func (b *batcher) ack(d *done) {
+	for i, r := range d.batch {
+		e := d.errs[i]
+		if e == nil && d.err != nil {
+			e = mapErr("store.Write", d.err)
 		}
 		if e == nil {
-			for _, f := range afters[i] {
+			for _, f := range d.afters[i] {
 				f()
 			}
 		}
@@ -157,7 +186,7 @@ func (b *batcher) runTx(batch []*writeReq, errs []error, afters [][]func()) erro
 			continue
 		}
 		if !single {
-			if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+			if _, err := t.exec(ctx, qSavepoint); err != nil {
 				sqlTx.Rollback()
 				return err
 			}
@@ -171,7 +200,7 @@ func (b *batcher) runTx(batch []*writeReq, errs []error, afters [][]func()) erro
 				sqlTx.Rollback()
 				return nil
 			}
-			if _, err := sqlTx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT w"); err != nil {
+			if _, err := t.exec(ctx, qRollbackTo); err != nil {
 				sqlTx.Rollback()
 				return err
 			}
@@ -181,7 +210,7 @@ func (b *batcher) runTx(batch []*writeReq, errs []error, afters [][]func()) erro
 			ok++
 		}
 		if !single {
-			if _, err := sqlTx.ExecContext(ctx, "RELEASE SAVEPOINT w"); err != nil {
+			if _, err := t.exec(ctx, qRelease); err != nil {
 				sqlTx.Rollback()
 				return err
 			}
@@ -194,7 +223,12 @@ func (b *batcher) runTx(batch []*writeReq, errs []error, afters [][]func()) erro
 		sqlTx.Rollback()
 		return err
 	}
-	return sqlTx.Commit()
+	if err := sqlTx.Commit(); err != nil {
+		return err
+	}
+	b.commits.Add(1)
+	b.writes.Add(uint64(ok))
+	return nil
 }
 
 // call runs fn, turning a panic into an internal error so that one bad

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"time"
 
 	"labflow/internal/audit"
@@ -245,47 +244,6 @@ func (f *flowTx) queryRow(q string, args ...any) *sql.Row {
 	return f.tx.tx.QueryRowContext(f.tx.ctx, q, args...)
 }
 
-var stmtCache sync.Map // *DB+query → *sql.Stmt
-
-type stmtKey struct {
-	db *DB
-	q  string
-}
-
-// prepare prepares q once per database on the write pool; a failure
-// leaves q to be run unprepared.
-func (db *DB) prepare(q string) {
-	k := stmtKey{db, q}
-	if _, ok := stmtCache.Load(k); ok {
-		return
-	}
-	st, err := db.write.Prepare(q)
-	if err != nil {
-		return
-	}
-	if _, loaded := stmtCache.LoadOrStore(k, st); loaded {
-		st.Close()
-	}
-}
-
-// readStmt returns q prepared on the read pool (database/sql keeps one
-// per connection), or nil when preparing fails.
-func (db *DB) readStmt(q string) *sql.Stmt {
-	k := stmtKey{db, "r:" + q}
-	if s, ok := stmtCache.Load(k); ok {
-		return s.(*sql.Stmt)
-	}
-	st, err := db.read.Prepare(q)
-	if err != nil {
-		return nil
-	}
-	if old, loaded := stmtCache.LoadOrStore(k, st); loaded {
-		st.Close()
-		return old.(*sql.Stmt)
-	}
-	return st
-}
-
 // queryRow runs a single-row read, prepared.
 func (s *FlowStore) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	if st := s.db.readStmt(q); st != nil {
@@ -300,13 +258,6 @@ func (s *FlowStore) query(ctx context.Context, q string, args ...any) (*sql.Rows
 		return st.QueryContext(ctx, args...)
 	}
 	return s.db.read.QueryContext(ctx, q, args...)
-}
-
-func (db *DB) prepared(q string) *sql.Stmt {
-	if s, ok := stmtCache.Load(stmtKey{db, q}); ok {
-		return s.(*sql.Stmt)
-	}
-	return nil
 }
 
 func (f *flowTx) InsertInstance(in *flow.Instance, enc flow.Encoded) (int64, error) {

@@ -46,6 +46,7 @@ type DB struct {
 	now     func() time.Time
 	w       *batcher
 	path    string
+	stmts   stmts
 }
 
 // Open opens (creating if needed) the database and applies migrations.
@@ -57,6 +58,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
+	}
+	for _, q := range []string{qSavepoint, qRelease, qRollbackTo, qAuditHead + db.dialect.forUpdate(), qAuditInsert, qAuditHeadUpdate} {
+		db.prepare(q)
 	}
 	return db, nil
 }
@@ -147,6 +151,7 @@ func (db *DB) Close() error {
 	if db.w != nil {
 		db.w.stop()
 	}
+	db.stmts.close()
 	return db.closeConns()
 }
 

@@ -57,7 +57,7 @@ func (t *Tx) Audit(e audit.Entry) error {
 	if !t.loaded {
 		// On PostgreSQL, FOR UPDATE makes concurrent writers from other
 		// processes queue here, so the chain never forks.
-		row := t.tx.QueryRowContext(t.ctx, "SELECT seq, hash FROM audit_head WHERE id = 1"+t.db.dialect.forUpdate())
+		row := t.queryRow(t.ctx, qAuditHead+t.db.dialect.forUpdate())
 		if err := row.Scan(&t.head.Count, &t.head.Hash); err != nil {
 			return mapErr("store.Audit", err)
 		}
@@ -73,8 +73,7 @@ func (t *Tx) Audit(e audit.Entry) error {
 		Reason: e.Reason, PrevHash: t.head.Hash,
 	}
 	ev.Hash = audit.ComputeHash(ev)
-	_, err = t.Exec(`INSERT INTO audit_event (seq, at, actor_id, actor_name, action, entity, entity_id, changes, reason, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+	_, err = t.exec(t.ctx, qAuditInsert,
 		ev.Seq, ev.At.Format(audit.TimeFormat), ev.ActorID, ev.ActorName, ev.Action, ev.Entity, ev.EntityID,
 		ev.Changes, ev.Reason, ev.PrevHash, ev.Hash)
 	if err != nil {
@@ -90,7 +89,7 @@ func (t *Tx) flushHead() error {
 	if !t.dirty {
 		return nil
 	}
-	_, err := t.tx.ExecContext(context.Background(), "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", t.head.Count, t.head.Hash)
+	_, err := t.exec(context.Background(), qAuditHeadUpdate, t.head.Count, t.head.Hash)
 	return err
 }
 

@@ -1,0 +1,103 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+)
+
+// stmts caches prepared statements per database: the hot statements of the
+// write path are prepared once on the write pool (outside any write, since
+// SQLite's one write connection is busy during one) and used inside
+// transactions through Tx.StmtContext; reads are prepared on the read pool
+// on first use. Parsing SQL is a large share of a short transaction's cost.
+type stmts struct {
+	mu sync.RWMutex
+	m  map[string]*sql.Stmt
+}
+
+func (c *stmts) get(key string) *sql.Stmt {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.m[key]
+}
+
+func (c *stmts) put(key string, st *sql.Stmt) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]*sql.Stmt{}
+	}
+	if old, ok := c.m[key]; ok {
+		st.Close()
+		return old
+	}
+	c.m[key] = st
+	return st
+}
+
+func (c *stmts) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m = nil
+}
+
+// The write path's own hot statements, prepared at Open.
+const (
+	qSavepoint   = "SAVEPOINT w"
+	qRelease     = "RELEASE SAVEPOINT w"
+	qRollbackTo  = "ROLLBACK TO SAVEPOINT w"
+	qAuditHead   = "SELECT seq, hash FROM audit_head WHERE id = 1"
+	qAuditInsert = `INSERT INTO audit_event (seq, at, actor_id, actor_name, action, entity, entity_id, changes, reason, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+	qAuditHeadUpdate = "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1"
+)
+
+// prepare prepares q on the write pool, once; a failure leaves q to run
+// unprepared. It must not be called from inside a write function.
+func (db *DB) prepare(q string) {
+	if db.stmts.get("w:"+q) != nil {
+		return
+	}
+	st, err := db.write.Prepare(q)
+	if err != nil {
+		return
+	}
+	db.stmts.put("w:"+q, st)
+}
+
+// prepared returns q prepared on the write pool, or nil.
+func (db *DB) prepared(q string) *sql.Stmt { return db.stmts.get("w:" + q) }
+
+// readStmt returns q prepared on the read pool (database/sql keeps one per
+// connection), or nil when preparing fails.
+func (db *DB) readStmt(q string) *sql.Stmt {
+	if st := db.stmts.get("r:" + q); st != nil {
+		return st
+	}
+	st, err := db.read.Prepare(q)
+	if err != nil {
+		return nil
+	}
+	return db.stmts.put("r:"+q, st)
+}
+
+// exec runs a statement in the transaction, prepared when it was prepared
+// for the write pool.
+func (t *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := t.db.prepared(q); st != nil {
+		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, q, args...)
+}
+
+// queryRow runs a single-row query in the transaction, prepared when possible.
+func (t *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := t.db.prepared(q); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, q, args...)
+}
