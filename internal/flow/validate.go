@@ -353,6 +353,12 @@ func (v *vctx) steps() {
 		people := s.Kind == "" || s.Kind == StepApproval || s.Kind == StepTask
 		if people {
 			v.assignee(p+".assignee", s.Assignee)
+			// Four eyes (R10) keeps the initiator off approval steps, so an
+			// approval step for the initiator would always fall back to the
+			// administrator: the initiator's own work is a task step.
+			if (s.Kind == "" || s.Kind == StepApproval) && s.Assignee.Relative == "initiator" && !d.AllowSelfApproval {
+				v.add(p+".assignee", "an approval step cannot go to the initiator (four eyes); make it kind task")
+			}
 		} else if s.Assignee != (Assignee{}) {
 			v.add(p+".assignee", "a %s step has no assignee", s.Kind)
 		}

@@ -40,7 +40,7 @@ steps:
     when: "!initiator_is_director"
   - id: second
     title: {zh: 第二步, en: Second}
-    assignee: {relative: initiator}
+    assignee: {relative: previous}
     mode: single
     signature: approve
     sla: {due: 48h, remind: 4h}
@@ -93,11 +93,12 @@ func TestParseErrors(t *testing.T) {
 		{"branch to nowhere", `      - {when: "amount > 100", to: third}`, `      - {when: "amount > 100", to: nowhere}`, 38, "steps[1].branches[0].to", `no step "nowhere"`},
 		{"unreachable", "      - {when: \"amount > 100\", to: third}", "      - {when: \"amount > 100\", to: end}", 40, "steps[2].id", "unreachable"},
 		{"dead end", "      - {when: \"amount > 100\", to: third}\n    next: end", "      - {when: \"amount > 100\", to: first}\n    next: first", 31, "steps[1].id", "dead end"},
-		{"no selector", "    assignee: {relative: initiator}", "", 31, "steps[1].assignee", "exactly one"},
+		{"no selector", "    assignee: {relative: previous}", "", 31, "steps[1].assignee", "exactly one"},
 		{"several selectors", "    assignee: {committee: true}", "    assignee: {committee: true, role: gm}", 42, "steps[2].assignee", "several selectors (role, committee)"},
 		{"unknown role", "    assignee: {role: director, department: initiator}", "    assignee: {role: dean, department: initiator}", 29, "steps[0].assignee.role", `unknown role "dean"`},
 		{"unknown initiator role", "initiators: [researcher]", "initiators: [researcher, wizard]", 4, "initiators[1]", "unknown role"},
-		{"unknown relative", "    assignee: {relative: initiator}", "    assignee: {relative: boss}", 33, "steps[1].assignee.relative", "unknown relative"},
+		{"unknown relative", "    assignee: {relative: previous}", "    assignee: {relative: boss}", 33, "steps[1].assignee.relative", "unknown relative"},
+		{"approval by the initiator (four eyes)", "    assignee: {relative: previous}", "    assignee: {relative: initiator}", 33, "steps[1].assignee", "four eyes"},
 		{"quorum malformed", `    quorum: "2/3"`, `    quorum: "3/2"`, 44, "steps[2].quorum", "ratio"},
 		{"quorum without mode quorum", "    mode: single", "    mode: single\n    quorum: \"2\"", 35, "steps[1].quorum", "mode quorum only"},
 		{"quorum missing", `    quorum: "2/3"`, "", 40, "steps[2].quorum", "needs a quorum"},
@@ -112,7 +113,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad SLA due", "    sla: {due: 48h, remind: 4h}", "    sla: {due: 2 days}", 36, "steps[1].sla.due", "not a positive duration"},
 		{"bad SLA remind", "    sla: {due: 48h, remind: 4h}", "    sla: {due: 48h, remind: 72h}", 36, "steps[1].sla.remind", "shorter than due"},
 		{"unknown escalation", "    sla: {due: 48h, remind: 4h}", "    sla: {due: 48h, escalate_to: pope}", 36, "steps[1].sla.escalate_to", "unknown role"},
-		{"department without role", "    assignee: {relative: initiator}", "    assignee: {relative: initiator, department: qa}", 33, "steps[1].assignee.department", "set role too"},
+		{"department without role", "    assignee: {relative: previous}", "    assignee: {relative: previous, department: qa}", 33, "steps[1].assignee.department", "set role too"},
 		{"assignee field not a person", "    assignee: {committee: true}", "    assignee: {field: kind}", 42, "steps[2].assignee.field", "not a person field"},
 		{"type error", "    type: money", "    type: [money]", 8, "form[0].type", ""},
 		{"bad computed", "    type: money", "    type: money\n    computed: \"qty *\"", 9, "form[0].computed", "bad expression"},

@@ -1,0 +1,434 @@
+package app_test
+
+// End-to-end walks of the institute's seven process definitions
+// (internal/flow/definitions/*.yaml) on the real application with the demo
+// institute (internal/demo): who gets each task, which steps are electronic
+// signatures (COMPLIANCE R7–R9), four eyes (R10), notifications, and a
+// verifying audit chain at the end.
+
+import (
+	"context"
+	"os"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+
+	"labflow/internal/app"
+	"labflow/internal/auth"
+	"labflow/internal/demo"
+	"labflow/internal/domain"
+	"labflow/internal/flow"
+	"labflow/internal/store/storetest"
+)
+
+func TestMain(m *testing.M) {
+	// Demo seeding hashes the password with argon2id; a small memory cost
+	// keeps the suite fast (the hash records its parameters).
+	auth.Params.Memory = 1024
+	auth.Params.Threads = 1
+	os.Exit(m.Run())
+}
+
+var bg = context.Background()
+
+// walker drives one demo application.
+type walker struct {
+	t *testing.T
+	a *app.App
+}
+
+func openDemo(t *testing.T, dsn string) *walker {
+	t.Helper()
+	a, err := app.Open(bg, app.Config{DataDir: t.TempDir(), DSN: dsn, Demo: true})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return &walker{t: t, a: a}
+}
+
+func (w *walker) person(username string) domain.Person {
+	w.t.Helper()
+	p, err := w.a.People.PersonByUsername(bg, username)
+	if err != nil {
+		w.t.Fatalf("person %s: %v", username, err)
+	}
+	return p
+}
+
+func (w *walker) id(username string) int64 { return w.person(username).ID }
+
+func (w *walker) actor(username string) domain.Actor {
+	w.t.Helper()
+	ac, err := w.a.Auth.Actor(bg, w.id(username))
+	if err != nil {
+		w.t.Fatalf("actor %s: %v", username, err)
+	}
+	return ac
+}
+
+func (w *walker) start(username, key string, form map[string]any) *flow.Instance {
+	w.t.Helper()
+	in, err := w.a.Flow.Start(bg, w.actor(username), key, form, "")
+	if err != nil {
+		w.t.Fatalf("%s starts %s: %v", username, key, err)
+	}
+	if in.Status != flow.StatusRunning {
+		w.t.Fatalf("%s started: status %s", key, in.Status)
+	}
+	return in
+}
+
+func (w *walker) view(username string, inst int64) *flow.InstanceView {
+	w.t.Helper()
+	v, err := w.a.Flow.Instance(bg, w.actor(username), inst)
+	if err != nil {
+		w.t.Fatalf("%s views %d: %v", username, inst, err)
+	}
+	return v
+}
+
+func (w *walker) name(id int64) string {
+	w.t.Helper()
+	p, err := w.a.People.Person(bg, id)
+	if err != nil {
+		return "?"
+	}
+	return p.Username
+}
+
+// expect checks that the open tasks of the instance are exactly on step and
+// assigned to usernames (in any order), that each has the task in their
+// 待办 inbox, and that the instance carries no fallback warning. It returns
+// the task ids by username.
+func (w *walker) expect(inst int64, step string, usernames ...string) map[string]int64 {
+	w.t.Helper()
+	v := w.view("admin", inst)
+	if v.Instance.Status != flow.StatusRunning {
+		w.t.Fatalf("instance %d: status %s, want running at %s", inst, v.Instance.Status, step)
+	}
+	var got []string
+	for _, tk := range v.Tasks {
+		if tk.State != flow.TaskOpen {
+			continue
+		}
+		if tk.StepID != step {
+			w.t.Fatalf("instance %d: open task on step %s (%s), want step %s", inst, tk.StepID, w.name(tk.AssigneeID), step)
+		}
+		got = append(got, w.name(tk.AssigneeID))
+	}
+	want := slices.Clone(usernames)
+	sort.Strings(got)
+	sort.Strings(want)
+	if !slices.Equal(got, want) {
+		w.t.Fatalf("instance %d step %s: assignees %v, want %v", inst, step, got, want)
+	}
+	if len(v.Warnings) > 0 {
+		w.t.Fatalf("instance %d: warnings %+v", inst, v.Warnings)
+	}
+	out := map[string]int64{}
+	for _, u := range usernames {
+		items, _, err := w.a.Flow.Inbox(bg, w.actor(u), flow.BoxTodo, flow.InboxFilter{})
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		for _, it := range items {
+			if it.InstanceID == inst && it.StepID == step {
+				out[u] = it.TaskID
+			}
+		}
+		if out[u] == 0 {
+			w.t.Fatalf("%s has no 待办 task on instance %d step %s", u, inst, step)
+		}
+	}
+	return out
+}
+
+// act performs in as username on their open task of step.
+func (w *walker) act(username string, inst int64, step string, in flow.ActInput) (*flow.Instance, error) {
+	w.t.Helper()
+	items, _, err := w.a.Flow.Inbox(bg, w.actor(username), flow.BoxTodo, flow.InboxFilter{})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, it := range items {
+		if it.InstanceID == inst && it.StepID == step {
+			return w.a.Flow.Act(bg, w.actor(username), it.TaskID, in)
+		}
+	}
+	w.t.Fatalf("%s has no task on instance %d step %s", username, inst, step)
+	return nil, nil
+}
+
+// complete approves (or completes) an unsigned step.
+func (w *walker) complete(username string, inst int64, step string, form map[string]any) *flow.Instance {
+	w.t.Helper()
+	out, err := w.act(username, inst, step, flow.ActInput{Action: flow.ActApprove, Form: form, Comment: "ok"})
+	if err != nil {
+		w.t.Fatalf("%s completes %s on %d: %v", username, step, inst, err)
+	}
+	return out
+}
+
+// sign approves a signature step: refused without a password (R8) and with
+// a wrong one, then signed with the demo password; the signature record
+// holds the signer, the meaning and a valid content hash (R7, R9).
+func (w *walker) sign(username string, inst int64, step string, meaning flow.Meaning, form map[string]any) *flow.Instance {
+	w.t.Helper()
+	if _, err := w.act(username, inst, step, flow.ActInput{Action: flow.ActApprove, Form: form}); !domain.IsKind(err, domain.KindUnauthenticated) {
+		w.t.Fatalf("%s signs %s without a password: err = %v, want unauthenticated", username, step, err)
+	}
+	if _, err := w.act(username, inst, step, flow.ActInput{Action: flow.ActApprove, Form: form, Password: "not-the-password"}); err == nil {
+		w.t.Fatalf("%s signs %s with a wrong password: accepted", username, step)
+	}
+	out, err := w.act(username, inst, step, flow.ActInput{Action: flow.ActApprove, Form: form, Password: demo.Password, Comment: "signed"})
+	if err != nil {
+		w.t.Fatalf("%s signs %s on %d: %v", username, step, inst, err)
+	}
+	v := w.view(username, inst)
+	found := false
+	for _, g := range v.Signatures {
+		if g.StepID == step && g.SignerID == w.id(username) {
+			found = true
+			if g.Meaning != meaning || !g.Valid || g.SignerName != w.person(username).Name || len(g.ContentHash) != 64 || g.SignedAt.IsZero() {
+				w.t.Fatalf("signature of %s on %s: %+v (want meaning %s, valid)", username, step, g, meaning)
+			}
+		}
+	}
+	if !found {
+		w.t.Fatalf("no signature of %s on step %s", username, step)
+	}
+	return out
+}
+
+// ended checks the final status and the audit chain.
+func (w *walker) ended(inst int64, want flow.Status) *flow.InstanceView {
+	w.t.Helper()
+	v := w.view("admin", inst)
+	if v.Instance.Status != want {
+		w.t.Fatalf("instance %d: status %s, want %s", inst, v.Instance.Status, want)
+	}
+	for _, tk := range v.Tasks {
+		if tk.State == flow.TaskOpen || tk.State == flow.TaskWaiting {
+			w.t.Fatalf("instance %d ended with a live task %+v", inst, tk)
+		}
+	}
+	if _, err := w.a.DB.VerifyAudit(bg, ""); err != nil {
+		w.t.Fatalf("audit chain: %v", err)
+	}
+	return v
+}
+
+// notified reports whether username has a notification of kind on inst.
+func (w *walker) notified(username string, inst int64, kind string) bool {
+	w.t.Helper()
+	ns, err := w.a.Flow.Notifications(bg, w.actor(username), false, 500)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, n := range ns {
+		if n.InstanceID == inst && n.Kind == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// signers lists the steps signed on inst as "step:user:meaning".
+func (w *walker) signers(inst int64) []string {
+	w.t.Helper()
+	var out []string
+	for _, g := range w.view("admin", inst).Signatures {
+		out = append(out, g.StepID+":"+w.name(g.SignerID)+":"+string(g.Meaning))
+	}
+	return out
+}
+
+func wantErrKey(t *testing.T, err error, kind domain.Kind, key string) *domain.Error {
+	t.Helper()
+	var de *domain.Error
+	if !domain.IsKind(err, kind) || !asErr(err, &de) || de.Key != key {
+		t.Fatalf("err = %v, want %s %s", err, kind, key)
+	}
+	return de
+}
+
+// ---- PUR-1..4 ----
+
+func purchaseForm(acceptance string, qty, price string) map[string]any {
+	return map[string]any{
+		"project": "API-2026-07", "purpose": "HPLC 流动相", "reason": "项目实验需要，库存不足",
+		"category": "solvent", "acceptance": acceptance, "supplier": "国药集团", "needed_by": "2026-12-20",
+		"items": []any{
+			map[string]any{"name": "乙腈 HPLC级", "spec": "4L", "quantity": qty, "unit": "瓶", "unit_price": price},
+		},
+	}
+}
+
+// purchaseToPurchasing walks a purchase request from the approvals through
+// purchasing and finance to the hand-over; it returns after the hand-over.
+func (w *walker) purchasing(inst int64, director string) {
+	w.t.Helper()
+	w.expect(inst, "inquiry", "gaoyuan")
+	w.complete("gaoyuan", inst, "inquiry", map[string]any{"supplier": "国药集团化学试剂有限公司"})
+	w.expect(inst, "negotiation", "gaoyuan")
+	// Purchasing may edit only the fields its step lists.
+	if _, err := w.act("gaoyuan", inst, "negotiation", flow.ActInput{Action: flow.ActApprove, Form: map[string]any{"reason": "changed"}}); !domain.IsKind(err, domain.KindInvalid) {
+		w.t.Fatalf("purchasing edits the reason: %v", err)
+	}
+	w.expect(inst, "negotiation", "gaoyuan")
+	w.complete("gaoyuan", inst, "negotiation", nil)
+	w.expect(inst, "contract", "gaoyuan")
+	w.complete("gaoyuan", inst, "contract", nil)
+	w.expect(inst, "receipt", "gaoyuan")
+	w.complete("gaoyuan", inst, "receipt", nil)
+	w.expect(inst, "payment", "liangqian")
+	w.complete("liangqian", inst, "payment", nil)
+	w.expect(inst, "handover", "gaoyuan")
+	w.complete("gaoyuan", inst, "handover", nil)
+}
+
+func TestPUR1_4_PurchaseRequestWalk(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { purchaseWalk(t, openDemo(t, "")) })
+	t.Run("postgres", func(t *testing.T) { purchaseWalk(t, openDemo(t, storetest.NewPostgresDB(t))) })
+}
+
+func purchaseWalk(t *testing.T, w *walker) {
+	t.Run("requester confirms quality", func(t *testing.T) {
+		w.t = t
+		in := w.start("wangfang", "purchase-request", purchaseForm("requester_confirms", "4", "260.50"))
+		if got := in.Form["total"]; got != "1042.00" {
+			t.Fatalf("total = %v, want 1042.00", got)
+		}
+		// PUR-1: the requester's own director signs (合成部: 陈志强).
+		tasks := w.expect(in.ID, "director_approve", "chenzhiqiang")
+		// R10: the requester cannot act on it, nor have it transferred to her.
+		if _, err := w.a.Flow.Act(bg, w.actor("wangfang"), tasks["chenzhiqiang"], flow.ActInput{Action: flow.ActApprove, Password: demo.Password}); !domain.IsKind(err, domain.KindForbidden) {
+			t.Fatalf("the requester approves her own request: %v", err)
+		}
+		if _, err := w.act("chenzhiqiang", in.ID, "director_approve", flow.ActInput{Action: flow.ActTransfer, PersonID: w.id("wangfang")}); !domain.IsKind(err, domain.KindInvalid) {
+			t.Fatalf("transfer to the requester: %v", err)
+		}
+		w.sign("chenzhiqiang", in.ID, "director_approve", flow.MeaningApprove, nil)
+		// PUR-2: the Business Dean reviews and signs, then the GM.
+		w.expect(in.ID, "business_dean_review", "lihua")
+		w.sign("lihua", in.ID, "business_dean_review", flow.MeaningReview, nil)
+		w.expect(in.ID, "gm_approve", "wangjianguo")
+		w.sign("wangjianguo", in.ID, "gm_approve", flow.MeaningApprove, nil)
+		// ≤ 50,000: no committee chair signature; PUR-3: purchasing.
+		w.purchasing(in.ID, "chenzhiqiang")
+		// PUR-4: the goods were handed to the director and the requester.
+		if !w.notified("wangfang", in.ID, "step_done") || !w.notified("chenzhiqiang", in.ID, "step_done") {
+			t.Fatal("hand-over did not inform the requester and the director")
+		}
+		// The requester confirms the quality herself (her own goods: a task, not an approval).
+		w.expect(in.ID, "quality_confirm", "wangfang")
+		w.sign("wangfang", in.ID, "quality_confirm", flow.MeaningConfirm, nil)
+		w.expect(in.ID, "feedback", "gaoyuan")
+		w.complete("gaoyuan", in.ID, "feedback", nil)
+		w.ended(in.ID, flow.StatusApproved)
+		if !w.notified("lihua", in.ID, "step_done") {
+			t.Fatal("purchasing's feedback did not reach the Business Dean")
+		}
+		if !w.notified("wangfang", in.ID, "approved") {
+			t.Fatal("the requester was not told the request completed")
+		}
+		want := []string{"director_approve:chenzhiqiang:approve", "business_dean_review:lihua:review", "gm_approve:wangjianguo:approve",
+			"quality_confirm:wangfang:confirm"}
+		if got := w.signers(in.ID); !slices.Equal(got, want) {
+			t.Fatalf("signatures = %v, want %v", got, want)
+		}
+	})
+
+	t.Run("acceptance test by the analytical department", func(t *testing.T) {
+		w.t = t
+		in := w.start("xuli", "purchase-request", purchaseForm("analytical_test", "2", "1500"))
+		// 制剂部: 刘洋.
+		w.expect(in.ID, "director_approve", "liuyang")
+		w.sign("liuyang", in.ID, "director_approve", flow.MeaningApprove, nil)
+		w.expect(in.ID, "business_dean_review", "lihua")
+		w.sign("lihua", in.ID, "business_dean_review", flow.MeaningReview, nil)
+		w.expect(in.ID, "gm_approve", "wangjianguo")
+		w.sign("wangjianguo", in.ID, "gm_approve", flow.MeaningApprove, nil)
+		w.purchasing(in.ID, "liuyang")
+		// PUR-4: the analysts of 分析部 (any one of them) test the goods.
+		w.expect(in.ID, "acceptance_test", "guoqiang", "songjia", "linna", "luotao")
+		w.complete("songjia", in.ID, "acceptance_test", nil)
+		w.expect(in.ID, "acceptance_review", "sunli")
+		w.sign("sunli", in.ID, "acceptance_review", flow.MeaningReview, nil)
+		w.expect(in.ID, "feedback", "gaoyuan")
+		w.complete("gaoyuan", in.ID, "feedback", nil)
+		w.ended(in.ID, flow.StatusApproved)
+		if !w.notified("lihua", in.ID, "step_done") {
+			t.Fatal("purchasing's feedback did not reach the Business Dean")
+		}
+	})
+
+	t.Run("above 50,000 CNY: the committee chair signs too", func(t *testing.T) {
+		w.t = t
+		form := purchaseForm("requester_confirms", "1", "86000")
+		form["category"] = "instrument"
+		in := w.start("guoqiang", "purchase-request", form)
+		// 分析部: 孙丽.
+		w.expect(in.ID, "director_approve", "sunli")
+		w.sign("sunli", in.ID, "director_approve", flow.MeaningApprove, nil)
+		w.expect(in.ID, "business_dean_review", "lihua")
+		w.sign("lihua", in.ID, "business_dean_review", flow.MeaningReview, nil)
+		w.expect(in.ID, "gm_approve", "wangjianguo")
+		w.sign("wangjianguo", in.ID, "gm_approve", flow.MeaningApprove, nil)
+		w.expect(in.ID, "committee_chair_approve", "wangjianguo")
+		w.sign("wangjianguo", in.ID, "committee_chair_approve", flow.MeaningApprove, nil)
+		w.purchasing(in.ID, "sunli")
+		w.expect(in.ID, "quality_confirm", "guoqiang")
+		w.sign("guoqiang", in.ID, "quality_confirm", flow.MeaningConfirm, nil)
+		w.complete("gaoyuan", in.ID, "feedback", nil)
+		w.ended(in.ID, flow.StatusApproved)
+		want := []string{"director_approve:sunli:approve", "business_dean_review:lihua:review", "gm_approve:wangjianguo:approve",
+			"committee_chair_approve:wangjianguo:approve", "quality_confirm:guoqiang:confirm"}
+		if got := w.signers(in.ID); !slices.Equal(got, want) {
+			t.Fatalf("signatures = %v, want %v", got, want)
+		}
+	})
+
+	t.Run("a director raises it directly: no self-approval step", func(t *testing.T) {
+		w.t = t
+		in := w.start("liuyang", "purchase-request", purchaseForm("requester_confirms", "10", "35"))
+		w.expect(in.ID, "business_dean_review", "lihua")
+		w.sign("lihua", in.ID, "business_dean_review", flow.MeaningReview, nil)
+		w.expect(in.ID, "gm_approve", "wangjianguo")
+		w.sign("wangjianguo", in.ID, "gm_approve", flow.MeaningApprove, nil)
+		w.purchasing(in.ID, "liuyang")
+		w.expect(in.ID, "quality_confirm", "liuyang")
+		w.sign("liuyang", in.ID, "quality_confirm", flow.MeaningConfirm, nil)
+		w.complete("gaoyuan", in.ID, "feedback", nil)
+		v := w.ended(in.ID, flow.StatusApproved)
+		for _, s := range v.Steps {
+			if s.ID == "director_approve" && s.State != "pending" {
+				t.Fatalf("director_approve %s for a director's own request", s.State)
+			}
+		}
+		for _, g := range v.Signatures {
+			if g.StepID == "director_approve" {
+				t.Fatalf("director signed his own request: %+v", g)
+			}
+		}
+	})
+}
+
+func asErr(err error, target **domain.Error) bool {
+	for err != nil {
+		if de, ok := err.(*domain.Error); ok {
+			*target = de
+			return true
+		}
+		u, ok := err.(interface{ Unwrap() error })
+		if !ok {
+			return false
+		}
+		err = u.Unwrap()
+	}
+	return false
+}
+
+var _ = time.Now
