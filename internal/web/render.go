@@ -100,11 +100,26 @@ func (p *pages) Names() []string {
 // always has Lang, Actor (if any), Path, and the navigation counts.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, page string, data map[string]any) {
 	lang := s.lang(r)
+	b, err := s.renderBytes(r, lang, page, data)
+	if err != nil {
+		s.log.Error("render", "page", page, "err", err)
+		http.Error(w, i18n.T(lang, "error.internal", nil), http.StatusInternalServerError)
+		return
+	}
+	writeHTML(w, b)
+}
+
+func writeHTML(w http.ResponseWriter, b []byte) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(b)
+}
+
+// renderBytes executes a page with the layout in lang.
+func (s *Server) renderBytes(r *http.Request, lang, page string, data map[string]any) ([]byte, error) {
 	t, ok := s.pages.byName[lang][page]
 	if !ok {
-		s.log.Error("missing page", "page", page)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
+		return nil, fmt.Errorf("web: no page %q", page)
 	}
 	if data == nil {
 		data = map[string]any{}
@@ -121,13 +136,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, page string, dat
 	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, data); err != nil {
-		s.log.Error("render", "page", page, "err", err)
-		http.Error(w, i18n.T(lang, "error.internal", nil), http.StatusInternalServerError)
-		return
+		return nil, err
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	buf.WriteTo(w)
+	return buf.Bytes(), nil
 }
 
 // fieldErrors turns an error into per-field translated messages for forms,

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"labflow/internal/attach"
@@ -42,6 +43,8 @@ type Server struct {
 	pages   *pages
 	openapi *openAPI
 	started time.Time
+	// loginPage caches the plain login page per language (see uiLoginPage).
+	loginPage sync.Map
 }
 
 // New builds the server with every route and the middleware chain.

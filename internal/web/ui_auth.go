@@ -23,7 +23,25 @@ func (s *Server) uiLoginPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, "login", map[string]any{"Next": safeNext(r.URL.Query().Get("next"))})
+	next := safeNext(r.URL.Query().Get("next"))
+	if next != "/" || r.URL.RawQuery != "" {
+		s.render(w, r, "login", map[string]any{"Next": next})
+		return
+	}
+	// The plain login page is the same for every anonymous visitor in a
+	// language, and the page most often requested: render it once.
+	lang := s.lang(r)
+	if b, ok := s.loginPage.Load(lang); ok {
+		writeHTML(w, b.([]byte))
+		return
+	}
+	b, err := s.renderBytes(r, lang, "login", map[string]any{"Next": next})
+	if err != nil {
+		s.writeError(w, r, domain.Wrap("web.login", err))
+		return
+	}
+	s.loginPage.Store(lang, b)
+	writeHTML(w, b)
 }
 
 func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
