@@ -50,6 +50,22 @@ func (s *Server) apiDepartment(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+func (s *Server) apiDepartmentHistory(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id", "entity.department")
+	if err != nil {
+		return err
+	}
+	if _, err := s.People.Department(r.Context(), id); err != nil {
+		return err
+	}
+	evs, err := s.DB.FindAudit(r.Context(), storeAuditFilter("department", strconv.FormatInt(id, 10)))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, auditOutputs(evs))
+	return nil
+}
+
 func (s *Server) apiCreateDepartment(w http.ResponseWriter, r *http.Request) error {
 	a, _ := actor(r)
 	var in departmentInput

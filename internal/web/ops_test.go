@@ -148,7 +148,7 @@ func TestI18N_PagesHaveNoRawKeys(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	keyRE := keyPattern()
-	pages := []string{"/", "/people", "/people/1", "/people/12", "/people/new", "/people/12/edit", "/departments", "/admin",
+	pages := []string{"/", "/people", "/people/1", "/people/12", "/people/new", "/people/12/edit", "/departments", "/departments/1", "/admin",
 		"/admin/audit", "/admin/import", "/account", "/projects", "/samples", "/no/such/page"}
 	for _, lang := range []string{"zh", "en"} {
 		t.Run(lang, func(t *testing.T) {

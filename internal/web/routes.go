@@ -31,6 +31,7 @@ func (s *Server) routes() {
 	s.api("POST /api/v1/departments", s.apiCreateDepartment, doc{Summary: "Create a department (administrator)", In: departmentInput{}, Out: departmentOut{}, Status: http.StatusCreated})
 	s.api("GET /api/v1/departments/{id}", s.apiDepartment, doc{Summary: "One department", Out: departmentOut{}})
 	s.api("PATCH /api/v1/departments/{id}", s.apiUpdateDepartment, doc{Summary: "Edit a department (administrator)", In: departmentInput{}, Out: departmentOut{}})
+	s.api("GET /api/v1/departments/{id}/history", s.apiDepartmentHistory, doc{Summary: "Audit history of a department", Out: []auditOut{}})
 	s.api("POST /api/v1/departments/{id}/active", s.apiSetDepartmentActive, doc{Summary: "Deactivate or reactivate a department (administrator)", In: activeInput{}, Status: http.StatusNoContent})
 
 	s.api("GET /api/v1/people", s.apiPeople, doc{Summary: "List people", Out: peopleOutput{}, Query: []string{"q", "department_id", "role", "include_inactive", "limit", "offset"}})
@@ -78,6 +79,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /people/{id}/ranks", s.page(s.uiAddRank))
 	m.HandleFunc("GET /departments", s.page(s.uiDepartments))
 	m.HandleFunc("POST /departments", s.page(s.uiCreateDepartment))
+	m.HandleFunc("GET /departments/{id}", s.page(s.uiDepartment))
 	m.HandleFunc("POST /departments/{id}/active", s.page(s.uiSetDepartmentActive))
 	m.HandleFunc("GET /admin", s.page(s.uiAdmin))
 	m.HandleFunc("GET /admin/audit", s.page(s.uiAudit))

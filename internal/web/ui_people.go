@@ -265,6 +265,27 @@ func (s *Server) renderDepartments(w http.ResponseWriter, r *http.Request, data 
 	return nil
 }
 
+func (s *Server) uiDepartment(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id", "entity.department")
+	if err != nil {
+		return err
+	}
+	d, err := s.People.Department(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	ps, total, err := s.People.People(r.Context(), people.PersonFilter{DepartmentID: id, Limit: 500})
+	if err != nil {
+		return err
+	}
+	evs, err := s.DB.FindAudit(r.Context(), storeAuditFilter("department", strconv.FormatInt(id, 10)))
+	if err != nil {
+		return err
+	}
+	s.render(w, r, "department", map[string]any{"Department": d, "People": ps, "Total": total, "History": auditOutputs(evs)})
+	return nil
+}
+
 func (s *Server) uiCreateDepartment(w http.ResponseWriter, r *http.Request) error {
 	a, _ := actor(r)
 	in := people.DepartmentInput{Code: strings.TrimSpace(r.PostFormValue("code")), NameZH: strings.TrimSpace(r.PostFormValue("name_zh")), NameEN: strings.TrimSpace(r.PostFormValue("name_en"))}
