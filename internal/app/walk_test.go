@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -431,4 +432,162 @@ func asErr(err error, target **domain.Error) bool {
 	return false
 }
 
+// upload stores a small file as username and returns its SHA-256.
+func (w *walker) upload(username, name, body string) string {
+	w.t.Helper()
+	at, err := w.a.Attach.Upload(bg, w.actor(username), name, strings.NewReader(body), "", "")
+	if err != nil {
+		w.t.Fatalf("upload %s: %v", name, err)
+	}
+	return at.SHA256
+}
+
+// openSteps returns the open tasks of inst as "step:user", sorted.
+func (w *walker) openSteps(inst int64) []string {
+	w.t.Helper()
+	var out []string
+	for _, tk := range w.view("admin", inst).Tasks {
+		if tk.State == flow.TaskOpen {
+			out = append(out, tk.StepID+":"+w.name(tk.AssigneeID))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (w *walker) wantOpen(inst int64, want ...string) {
+	w.t.Helper()
+	sort.Strings(want)
+	if got := w.openSteps(inst); !slices.Equal(got, want) {
+		w.t.Fatalf("instance %d open tasks %v, want %v", inst, got, want)
+	}
+}
+
+// ---- EXT-1 ----
+
+func TestEXT1_ExternalTestWalk(t *testing.T) {
+	w := openDemo(t, "")
+	form := map[string]any{"sample_name": "API-07 批次 3 中间体", "test_items": "核磁（1H、13C）、元素分析",
+		"requirements": "CDCl3 溶解；元素分析 C、H、N", "sender": w.id("zhangwei"), "send_time": "2026-11-20T09:30:00+08:00",
+		"purpose": "结构确证", "remarks": "样品避光保存"}
+	// EXT-1: the director registers; a researcher applies to the director, not here.
+	if _, err := w.a.Flow.Start(bg, w.actor("zhangwei"), "external-test", form, ""); !domain.IsKind(err, domain.KindForbidden) {
+		t.Fatalf("a researcher registers an external test: %v", err)
+	}
+	in := w.start("chenzhiqiang", "external-test", form)
+	if in.Form["send_time"] != "2026-11-20T01:30:00Z" {
+		t.Fatalf("send time stored as %v (server UTC)", in.Form["send_time"])
+	}
+	// The Business Dean approves (signs).
+	w.expect(in.ID, "business_dean_approve", "lihua")
+	w.sign("lihua", in.ID, "business_dean_approve", flow.MeaningApprove, nil)
+	// The Administrative Dean arranges who carries the sample; only those fields.
+	w.expect(in.ID, "courier", "zhaomin")
+	if _, err := w.act("zhaomin", in.ID, "courier", flow.ActInput{Action: flow.ActApprove, Form: map[string]any{"results": []string{}}}); !domain.IsKind(err, domain.KindInvalid) {
+		t.Fatalf("the courier step edits the results: %v", err)
+	}
+	w.complete("zhaomin", in.ID, "courier", map[string]any{"courier": w.id("zhengkai"), "courier_date": "2026-11-21"})
+	// Results come back and are registered with the director.
+	w.expect(in.ID, "register_results", "chenzhiqiang")
+	report := w.upload("chenzhiqiang", "nmr-report.pdf", "%PDF-1.4 NMR report")
+	w.complete("chenzhiqiang", in.ID, "register_results", map[string]any{"results": []string{report}, "result_notes": "结构与预期一致"})
+	v := w.ended(in.ID, flow.StatusApproved)
+	if v.Instance.Form["courier"] != float64(w.id("zhengkai")) && v.Instance.Form["courier"] != w.id("zhengkai") {
+		t.Fatalf("courier = %#v", v.Instance.Form["courier"])
+	}
+	// EXT-1: both deans are informed of the results.
+	for _, dean := range []string{"lihua", "zhaomin"} {
+		if !w.notified(dean, in.ID, "step_done") {
+			t.Fatalf("%s was not informed of the results", dean)
+		}
+	}
+	if !w.notified("chenzhiqiang", in.ID, "approved") {
+		t.Fatal("the director was not told the process completed")
+	}
+}
+
+// ---- EXT-2 ----
+
+func siteLoanForm() map[string]any {
+	return map[string]any{"host": "华东中试基地", "purpose": "制剂中试放大（10 kg 批）", "start_date": "2026-12-07", "end_date": "2026-12-18"}
+}
+
+func TestEXT2_SiteLoanWalk(t *testing.T) {
+	w := openDemo(t, "")
+	t.Run("both deans, the GM, then the director's work", func(t *testing.T) {
+		w.t = t
+		in := w.start("liuyang", "site-loan", siteLoanForm())
+		// EXT-2: both deans at once.
+		w.wantOpen(in.ID, "business_dean_approve:lihua", "admin_dean_approve:zhaomin")
+		w.sign("zhaomin", in.ID, "admin_dean_approve", flow.MeaningApprove, nil)
+		w.expect(in.ID, "business_dean_approve", "lihua")
+		w.sign("lihua", in.ID, "business_dean_approve", flow.MeaningApprove, nil)
+		w.expect(in.ID, "gm_approve", "wangjianguo")
+		w.sign("wangjianguo", in.ID, "gm_approve", flow.MeaningApprove, nil)
+		// The director agrees with the host, sends staff, logs issues and reports.
+		w.expect(in.ID, "host_agreement", "liuyang")
+		agreement := w.upload("liuyang", "agreement.pdf", "%PDF site agreement")
+		w.complete("liuyang", in.ID, "host_agreement", map[string]any{"conditions": "12月7日至18日，每日8:00–18:00，使用 B 车间", "agreement": []string{agreement}})
+		w.expect(in.ID, "staffing", "liuyang")
+		w.complete("liuyang", in.ID, "staffing", map[string]any{"staff": []any{
+			map[string]any{"person": w.id("huanglei"), "role_on_site": "工艺负责人"},
+			map[string]any{"person": w.id("mayue"), "role_on_site": "操作"}}})
+		w.expect(in.ID, "issue_log", "liuyang")
+		w.complete("liuyang", in.ID, "issue_log", map[string]any{"issues": []any{
+			map[string]any{"date": "2026-12-09", "issue": "制粒机转速不稳", "action": "更换备用机"}}})
+		w.expect(in.ID, "report", "liuyang")
+		records := w.upload("huanglei", "batch-records.pdf", "%PDF batch records")
+		w.complete("liuyang", in.ID, "report", map[string]any{"report": "三批放大均合格，详见原始记录", "records": []string{records}})
+		w.expect(in.ID, "director_confirm", "liuyang")
+		w.sign("liuyang", in.ID, "director_confirm", flow.MeaningConfirm, nil)
+		v := w.ended(in.ID, flow.StatusApproved)
+		if rows, _ := v.Instance.Form["staff"].([]any); len(rows) != 2 {
+			t.Fatalf("staff = %#v", v.Instance.Form["staff"])
+		}
+	})
+
+	t.Run("the GM returns it to the Business Dean (a step inside the parallel block)", func(t *testing.T) {
+		w.t = t
+		in := w.start("liuyang", "site-loan", siteLoanForm())
+		w.sign("lihua", in.ID, "business_dean_approve", flow.MeaningApprove, nil)
+		w.sign("zhaomin", in.ID, "admin_dean_approve", flow.MeaningApprove, nil)
+		w.expect(in.ID, "gm_approve", "wangjianguo")
+		if _, err := w.act("wangjianguo", in.ID, "gm_approve", flow.ActInput{Action: flow.ActReturn, To: "business_dean_approve", Comment: "请核实场地资质"}); err != nil {
+			t.Fatal(err)
+		}
+		// Only the Business Dean's branch runs again; the Administrative Dean's approval stands.
+		w.expect(in.ID, "business_dean_approve", "lihua")
+		w.sign("lihua", in.ID, "business_dean_approve", flow.MeaningApprove, nil)
+		w.expect(in.ID, "gm_approve", "wangjianguo")
+		w.sign("wangjianguo", in.ID, "gm_approve", flow.MeaningApprove, nil)
+		w.expect(in.ID, "host_agreement", "liuyang")
+	})
+
+	t.Run("a dean takes back an approval while the other dean has not acted", func(t *testing.T) {
+		w.t = t
+		in := w.start("liuyang", "site-loan", siteLoanForm())
+		w.sign("lihua", in.ID, "business_dean_approve", flow.MeaningApprove, nil)
+		if _, err := w.a.Flow.ActOnInstance(bg, w.actor("lihua"), in.ID, flow.ActInput{Action: flow.ActTakeBack}); err != nil {
+			t.Fatal(err)
+		}
+		w.wantOpen(in.ID, "business_dean_approve:lihua", "admin_dean_approve:zhaomin")
+		w.sign("lihua", in.ID, "business_dean_approve", flow.MeaningApprove, nil)
+		w.expect(in.ID, "admin_dean_approve", "zhaomin")
+		w.sign("zhaomin", in.ID, "admin_dean_approve", flow.MeaningApprove, nil)
+		w.expect(in.ID, "gm_approve", "wangjianguo")
+	})
+
+	t.Run("one dean returns to the other's step while the block runs", func(t *testing.T) {
+		w.t = t
+		in := w.start("liuyang", "site-loan", siteLoanForm())
+		w.sign("lihua", in.ID, "business_dean_approve", flow.MeaningApprove, nil)
+		if _, err := w.act("zhaomin", in.ID, "admin_dean_approve", flow.ActInput{Action: flow.ActReturn, To: "previous", Comment: "请业务院长再看一下时间"}); err != nil {
+			t.Fatal(err)
+		}
+		w.wantOpen(in.ID, "business_dean_approve:lihua", "admin_dean_approve:zhaomin")
+		w.sign("lihua", in.ID, "business_dean_approve", flow.MeaningApprove, nil)
+		w.sign("zhaomin", in.ID, "admin_dean_approve", flow.MeaningApprove, nil)
+		w.expect(in.ID, "gm_approve", "wangjianguo")
+	})
+}
 var _ = time.Now

@@ -99,17 +99,21 @@ func (w *work) instanceAct(in ActInput) error {
 		if st == nil {
 			return domain.Conflict(op, "flow.too_late")
 		}
-		for _, t := range w.cancelLive() {
+		// Inside a parallel block the other branches go on (cancelFor).
+		cancelled, b := w.cancelFor(last.Branch, 0)
+		for _, t := range cancelled {
 			w.notify(t.AssigneeID, "taken_back", nil, nil)
 		}
-		s.Active, s.Joins = nil, nil
 		s.History = s.History[:len(s.History)-1]
+		if err := w.resume(b); err != nil {
+			return err
+		}
 		me, err := w.e.dir.Person(w.ctx, w.actor.ID)
 		if err != nil {
 			return err
 		}
 		s.Round++
-		as := ActiveStep{Step: st.ID, Round: s.Round, Mode: last.Mode, Need: last.Need, Slots: last.Slots}
+		as := ActiveStep{Step: st.ID, Round: s.Round, Mode: last.Mode, Need: last.Need, Slots: last.Slots, Branch: last.Branch}
 		if as.Need == 0 {
 			as.Need = 1
 		}

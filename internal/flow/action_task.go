@@ -289,12 +289,14 @@ func (w *work) returnTask(t *Task, in ActInput) error {
 		to = "initiator"
 	}
 	w.audit("flow.return", []audit.Change{{Field: "step", New: t.StepID}, {Field: "to", New: to}}, in.Comment)
-	return w.returnTo(to, in.Comment)
+	return w.returnTo(to, in.Comment, t.Round)
 }
 
 // returnTo sends the instance back (驳回): to the initiator, the previous
-// step, or a named step completed earlier.
-func (w *work) returnTo(to, reason string) error {
+// step, or a named step completed earlier. own is the round of the
+// returner's task. A return to a step of a parallel branch resumes that
+// branch; the other branches go on (see cancelFor).
+func (w *work) returnTo(to, reason string, own int) error {
 	s := &w.inst.State
 	target := -1
 	switch to {
@@ -318,16 +320,28 @@ func (w *work) returnTo(to, reason string) error {
 				Fields: map[string]domain.Msg{"to": {Key: "flow.bad_return_target"}}}
 		}
 	}
-	w.cancelLive()
-	s.Active, s.Joins, s.Touched = nil, nil, false
 	if target < 0 {
+		w.cancelLive()
+		s.Active, s.Joins, s.Touched = nil, nil, false
 		w.inst.Status = StatusReturned
 		w.notify(w.inst.InitiatorID, "returned", nil, map[string]any{"reason": reason})
 		return nil
 	}
-	step := s.History[target].Step
-	s.History = s.History[:target]
-	return w.enter(step, "")
+	rec := s.History[target]
+	_, b := w.cancelFor(rec.Branch, own)
+	s.Touched = false
+	// Keep the records of the other branches of the block, which stand.
+	hist := s.History[:target:target]
+	for _, h := range s.History[target+1:] {
+		if b.fork != nil && h.Branch != "" && h.Branch != rec.Branch && slices.Contains(b.fork.Parallel, h.Branch) {
+			hist = append(hist, h)
+		}
+	}
+	s.History = hist
+	if err := w.resume(b); err != nil {
+		return err
+	}
+	return w.enter(rec.Step, rec.Branch)
 }
 
 // reassign transfers (转办), delegates (委派) or adds a signer (加签).

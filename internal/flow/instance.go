@@ -74,13 +74,16 @@ type ActiveStep struct {
 
 // StepRecord is one completed step.
 type StepRecord struct {
-	Step  string    `json:"step"`
-	By    []int64   `json:"by,omitempty"`
-	Last  int64     `json:"last,omitempty"` // whose action completed it
-	Mode  Mode      `json:"mode,omitempty"`
-	Need  int       `json:"need,omitempty"`
-	Slots int       `json:"slots,omitempty"`
-	At    time.Time `json:"at"`
+	Step  string  `json:"step"`
+	By    []int64 `json:"by,omitempty"`
+	Last  int64   `json:"last,omitempty"` // whose action completed it
+	Mode  Mode    `json:"mode,omitempty"`
+	Need  int     `json:"need,omitempty"`
+	Slots int     `json:"slots,omitempty"`
+	// Branch is the parallel branch the step ran in (see ActiveStep.Branch),
+	// so that a return or take-back to it resumes that branch.
+	Branch string    `json:"branch,omitempty"`
+	At     time.Time `json:"at"`
 }
 
 // Warning is a visible notice on an instance, such as a step that fell back

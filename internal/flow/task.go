@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -260,7 +261,8 @@ func (w *work) completeStep(idx int) error {
 	}
 	s := &w.inst.State
 	s.Active = append(s.Active[:idx:idx], s.Active[idx+1:]...)
-	s.History = append(s.History, StepRecord{Step: as.Step, By: as.Approved, Last: w.actor.ID, Mode: as.Mode, Need: as.Need, Slots: as.Slots})
+	s.History = append(s.History, StepRecord{Step: as.Step, By: as.Approved, Last: w.actor.ID, Mode: as.Mode, Need: as.Need, Slots: as.Slots,
+		Branch: as.Branch})
 	s.Touched = false
 	for _, a := range st.CC {
 		ps, err := w.resolveOne(st, a)
@@ -297,6 +299,84 @@ func (w *work) cancelLive() []*Task {
 		}
 	}
 	return out
+}
+
+// forkOf returns the parallel step that has branch among its branches.
+func forkOf(d *Definition, branch string) *Step {
+	if branch == "" {
+		return nil
+	}
+	for i := range d.Steps {
+		if d.Steps[i].Kind == StepParallel && slices.Contains(d.Steps[i].Parallel, branch) {
+			return &d.Steps[i]
+		}
+	}
+	return nil
+}
+
+// block is what a return or take-back to a step of a parallel branch keeps
+// of the rest of the block: the other branches go on.
+type block struct {
+	fork    *Step
+	arrived int          // other branches that had reached the join
+	keep    []ActiveStep // other branches' active steps, kept with their tasks
+	again   []ActiveStep // other branches' active steps to enter again (the returner's own)
+}
+
+// cancelFor cancels the live work before a return or take-back to a step
+// of branch. Outside a parallel block that is all of it. Inside one, the
+// other branches' active steps keep their tasks, except the step of the
+// returner's task (round own), which is entered again by resume.
+func (w *work) cancelFor(branch string, own int) ([]*Task, block) {
+	s := &w.inst.State
+	b := block{fork: forkOf(w.def, branch)}
+	kept := map[int]bool{}
+	if b.fork != nil {
+		busy := map[string]bool{}
+		for _, a := range s.Active {
+			if a.Branch == "" || a.Branch == branch || !slices.Contains(b.fork.Parallel, a.Branch) {
+				continue
+			}
+			busy[a.Branch] = true
+			if a.Round == own && !a.Waiting {
+				b.again = append(b.again, a)
+			} else {
+				b.keep = append(b.keep, a)
+				kept[a.Round] = true
+			}
+		}
+		for _, p := range b.fork.Parallel {
+			if p != branch && !busy[p] {
+				b.arrived++
+			}
+		}
+	}
+	var out []*Task
+	for _, t := range w.tasks {
+		if live(t) && !kept[t.Round] {
+			w.setTask(t, TaskCancelled, "")
+			out = append(out, t)
+		}
+	}
+	s.Active, s.Joins = nil, nil
+	return out, b
+}
+
+// resume restores the rest of a parallel block after cancelFor, before the
+// step returned or taken back to is entered again.
+func (w *work) resume(b block) error {
+	if b.fork == nil {
+		return nil
+	}
+	s := &w.inst.State
+	s.Active = append(s.Active, b.keep...)
+	s.Joins = map[string]int{b.fork.Join: b.arrived}
+	for _, a := range b.again {
+		if err := w.enter(a.Step, a.Branch); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // finish ends the instance and, for a subprocess, resumes its parent.
