@@ -590,4 +590,303 @@ func TestEXT2_SiteLoanWalk(t *testing.T) {
 		w.expect(in.ID, "gm_approve", "wangjianguo")
 	})
 }
-var _ = time.Now
+
+// ---- ORG-4 ----
+
+func TestORG4_PromotionWalk(t *testing.T) {
+	w := openDemo(t, "")
+	today := time.Now().UTC()
+	// setRank gives username a new current rank since the given date, as the administrator.
+	setRank := func(username string, rank domain.Rank, since time.Time) string {
+		t.Helper()
+		s := since.Format(time.DateOnly)
+		if err := w.a.People.AddRank(bg, w.actor("admin"), w.id(username), rank, s, "walk test"); err != nil {
+			t.Fatalf("add rank: %v", err)
+		}
+		return s
+	}
+	sinceDate := func(s string, years int) string {
+		d, _ := time.Parse(time.DateOnly, s)
+		return d.AddDate(years, 0, 0).Format(time.DateOnly)
+	}
+
+	t.Run("two years in rank: the normal path", func(t *testing.T) {
+		w.t = t
+		// 郭强: 研究员A since 2021-04-01 → 高级研究员B.
+		in := w.start("guoqiang", "promotion", map[string]any{"person": w.id("guoqiang"), "target_rank": "senior_b", "path": "normal"})
+		w.expect(in.ID, "director_review", "sunli")
+		w.sign("sunli", in.ID, "director_review", flow.MeaningReview, nil)
+		// No outstanding-path signature on the normal path.
+		w.expect(in.ID, "gm_approve", "wangjianguo")
+		w.sign("wangjianguo", in.ID, "gm_approve", flow.MeaningApprove, nil)
+		w.ended(in.ID, flow.StatusApproved)
+		want := []string{"director_review:sunli:review", "gm_approve:wangjianguo:approve"}
+		if got := w.signers(in.ID); !slices.Equal(got, want) {
+			t.Fatalf("signatures = %v, want %v", got, want)
+		}
+	})
+
+	t.Run("not the adjacent rank", func(t *testing.T) {
+		w.t = t
+		in := w.start("guoqiang", "promotion", map[string]any{"person": w.id("guoqiang"), "target_rank": "senior_a", "path": "normal"})
+		_, err := w.act("sunli", in.ID, "director_review", flow.ActInput{Action: flow.ActApprove, Password: demo.Password})
+		wantErrKey(t, err, domain.KindInvalid, "flow.promotion.not_adjacent")
+	})
+
+	// 林娜: 研究员A for 13 months.
+	since13 := setRank("linna", domain.RankResearchA, today.AddDate(-1, -1, 0))
+
+	t.Run("13 months on the normal path: refused", func(t *testing.T) {
+		w.t = t
+		in := w.start("linna", "promotion", map[string]any{"person": w.id("linna"), "target_rank": "senior_b", "path": "normal"})
+		w.expect(in.ID, "director_review", "sunli")
+		_, err := w.act("sunli", in.ID, "director_review", flow.ActInput{Action: flow.ActApprove, Password: demo.Password})
+		de := wantErrKey(t, err, domain.KindInvalid, "flow.promotion.needs_outstanding")
+		if de.Args["date"] != sinceDate(since13, 2) || de.Args["since"] != since13 {
+			t.Fatalf("refusal args = %v, want since %s, date %s", de.Args, since13, sinceDate(since13, 2))
+		}
+		if _, ok := de.Fields["path"]; !ok {
+			t.Fatalf("refusal not shown on the path field: %+v", de.Fields)
+		}
+		// Refused means nothing moved: the director still has it, and rejects it.
+		w.expect(in.ID, "director_review", "sunli")
+		if _, err := w.act("sunli", in.ID, "director_review", flow.ActInput{Action: flow.ActReject, Comment: "未满两年"}); err != nil {
+			t.Fatal(err)
+		}
+		w.ended(in.ID, flow.StatusRejected)
+	})
+
+	t.Run("13 months, outstanding: justification and the committee chair's signature", func(t *testing.T) {
+		w.t = t
+		form := map[string]any{"person": w.id("linna"), "target_rank": "senior_b", "path": "outstanding"}
+		_, err := w.a.Flow.Start(bg, w.actor("linna"), "promotion", form, "")
+		de := wantErrKey(t, err, domain.KindInvalid, "error.invalid")
+		if _, ok := de.Fields["justification"]; !ok {
+			t.Fatalf("outstanding path without a justification: fields %+v", de.Fields)
+		}
+		form["justification"] = "独立完成两个项目的分析方法开发与验证，并主导了新型号液相色谱仪的方法转移工作。"
+		in := w.start("linna", "promotion", form)
+		w.expect(in.ID, "director_review", "sunli")
+		w.sign("sunli", in.ID, "director_review", flow.MeaningReview, nil)
+		w.expect(in.ID, "outstanding_approve", "wangjianguo")
+		w.sign("wangjianguo", in.ID, "outstanding_approve", flow.MeaningApprove, nil)
+		w.expect(in.ID, "gm_approve", "wangjianguo")
+		w.sign("wangjianguo", in.ID, "gm_approve", flow.MeaningApprove, nil)
+		w.ended(in.ID, flow.StatusApproved)
+		want := []string{"director_review:sunli:review", "outstanding_approve:wangjianguo:approve", "gm_approve:wangjianguo:approve"}
+		if got := w.signers(in.ID); !slices.Equal(got, want) {
+			t.Fatalf("signatures = %v, want %v", got, want)
+		}
+	})
+
+	t.Run("under a year: refused with the date of eligibility", func(t *testing.T) {
+		w.t = t
+		// 罗涛: 助理研究员A for 5 months; his director proposes him (no director review step).
+		since5 := setRank("luotao", domain.RankAssistantA, today.AddDate(0, -5, 0))
+		in := w.start("sunli", "promotion", map[string]any{"person": w.id("luotao"), "target_rank": "researcher_b", "path": "outstanding",
+			"justification": "入职以来表现突出，独立承担了多项样品检测任务，差错率为零。"})
+		w.expect(in.ID, "outstanding_approve", "wangjianguo")
+		w.sign("wangjianguo", in.ID, "outstanding_approve", flow.MeaningApprove, nil)
+		w.expect(in.ID, "gm_approve", "wangjianguo")
+		_, err := w.act("wangjianguo", in.ID, "gm_approve", flow.ActInput{Action: flow.ActApprove, Password: demo.Password})
+		de := wantErrKey(t, err, domain.KindInvalid, "flow.promotion.too_early")
+		if de.Args["date"] != sinceDate(since5, 1) {
+			t.Fatalf("refusal args = %v, want date %s", de.Args, sinceDate(since5, 1))
+		}
+		w.expect(in.ID, "gm_approve", "wangjianguo")
+	})
+	if _, err := w.a.DB.VerifyAudit(bg, ""); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ---- REL-2: seal use ----
+
+func TestREL2_SealUseWalk(t *testing.T) {
+	w := openDemo(t, "")
+	form := func(seal string) map[string]any {
+		return map[string]any{"seal": seal, "document": "委托检测合同（华测）", "copies": 2, "purpose": "外部检测委托合同盖章", "use_date": "2026-12-01"}
+	}
+	t.Run("contract seal: director, Administrative Dean, seal applied", func(t *testing.T) {
+		w.t = t
+		in := w.start("wangfang", "seal-use", form("contract"))
+		w.expect(in.ID, "director_approve", "chenzhiqiang")
+		w.complete("chenzhiqiang", in.ID, "director_approve", nil) // no e-signature on this step
+		w.expect(in.ID, "admin_dean_approve", "zhaomin")
+		w.sign("zhaomin", in.ID, "admin_dean_approve", flow.MeaningApprove, nil)
+		w.expect(in.ID, "apply_seal", "zhaomin")
+		w.complete("zhaomin", in.ID, "apply_seal", nil)
+		w.ended(in.ID, flow.StatusApproved)
+		if !w.notified("wangfang", in.ID, "step_done") {
+			t.Fatal("the requester was not told the seal was applied")
+		}
+	})
+	t.Run("finance seal: the GM approves too", func(t *testing.T) {
+		w.t = t
+		in := w.start("hanmei", "seal-use", form("finance"))
+		w.expect(in.ID, "director_approve", "wuxiaoyan")
+		w.complete("wuxiaoyan", in.ID, "director_approve", nil)
+		w.sign("zhaomin", in.ID, "admin_dean_approve", flow.MeaningApprove, nil)
+		w.expect(in.ID, "gm_approve", "wangjianguo")
+		w.sign("wangjianguo", in.ID, "gm_approve", flow.MeaningApprove, nil)
+		w.expect(in.ID, "apply_seal", "zhaomin")
+		w.complete("zhaomin", in.ID, "apply_seal", nil)
+		w.ended(in.ID, flow.StatusApproved)
+	})
+}
+
+// ---- REL-2: expense reimbursement ----
+
+func expenseForm(w *walker, who string, amounts ...string) map[string]any {
+	var rows []any
+	for _, a := range amounts {
+		rows = append(rows, map[string]any{"date": "2026-11-18", "category": "travel", "description": "上海出差交通费", "amount": a})
+	}
+	return map[string]any{"items": rows, "receipts": []string{w.upload(who, "receipt-"+who+".pdf", "%PDF receipt "+who+strings.Join(amounts, ","))}}
+}
+
+func TestREL2_ExpenseReimbursementWalk(t *testing.T) {
+	w := openDemo(t, "")
+	t.Run("director, finance review, payment", func(t *testing.T) {
+		w.t = t
+		in := w.start("yangxue", "expense-reimbursement", expenseForm(w, "yangxue", "560.00", "300"))
+		if in.Form["total"] != "860.00" {
+			t.Fatalf("total = %v", in.Form["total"])
+		}
+		w.expect(in.ID, "director_approve", "chenzhiqiang")
+		w.sign("chenzhiqiang", in.ID, "director_approve", flow.MeaningApprove, nil)
+		w.expect(in.ID, "finance_review", "liangqian")
+		w.sign("liangqian", in.ID, "finance_review", flow.MeaningReview, nil)
+		// ≤ 5,000: no GM.
+		w.expect(in.ID, "payment", "liangqian")
+		w.complete("liangqian", in.ID, "payment", nil)
+		w.ended(in.ID, flow.StatusApproved)
+		if !w.notified("yangxue", in.ID, "step_done") {
+			t.Fatal("the claimant was not told of the payment")
+		}
+	})
+	t.Run("above 5,000: the GM approves; a director's own claim skips the director", func(t *testing.T) {
+		w.t = t
+		in := w.start("sunli", "expense-reimbursement", expenseForm(w, "sunli", "4200", "1800.50"))
+		w.expect(in.ID, "finance_review", "liangqian")
+		w.sign("liangqian", in.ID, "finance_review", flow.MeaningReview, nil)
+		w.expect(in.ID, "gm_approve", "wangjianguo")
+		w.sign("wangjianguo", in.ID, "gm_approve", flow.MeaningApprove, nil)
+		w.expect(in.ID, "payment", "liangqian")
+		w.complete("liangqian", in.ID, "payment", nil)
+		w.ended(in.ID, flow.StatusApproved)
+	})
+}
+
+// ---- REL-1: meeting minutes ----
+
+func minutesForm(w *walker, host, taker string, decisions ...map[string]any) map[string]any {
+	ds := make([]any, len(decisions))
+	for i, d := range decisions {
+		ds[i] = d
+	}
+	return map[string]any{"meeting_type": "weekly_admin", "held_at": "2026-11-23T08:30:00+08:00", "host": w.id(host), "minute_taker": w.id(taker),
+		"attendees": []any{map[string]any{"person": w.id("lihua")}, map[string]any{"person": w.id("zhaomin")}, map[string]any{"person": w.id("chenzhiqiang")}},
+		"agenda":    "1. 上周工作回顾 2. 本周安排", "minutes": "各部门汇报上周进展……", "decisions": ds}
+}
+
+func TestREL1_MeetingMinutesWalk(t *testing.T) {
+	w := openDemo(t, "")
+	decisions := []map[string]any{
+		{"decision": "12月5日前完成中试场地考察", "owner": w.id("liuyang"), "due": "2026-12-05"},
+		{"decision": "更新危化品台账", "owner": w.id("zhaomin"), "due": "2026-11-30"},
+	}
+	t.Run("the minute-taker records, the host confirms, the minutes go out", func(t *testing.T) {
+		w.t = t
+		// A decision needs an owner and a due date.
+		_, err := w.a.Flow.Start(bg, w.actor("zhengkai"), "meeting-minutes", minutesForm(w, "wangjianguo", "zhengkai",
+			map[string]any{"decision": "无负责人的决议"}), "")
+		if de := wantErrKey(t, err, domain.KindInvalid, "error.invalid"); len(de.Fields) == 0 {
+			t.Fatal("a decision without owner and due date was accepted without field errors")
+		}
+		in := w.start("zhengkai", "meeting-minutes", minutesForm(w, "wangjianguo", "zhengkai", decisions...))
+		rows, _ := in.Form["decisions"].([]map[string]any)
+		if len(rows) != 2 || rows[0]["due"] != "2026-12-05" || rows[1]["owner"] != w.id("zhaomin") {
+			t.Fatalf("decisions = %#v", in.Form["decisions"])
+		}
+		w.expect(in.ID, "host_confirm", "wangjianguo")
+		w.complete("wangjianguo", in.ID, "host_confirm", nil)
+		w.expect(in.ID, "distribute", "zhengkai")
+		w.complete("zhengkai", in.ID, "distribute", nil)
+		v := w.ended(in.ID, flow.StatusApproved)
+		if ds, _ := v.Instance.Form["decisions"].([]any); len(ds) != 2 {
+			t.Fatalf("stored decisions = %#v", v.Instance.Form["decisions"])
+		}
+		if !w.notified("wangjianguo", in.ID, "step_done") {
+			t.Fatal("the host was not informed when the minutes went out")
+		}
+	})
+	t.Run("the host writes them himself: no self-confirmation", func(t *testing.T) {
+		w.t = t
+		in := w.start("zhaomin", "meeting-minutes", minutesForm(w, "zhaomin", "zhaomin", decisions...))
+		w.expect(in.ID, "distribute", "zhaomin")
+		w.complete("zhaomin", in.ID, "distribute", nil)
+		w.ended(in.ID, flow.StatusApproved)
+	})
+}
+
+// ---- bulk approve ----
+
+func TestBulkApprove_MeetingMinutes(t *testing.T) {
+	w := openDemo(t, "")
+	var ids, tasks []int64
+	for i := 0; i < 3; i++ {
+		in := w.start("zhengkai", "meeting-minutes", minutesForm(w, "wangjianguo", "zhengkai"))
+		ids = append(ids, in.ID)
+		tasks = append(tasks, w.expect(in.ID, "host_confirm", "wangjianguo")["wangjianguo"])
+	}
+	// The host confirms the three minutes with one call.
+	res, err := w.a.Flow.BulkApprove(bg, w.actor("wangjianguo"), tasks, "已阅")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if !r.OK || r.InstanceID != ids[i] {
+			t.Fatalf("bulk result %d: %+v (%v)", i, r, r.Err)
+		}
+		w.expect(ids[i], "distribute", "zhengkai")
+	}
+	// Someone else's tasks are not theirs to bulk-approve.
+	other := w.start("zhengkai", "meeting-minutes", minutesForm(w, "wangjianguo", "zhengkai"))
+	otherTask := w.expect(other.ID, "host_confirm", "wangjianguo")["wangjianguo"]
+	res, _ = w.a.Flow.BulkApprove(bg, w.actor("zhaomin"), []int64{otherTask}, "")
+	if res[0].OK || !domain.IsKind(res[0].Err, domain.KindForbidden) {
+		t.Fatalf("bulk approve of another's task: %+v", res[0])
+	}
+
+	// A step with an e-signature is refused even where the definition allows
+	// bulk approval; a definition without bulk approval is refused too. The
+	// unsigned payment step goes through.
+	exp := w.start("yangxue", "expense-reimbursement", expenseForm(w, "yangxue", "120"))
+	w.sign("chenzhiqiang", exp.ID, "director_approve", flow.MeaningApprove, nil)
+	review := w.expect(exp.ID, "finance_review", "liangqian")["liangqian"]
+	pur := w.start("wangfang", "purchase-request", purchaseForm("requester_confirms", "1", "10"))
+	w.sign("chenzhiqiang", pur.ID, "director_approve", flow.MeaningApprove, nil)
+	w.sign("lihua", pur.ID, "business_dean_review", flow.MeaningReview, nil)
+	w.sign("wangjianguo", pur.ID, "gm_approve", flow.MeaningApprove, nil)
+	w.complete("gaoyuan", pur.ID, "inquiry", nil)
+	w.complete("gaoyuan", pur.ID, "negotiation", nil)
+	w.complete("gaoyuan", pur.ID, "contract", nil)
+	w.complete("gaoyuan", pur.ID, "receipt", nil)
+	purPay := w.expect(pur.ID, "payment", "liangqian")["liangqian"]
+	res, _ = w.a.Flow.BulkApprove(bg, w.actor("liangqian"), []int64{review, purPay}, "")
+	if res[0].OK || res[0].Error != "flow.bulk_signature" {
+		t.Fatalf("bulk approve of a signature step: %+v", res[0])
+	}
+	if res[1].OK || res[1].Error != "flow.bulk_not_allowed" {
+		t.Fatalf("bulk approve where the definition does not allow it: %+v", res[1])
+	}
+	w.expect(exp.ID, "finance_review", "liangqian")
+	w.sign("liangqian", exp.ID, "finance_review", flow.MeaningReview, nil)
+	pay := w.expect(exp.ID, "payment", "liangqian")["liangqian"]
+	res, _ = w.a.Flow.BulkApprove(bg, w.actor("liangqian"), []int64{pay}, "")
+	if !res[0].OK {
+		t.Fatalf("bulk payment: %+v (%v)", res[0], res[0].Err)
+	}
+	w.ended(exp.ID, flow.StatusApproved)
+}
