@@ -286,3 +286,62 @@ func hasAllowed(as []flow.AllowedAction, a flow.Action) bool {
 }
 
 var _ = context.Background
+
+// TestParallelReturnAndTakeBack: a return or take-back to a step inside a
+// parallel branch resumes that branch; the other branches go on, and the
+// join still completes.
+func TestParallelReturnAndTakeBack(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		par := def("par",
+			flow.Step{ID: "fork", Title: text("fork"), Kind: flow.StepParallel, Parallel: []string{"left", "right"}, Join: "join"},
+			flow.Step{ID: "left", Title: text("left"), Assignee: role(domain.RoleBusinessDean)},
+			flow.Step{ID: "left2", Title: text("left2"), Assignee: flow.Assignee{Person: "carol"}, Next: "join"},
+			flow.Step{ID: "right", Title: text("right"), Assignee: role(domain.RoleAdminDean), Next: "join"},
+			flow.Step{ID: "join", Title: text("join"), Kind: flow.StepJoin},
+			stepA("gm", role(domain.RoleGM)))
+		v := newEnv(t, db, par)
+		v.dir.people[20] = person(20, "adam", 0, domain.Grant{Role: domain.RoleAdminDean})
+		const adam = int64(20)
+
+		// After the join: the GM returns to the second step of the left branch.
+		in := v.start("par", nil)
+		v.approve(bob, in.ID)
+		v.approve(adam, in.ID)
+		v.approve(carol, in.ID)
+		v.must(gina, in.ID, flow.ActInput{Action: flow.ActReturn, To: "left2"})
+		if v.hasTodo(bob, in.ID) || v.hasTodo(adam, in.ID) || !v.hasTodo(carol, in.ID) {
+			t.Fatal("return to left2 should reopen left2 only")
+		}
+		v.approve(carol, in.ID)
+		wantStatus(t, v.approve(gina, in.ID), flow.StatusApproved)
+
+		// Inside the block: a take-back keeps the other branch's task.
+		in = v.start("par", nil)
+		adamTask := v.todo(adam, in.ID)
+		v.approve(bob, in.ID)
+		if _, err := v.e.ActOnInstance(ctx, v.actor(bob), in.ID, flow.ActInput{Action: flow.ActTakeBack}); err != nil {
+			t.Fatal(err)
+		}
+		if v.todo(adam, in.ID) != adamTask || v.hasTodo(carol, in.ID) {
+			t.Fatal("take-back inside the block touched the other branch")
+		}
+		v.approve(bob, in.ID)
+		v.approve(carol, in.ID)
+		if v.hasTodo(gina, in.ID) {
+			t.Fatal("join passed with one branch")
+		}
+		v.approve(adam, in.ID)
+		// The right branch returns to the left one while it runs: both run again.
+		in2 := v.start("par", nil)
+		v.approve(bob, in2.ID)
+		v.must(adam, in2.ID, flow.ActInput{Action: flow.ActReturn, To: "left"})
+		if !v.hasTodo(bob, in2.ID) || !v.hasTodo(adam, in2.ID) || v.hasTodo(carol, in2.ID) {
+			t.Fatal("return from right to left: want left and right open")
+		}
+		v.approve(bob, in2.ID)
+		v.approve(adam, in2.ID)
+		v.approve(carol, in2.ID)
+		wantStatus(t, v.approve(gina, in2.ID), flow.StatusApproved)
+		wantStatus(t, v.approve(gina, in.ID), flow.StatusApproved)
+	})
+}
