@@ -48,10 +48,12 @@ func (db *DB) WriteStats() WriteStats {
 	return WriteStats{Commits: db.w.commits.Load(), Writes: db.w.writes.Load()}
 }
 
-func newBatcher(db *DB, max int) *batcher {
+func newBatcher(db *DB, max, loops int) *batcher {
 	b := &batcher{db: db, max: max, reqs: make(chan *writeReq, 4096), quit: make(chan struct{})}
-	b.wg.Add(1)
-	go b.loop()
+	for range loops {
+		b.wg.Add(1)
+		go b.loop()
+	}
 	return b
 }
 
@@ -143,9 +145,11 @@ func (b *batcher) run(batch []*writeReq) {
 	errs := make([]error, len(batch))
 	afters := make([][]func(), len(batch))
 	err := b.runTx(batch, errs, afters)
-	if err != nil && isBusy(err) {
-		// Another process held the database beyond busy_timeout; try once more.
-		time.Sleep(10 * time.Millisecond)
+	for try := 1; err != nil && isBusy(err) && try <= 5; try++ {
+		// Another process held the database beyond busy_timeout, or (on
+		// PostgreSQL) two concurrent batches deadlocked and this one was
+		// chosen to abort: run the whole batch again.
+		time.Sleep(time.Duration(try) * 10 * time.Millisecond)
 		err = b.runTx(batch, errs, afters)
 	}
 	b.ack(&done{batch: batch, errs: errs, afters: afters, err: err})
@@ -178,6 +182,10 @@ func (b *batcher) runTx(batch []*writeReq, errs []error, afters [][]func()) erro
 	}
 	t := &Tx{tx: sqlTx, db: b.db}
 	single := len(batch) == 1
+	// On PostgreSQL every statement is a round trip: the RELEASE of one
+	// writer's savepoint and the SAVEPOINT of the next go together.
+	pg := b.db.dialect == Postgres
+	open := false // a savepoint is open
 	ok := 0
 	for i, r := range batch {
 		errs[i], afters[i] = nil, nil
@@ -186,15 +194,33 @@ func (b *batcher) runTx(batch []*writeReq, errs []error, afters [][]func()) erro
 			continue
 		}
 		if !single {
-			if _, err := t.exec(ctx, qSavepoint); err != nil {
+			var err error
+			if open && pg {
+				_, err = t.tx.ExecContext(ctx, qRelease+"; "+qSavepoint)
+			} else {
+				if open {
+					_, err = t.exec(ctx, qRelease)
+				}
+				if err == nil {
+					_, err = t.exec(ctx, qSavepoint)
+				}
+			}
+			if err != nil {
 				sqlTx.Rollback()
 				return err
 			}
+			open = true
 		}
-		saved, savedDirty, savedLoaded := t.head, t.dirty, t.loaded
+		saved := len(t.audits)
 		t.ctx, t.now, t.after = context.WithValue(r.ctx, inWriteKey{}, true), b.db.Now(), nil
 		ferr := call(r.fn, t)
 		if ferr != nil {
+			if pg && isBusy(ferr) {
+				// A deadlock between concurrent batches (40P01): the
+				// whole batch runs again (run), not just this writer.
+				sqlTx.Rollback()
+				return ferr
+			}
 			errs[i] = ferr
 			if single {
 				sqlTx.Rollback()
@@ -204,22 +230,22 @@ func (b *batcher) runTx(batch []*writeReq, errs []error, afters [][]func()) erro
 				sqlTx.Rollback()
 				return err
 			}
-			t.head, t.dirty, t.loaded = saved, savedDirty, savedLoaded
+			t.audits = t.audits[:saved]
 		} else {
 			afters[i] = t.after
 			ok++
 		}
-		if !single {
-			if _, err := t.exec(ctx, qRelease); err != nil {
-				sqlTx.Rollback()
-				return err
-			}
+	}
+	if open && !pg {
+		if _, err := t.exec(ctx, qRelease); err != nil {
+			sqlTx.Rollback()
+			return err
 		}
 	}
 	if ok == 0 {
 		return sqlTx.Rollback()
 	}
-	if err := t.flushHead(); err != nil {
+	if err := t.flushAudit(); err != nil {
 		sqlTx.Rollback()
 		return err
 	}

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -47,14 +49,54 @@ func (c *stmts) close() {
 
 // The write path's own hot statements, prepared at Open.
 const (
-	qSavepoint   = "SAVEPOINT w"
-	qRelease     = "RELEASE SAVEPOINT w"
-	qRollbackTo  = "ROLLBACK TO SAVEPOINT w"
-	qAuditHead   = "SELECT seq, hash FROM audit_head WHERE id = 1"
-	qAuditInsert = `INSERT INTO audit_event (seq, at, actor_id, actor_name, action, entity, entity_id, changes, reason, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+	qSavepoint       = "SAVEPOINT w"
+	qRelease         = "RELEASE SAVEPOINT w"
+	qRollbackTo      = "ROLLBACK TO SAVEPOINT w"
+	qAuditHead       = "SELECT seq, hash FROM audit_head WHERE id = 1"
 	qAuditHeadUpdate = "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1"
 )
+
+// The audit events of a batch are inserted by multi-row INSERTs of
+// auditChunks rows (prepared at Open): a batch of n events takes one
+// statement per bit of n (at most 64 rows a statement).
+const auditInsertCols = 11
+
+var auditChunks = []int{64, 32, 16, 8, 4, 2, 1}
+
+var qAuditInsertRows = func() map[int]string {
+	m := map[int]string{}
+	for _, n := range auditChunks {
+		var b strings.Builder
+		b.WriteString("INSERT INTO audit_event (seq, at, actor_id, actor_name, action, entity, entity_id, changes, reason, prev_hash, hash) VALUES ")
+		for r := 0; r < n; r++ {
+			if r > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('(')
+			for c := 0; c < auditInsertCols; c++ {
+				if c > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString("$" + strconv.Itoa(r*auditInsertCols+c+1))
+			}
+			b.WriteByte(')')
+		}
+		m[n] = b.String()
+	}
+	return m
+}()
+
+// auditChunk returns how many of n pending events the next INSERT takes.
+func auditChunk(n int) int {
+	for _, c := range auditChunks {
+		if n >= c {
+			return c
+		}
+	}
+	return n
+}
+
+func qAuditInsertN(n int) string { return qAuditInsertRows[n] }
 
 // prepare prepares q on the write pool, once; a failure leaves q to run
 // unprepared. It must not be called from inside a write function.

@@ -35,6 +35,12 @@ type Config struct {
 	Now func() time.Time
 	// MaxBatch bounds how many writers share one commit (default 256).
 	MaxBatch int
+	// Batches is how many group-commit transactions may be open at once
+	// on PostgreSQL (default 4; SQLite has one writer). Each batch does its
+	// domain work concurrently with the others; the audit chain's head row
+	// is locked only for each batch's end, so batches commit one after
+	// another and the chain never forks.
+	Batches int
 }
 
 // DB is an open database: a write path (one connection on SQLite) fed by the
@@ -59,8 +65,11 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	for _, q := range []string{qSavepoint, qRelease, qRollbackTo, qAuditHead + db.dialect.forUpdate(), qAuditInsert, qAuditHeadUpdate} {
+	for _, q := range []string{qSavepoint, qRelease, qRollbackTo, qAuditHead + db.dialect.forUpdate(), qAuditHeadUpdate} {
 		db.prepare(q)
+	}
+	for _, n := range auditChunks {
+		db.prepare(qAuditInsertN(n))
 	}
 	return db, nil
 }
@@ -125,7 +134,14 @@ func open(ctx context.Context, cfg Config) (*DB, error) {
 	if max <= 0 {
 		max = 256
 	}
-	db.w = newBatcher(db, max)
+	loops := 1
+	if db.dialect == Postgres {
+		loops = cfg.Batches
+		if loops <= 0 {
+			loops = 4
+		}
+	}
+	db.w = newBatcher(db, max, loops)
 	return db, nil
 }
 

@@ -16,9 +16,7 @@ type Tx struct {
 	db     *DB
 	ctx    context.Context
 	now    time.Time
-	head   audit.Head // the audit chain's end as this transaction sees it
-	loaded bool       // head was read (and, on PostgreSQL, locked)
-	dirty  bool       // head moved and must be written before commit
+	audits []audit.Event // this batch's events, chained and inserted at the end (flushAudit)
 	after  []func()
 }
 
@@ -53,43 +51,57 @@ func (t *Tx) AfterCommit(f func()) { t.after = append(t.after, f) }
 
 // Audit appends an event to the hash-chained trail in this transaction
 // (COMPLIANCE R1, R2). Time comes from the server clock.
+//
+// The event is encoded now (so that a bad entry fails its own caller) but
+// chained and inserted with the batch's other events just before the
+// commit (flushAudit): one multi-row INSERT per batch instead of one per
+// event, and on PostgreSQL the chain's head row is locked only for the
+// end of the transaction.
 func (t *Tx) Audit(e audit.Entry) error {
-	if !t.loaded {
-		// On PostgreSQL, FOR UPDATE makes concurrent writers from other
-		// processes queue here, so the chain never forks.
-		row := t.queryRow(t.ctx, qAuditHead+t.db.dialect.forUpdate())
-		if err := row.Scan(&t.head.Count, &t.head.Hash); err != nil {
-			return mapErr("store.Audit", err)
-		}
-		t.loaded = true
-	}
 	changes, err := audit.EncodeChanges(e.Changes)
 	if err != nil {
 		return mapErr("store.Audit", err)
 	}
-	ev := audit.Event{
-		Seq: t.head.Count + 1, At: t.now, ActorID: e.ActorID, ActorName: e.ActorName,
-		Action: e.Action, Entity: e.Entity, EntityID: e.EntityID, Changes: changes,
-		Reason: e.Reason, PrevHash: t.head.Hash,
-	}
-	ev.Hash = audit.ComputeHash(ev)
-	_, err = t.exec(t.ctx, qAuditInsert,
-		ev.Seq, ev.At.Format(audit.TimeFormat), ev.ActorID, ev.ActorName, ev.Action, ev.Entity, ev.EntityID,
-		ev.Changes, ev.Reason, ev.PrevHash, ev.Hash)
-	if err != nil {
-		return mapErr("store.Audit", err)
-	}
-	t.head = audit.Head{Count: ev.Seq, Hash: ev.Hash}
-	t.dirty = true
+	t.audits = append(t.audits, audit.Event{
+		At: t.now, ActorID: e.ActorID, ActorName: e.ActorName,
+		Action: e.Action, Entity: e.Entity, EntityID: e.EntityID, Changes: changes, Reason: e.Reason,
+	})
 	return nil
 }
 
-// flushHead writes the chain's end once per batch.
-func (t *Tx) flushHead() error {
-	if !t.dirty {
+// flushAudit chains the batch's events onto the stored head and writes
+// them and the new head. On PostgreSQL, FOR UPDATE makes concurrent
+// writers (other batches, other processes) queue here, so the chain never
+// forks; the lock is held until the commit.
+func (t *Tx) flushAudit() error {
+	if len(t.audits) == 0 {
 		return nil
 	}
-	_, err := t.exec(context.Background(), qAuditHeadUpdate, t.head.Count, t.head.Hash)
+	ctx := context.Background()
+	var head audit.Head
+	if err := t.queryRow(ctx, qAuditHead+t.db.dialect.forUpdate()).Scan(&head.Count, &head.Hash); err != nil {
+		return err
+	}
+	for i := range t.audits {
+		ev := &t.audits[i]
+		ev.Seq, ev.PrevHash = head.Count+1, head.Hash
+		ev.Hash = audit.ComputeHash(*ev)
+		head = audit.Head{Count: ev.Seq, Hash: ev.Hash}
+	}
+	evs := t.audits
+	for len(evs) > 0 {
+		n := auditChunk(len(evs))
+		args := make([]any, 0, n*auditInsertCols)
+		for _, ev := range evs[:n] {
+			args = append(args, ev.Seq, ev.At.Format(audit.TimeFormat), ev.ActorID, ev.ActorName, ev.Action, ev.Entity, ev.EntityID,
+				ev.Changes, ev.Reason, ev.PrevHash, ev.Hash)
+		}
+		if _, err := t.exec(ctx, qAuditInsertN(n), args...); err != nil {
+			return err
+		}
+		evs = evs[n:]
+	}
+	_, err := t.exec(ctx, qAuditHeadUpdate, head.Count, head.Hash)
 	return err
 }
 
