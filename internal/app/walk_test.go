@@ -218,6 +218,13 @@ func (w *walker) ended(inst int64, want flow.Status) *flow.InstanceView {
 	if _, err := w.a.DB.VerifyAudit(bg, ""); err != nil {
 		w.t.Fatalf("audit chain: %v", err)
 	}
+	// Later steps only filled what the definition gives them (supplier,
+	// negotiated prices, results): every signature still holds (R9).
+	for _, g := range v.Signatures {
+		if !g.Valid {
+			w.t.Fatalf("instance %d: signature of step %s invalidated by %v", inst, g.StepID, g.Changed)
+		}
+	}
 	return v
 }
 

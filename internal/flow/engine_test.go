@@ -406,19 +406,34 @@ func TestR7_R9_Signature(t *testing.T) {
 			sigs[0].Meaning != flow.MeaningReview || sigs[0].SignedAt.IsZero() || len(sigs[0].ContentHash) != 64 {
 			t.Fatalf("signature = %+v", sigs)
 		}
-		// Purchasing may edit only its editable field; the change invalidates bob's signature.
+		// Purchasing may edit only its editable field. The definition gives
+		// that field to purchasing, so bob's signature stays valid and shows
+		// the field as updated since signing.
 		if _, err := v.act(carol, in.ID, flow.ActInput{Action: flow.ActApprove, Form: map[string]any{"amount": 4}}); err == nil {
 			t.Fatal("edited a field that is not editable")
 		}
 		v.must(carol, in.ID, flow.ActInput{Action: flow.ActApprove, Form: map[string]any{"price": 12.5}})
 		iv := v.view(alice, in.ID)
-		if iv.Signatures[0].Valid {
-			t.Fatal("signature still valid after the signed content changed")
+		if g := iv.Signatures[0]; !g.Valid || len(g.Updated) != 1 || g.Updated[0] != "price" || len(g.Changed) != 0 {
+			t.Fatalf("after the designated price edit: %+v", g)
 		}
 		v.must(gina, in.ID, flow.ActInput{Action: flow.ActApprove, Password: goodPassword})
 		iv = v.view(alice, in.ID)
-		if len(iv.Signatures) != 2 || !iv.Signatures[1].Valid || iv.Signatures[0].Valid {
+		if len(iv.Signatures) != 2 || !iv.Signatures[1].Valid || !iv.Signatures[0].Valid {
 			t.Fatalf("signatures = %+v", iv.Signatures)
+		}
+
+		// A change to content the signer was responsible for invalidates the
+		// signature (R9): return to the initiator, who changes the amount.
+		in2 := v.start("sig", map[string]any{"title": "t2", "amount": 3})
+		v.must(bob, in2.ID, flow.ActInput{Action: flow.ActApprove, Password: goodPassword})
+		v.must(carol, in2.ID, flow.ActInput{Action: flow.ActReturn, To: "initiator", Comment: "amount?"})
+		if _, err := v.e.ActOnInstance(ctx, v.actor(alice), in2.ID, flow.ActInput{Action: flow.ActResubmit, Form: map[string]any{"title": "t2", "amount": 5}}); err != nil {
+			t.Fatal(err)
+		}
+		g := v.view(alice, in2.ID).Signatures[0]
+		if g.Valid || len(g.Changed) != 1 || g.Changed[0] != "amount" {
+			t.Fatalf("after the initiator changed the amount: %+v", g)
 		}
 	})
 }

@@ -95,7 +95,7 @@ func (e *Engine) Instance(ctx context.Context, actor domain.Actor, id int64) (*I
 		return nil, err
 	}
 	for i := range v.Signatures {
-		v.Signatures[i].Valid = signatureValid(v.Signatures[i], w.inst)
+		checkSignature(&v.Signatures[i], w.def, w.inst)
 	}
 	if v.Children, err = e.st.Children(ctx, id); err != nil {
 		return nil, err

@@ -168,8 +168,17 @@ type Signature struct {
 	Meaning     Meaning   `json:"meaning"`
 	SignedAt    time.Time `json:"signed_at"` // server time
 	ContentHash string    `json:"content_hash"`
-	// Valid is computed when shown: false once the signed content changed.
+	// Content is the canonical JSON that was signed (its SHA-256 is ContentHash).
+	Content string `json:"-"`
+	// Valid is computed when shown: false once content the signer was
+	// responsible for changed (R9).
 	Valid bool `json:"valid"`
+	// Updated lists fields changed since signing that the definition gives
+	// to later steps to fill (a supplier, a negotiated price, a result):
+	// the signature stays valid, and the change is shown beside it.
+	Updated []string `json:"updated,omitempty"`
+	// Changed lists the fields whose change invalidated the signature.
+	Changed []string `json:"changed,omitempty"`
 }
 
 // Timer is a stored SLA timer.

@@ -182,7 +182,7 @@ func (s *FlowStore) Actions(ctx context.Context, instanceID int64) ([]flow.Actio
 
 // Signatures returns an instance's electronic signatures, oldest first.
 func (s *FlowStore) Signatures(ctx context.Context, instanceID int64) ([]flow.Signature, error) {
-	rows, err := s.db.R().QueryContext(ctx, `SELECT id, instance_id, task_id, step_id, signer_id, signer_name, meaning, signed_at, content_hash
+	rows, err := s.db.R().QueryContext(ctx, `SELECT id, instance_id, task_id, step_id, signer_id, signer_name, meaning, signed_at, content_hash, content
 		FROM flow_signature WHERE instance_id = $1 ORDER BY id`, instanceID)
 	if err != nil {
 		return nil, mapErr("store.FlowSignatures", err)
@@ -192,7 +192,7 @@ func (s *FlowStore) Signatures(ctx context.Context, instanceID int64) ([]flow.Si
 	for rows.Next() {
 		var g flow.Signature
 		var meaning, at string
-		if err := rows.Scan(&g.ID, &g.InstanceID, &g.TaskID, &g.StepID, &g.SignerID, &g.SignerName, &meaning, &at, &g.ContentHash); err != nil {
+		if err := rows.Scan(&g.ID, &g.InstanceID, &g.TaskID, &g.StepID, &g.SignerID, &g.SignerName, &meaning, &at, &g.ContentHash, &g.Content); err != nil {
 			return nil, mapErr("store.FlowSignatures", err)
 		}
 		g.Meaning, g.SignedAt = flow.Meaning(meaning), ParseTime(at)

@@ -87,9 +87,9 @@ func (f *flowTx) InsertAction(a *flow.ActionRecord) error {
 }
 
 func (f *flowTx) InsertSignature(g *flow.Signature) error {
-	_, err := f.exec(`INSERT INTO flow_signature (instance_id, task_id, step_id, signer_id, signer_name, meaning, signed_at, content_hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		g.InstanceID, g.TaskID, g.StepID, g.SignerID, g.SignerName, string(g.Meaning), TimeText(g.SignedAt), g.ContentHash)
+	_, err := f.exec(`INSERT INTO flow_signature (instance_id, task_id, step_id, signer_id, signer_name, meaning, signed_at, content_hash, content)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		g.InstanceID, g.TaskID, g.StepID, g.SignerID, g.SignerName, string(g.Meaning), TimeText(g.SignedAt), g.ContentHash, g.Content)
 	return mapErr("store.InsertSignature", err)
 }
 
