@@ -67,11 +67,7 @@ func (e *Engine) Act(ctx context.Context, actor domain.Actor, taskID int64, in A
 	}
 	signed := false
 	for attempt := 0; attempt < 10; attempt++ {
-		inst, err := e.st.InstanceOfTask(ctx, taskID)
-		if err != nil {
-			return nil, err
-		}
-		w, err := e.loadTasks(ctx, actor, inst)
+		w, err := e.loadForTask(ctx, actor, taskID)
 		if err != nil {
 			return nil, err
 		}

@@ -188,6 +188,35 @@ func (e *Engine) load(ctx context.Context, actor domain.Actor, id int64) (*work,
 	return e.loadTasks(ctx, actor, inst)
 }
 
+// TaskLoader is implemented by a Store that reads the instance a task
+// belongs to together with the instance's live tasks in one query (the
+// read of every Act).
+type TaskLoader interface {
+	InstanceOfTaskLive(ctx context.Context, taskID int64) (*Instance, []*Task, error)
+}
+
+// loadForTask reads, for a change, the instance a task belongs to with its
+// live tasks.
+func (e *Engine) loadForTask(ctx context.Context, actor domain.Actor, taskID int64) (*work, error) {
+	tl, ok := e.st.(TaskLoader)
+	if !ok {
+		inst, err := e.st.InstanceOfTask(ctx, taskID)
+		if err != nil {
+			return nil, err
+		}
+		return e.loadTasks(ctx, actor, inst)
+	}
+	inst, tasks, err := tl.InstanceOfTaskLive(ctx, taskID)
+	if err != nil {
+		return nil, err
+	}
+	def, err := e.definition(ctx, inst.DefinitionKey, inst.DefinitionVersion)
+	if err != nil {
+		return nil, err
+	}
+	return e.newWork(ctx, actor, def, inst, tasks), nil
+}
+
 // loadTasks completes load for an instance already read.
 func (e *Engine) loadTasks(ctx context.Context, actor domain.Actor, inst *Instance) (*work, error) {
 	id := inst.ID
