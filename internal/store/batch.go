@@ -212,7 +212,13 @@ func (b *batcher) runTx(batch []*writeReq, errs []error, afters [][]func()) erro
 			open = true
 		}
 		saved := len(t.audits)
-		t.ctx, t.now, t.after = context.WithValue(r.ctx, inWriteKey{}, true), b.db.Now(), nil
+		// The function's statements do not watch the caller's cancellation:
+		// once started it runs to its outcome, which the caller waits for
+		// anyway; an interrupted statement would only undo it (and on
+		// PostgreSQL a cancelled query can break the whole batch's
+		// transaction), and watching costs the SQLite driver a goroutine
+		// per statement.
+		t.ctx, t.now, t.after = context.WithoutCancel(context.WithValue(r.ctx, inWriteKey{}, true)), b.db.Now(), nil
 		ferr := call(r.fn, t)
 		if ferr != nil {
 			if pg && isBusy(ferr) {
