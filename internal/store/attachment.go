@@ -38,7 +38,7 @@ func scanAttachment(s interface{ Scan(...any) error }) (domain.Attachment, error
 
 // FindAttachment returns one attachment's metadata.
 func (db *DB) FindAttachment(ctx context.Context, id int64) (domain.Attachment, error) {
-	a, err := scanAttachment(db.read.QueryRowContext(ctx, "SELECT "+attachmentCols+" FROM attachment WHERE id = $1", id))
+	a, err := scanAttachment(db.R().QueryRowContext(ctx, "SELECT "+attachmentCols+" FROM attachment WHERE id = $1", id))
 	if err != nil {
 		err = mapErr("store.FindAttachment", err)
 		if domain.IsKind(err, domain.KindNotFound) {
@@ -50,7 +50,7 @@ func (db *DB) FindAttachment(ctx context.Context, id int64) (domain.Attachment, 
 
 // FindAttachments lists the attachments of an entity, oldest first.
 func (db *DB) FindAttachments(ctx context.Context, entity, entityID string) ([]domain.Attachment, error) {
-	rows, err := db.read.QueryContext(ctx, "SELECT "+attachmentCols+" FROM attachment WHERE entity = $1 AND entity_id = $2 ORDER BY id", entity, entityID)
+	rows, err := db.R().QueryContext(ctx, "SELECT "+attachmentCols+" FROM attachment WHERE entity = $1 AND entity_id = $2 ORDER BY id", entity, entityID)
 	if err != nil {
 		return nil, mapErr("store.FindAttachments", err)
 	}

@@ -105,7 +105,7 @@ func scanEvent(s interface{ Scan(...any) error }) (audit.Event, error) {
 // AuditHead returns the stored end of the chain.
 func (db *DB) AuditHead(ctx context.Context) (audit.Head, error) {
 	var h audit.Head
-	err := db.read.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&h.Count, &h.Hash)
+	err := db.R().QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&h.Count, &h.Hash)
 	return h, mapErr("store.AuditHead", err)
 }
 

@@ -39,14 +39,14 @@ func scanCredential(row *sql.Row) (Credential, error) {
 // CredentialByUsername reads a person's sign-in state by login name from
 // the read pool. It returns KindNotFound when there is no such person.
 func (db *DB) CredentialByUsername(ctx context.Context, username string) (Credential, error) {
-	c, err := scanCredential(db.read.QueryRowContext(ctx, "SELECT "+credCols+" FROM person WHERE username = $1", username))
+	c, err := scanCredential(db.R().QueryRowContext(ctx, "SELECT "+credCols+" FROM person WHERE username = $1", username))
 	return c, mapErr("store.CredentialByUsername", err)
 }
 
 // CredentialByID reads a person's sign-in state by id from the read pool.
 // It returns KindNotFound when there is no such person.
 func (db *DB) CredentialByID(ctx context.Context, personID int64) (Credential, error) {
-	c, err := scanCredential(db.read.QueryRowContext(ctx, "SELECT "+credCols+" FROM person WHERE id = $1", personID))
+	c, err := scanCredential(db.R().QueryRowContext(ctx, "SELECT "+credCols+" FROM person WHERE id = $1", personID))
 	return c, mapErr("store.CredentialByID", err)
 }
 
@@ -105,7 +105,7 @@ type IPThrottle struct {
 func (db *DB) IPThrottle(ctx context.Context, ip string) (IPThrottle, error) {
 	th := IPThrottle{IP: ip}
 	var start, locked string
-	err := db.read.QueryRowContext(ctx, "SELECT failures, window_start, locked_until FROM login_throttle WHERE ip = $1", ip).
+	err := db.R().QueryRowContext(ctx, "SELECT failures, window_start, locked_until FROM login_throttle WHERE ip = $1", ip).
 		Scan(&th.Failures, &start, &locked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return th, nil
@@ -147,7 +147,7 @@ func (t *Tx) RecordIPFailure(ip string, window time.Duration, max int) (IPThrott
 // (role_grant rows whose revoked_at is empty), and whether the person is
 // active. Via is left empty for the caller to set. KindNotFound when absent.
 func (db *DB) ActorByID(ctx context.Context, personID int64) (domain.Actor, bool, error) {
-	return loadActor(ctx, db.read, personID)
+	return loadActor(ctx, db.R(), personID)
 }
 
 // ActorByID is DB.ActorByID inside a write transaction.

@@ -31,7 +31,7 @@ func (t *Tx) InsertSession(s SessionRow) error {
 func (db *DB) SessionByID(ctx context.Context, id string) (SessionRow, error) {
 	var s SessionRow
 	var created, seen, expires, ended string
-	err := db.read.QueryRowContext(ctx, `SELECT id, person_id, created_at, last_seen_at, expires_at, ip, user_agent, ended_at
+	err := db.R().QueryRowContext(ctx, `SELECT id, person_id, created_at, last_seen_at, expires_at, ip, user_agent, ended_at
 		FROM session WHERE id = $1`, id).
 		Scan(&s.ID, &s.PersonID, &created, &seen, &expires, &s.IP, &s.UserAgent, &ended)
 	s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.EndedAt = ParseTime(created), ParseTime(seen), ParseTime(expires), ParseTime(ended)

@@ -38,6 +38,34 @@ func (c *stmts) put(key string, st *sql.Stmt) *sql.Stmt {
 	return st
 }
 
+func (c *stmts) size() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.m)
+}
+
+// maxCachedStmts bounds the statement cache.
+const maxCachedStmts = 512
+
+// cachedReader runs reads on the read pool through prepared statements, so
+// that a hot read (a person by id, a token, the grants of an actor) is
+// parsed once, not on every request.
+type cachedReader struct{ db *DB }
+
+func (c cachedReader) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := c.db.readStmt(q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return c.db.read.QueryContext(ctx, q, args...)
+}
+
+func (c cachedReader) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := c.db.readStmt(q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return c.db.read.QueryRowContext(ctx, q, args...)
+}
+
 func (c *stmts) close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -119,6 +147,9 @@ func (db *DB) prepared(q string) *sql.Stmt { return db.stmts.get("w:" + q) }
 func (db *DB) readStmt(q string) *sql.Stmt {
 	if st := db.stmts.get("r:" + q); st != nil {
 		return st
+	}
+	if db.stmts.size() >= maxCachedStmts {
+		return nil // queries built from filters vary; do not cache without bound
 	}
 	st, err := db.read.Prepare(q)
 	if err != nil {

@@ -186,7 +186,7 @@ type Reader interface {
 }
 
 // R returns the read pool, for queries outside a write.
-func (db *DB) R() Reader { return db.read }
+func (db *DB) R() Reader { return cachedReader{db} }
 
 func redact(dsn string) string {
 	if u, err := url.Parse(dsn); err == nil && u.User != nil {

@@ -40,19 +40,19 @@ func (t *Tx) InsertToken(personID int64, name, hash, prefix string) (APIToken, e
 // TokenByHash finds a token by the SHA-256 (hex) of its secret. KindNotFound
 // when there is none.
 func (db *DB) TokenByHash(ctx context.Context, hash string) (APIToken, error) {
-	k, err := scanToken(db.read.QueryRowContext(ctx, "SELECT "+tokenCols+" FROM api_token WHERE token_hash = $1", hash))
+	k, err := scanToken(db.R().QueryRowContext(ctx, "SELECT "+tokenCols+" FROM api_token WHERE token_hash = $1", hash))
 	return k, mapErr("store.TokenByHash", err)
 }
 
 // TokenByID reads a token by id. KindNotFound when there is none.
 func (db *DB) TokenByID(ctx context.Context, id int64) (APIToken, error) {
-	k, err := scanToken(db.read.QueryRowContext(ctx, "SELECT "+tokenCols+" FROM api_token WHERE id = $1", id))
+	k, err := scanToken(db.R().QueryRowContext(ctx, "SELECT "+tokenCols+" FROM api_token WHERE id = $1", id))
 	return k, mapErr("store.TokenByID", err)
 }
 
 // TokensOf lists a person's tokens, revoked ones included, oldest first.
 func (db *DB) TokensOf(ctx context.Context, personID int64) ([]APIToken, error) {
-	rows, err := db.read.QueryContext(ctx, "SELECT "+tokenCols+" FROM api_token WHERE person_id = $1 ORDER BY id", personID)
+	rows, err := db.R().QueryContext(ctx, "SELECT "+tokenCols+" FROM api_token WHERE person_id = $1 ORDER BY id", personID)
 	if err != nil {
 		return nil, mapErr("store.TokensOf", err)
 	}
