@@ -194,6 +194,19 @@ func Approval(ctx context.Context, o Options) (Result, error) {
 		return Result{}, err
 	}
 	defer cleanup()
+	r, err := drive(o, string(db.Dialect()), func(n int, lat *[]time.Duration) error { return RunOne(ctx, db, e, n, lat) })
+	if err != nil {
+		return Result{}, err
+	}
+	if ws := db.WriteStats(); ws.Commits > 0 {
+		r.Commits, r.AvgBatch = ws.Commits, float64(ws.Writes)/float64(ws.Commits)
+	}
+	return r, nil
+}
+
+// drive runs N instances over C goroutines with run (one instance each,
+// recording its approvals' latencies) and summarizes.
+func drive(o Options, backend string, run func(n int, lat *[]time.Duration) error) (Result, error) {
 	var next atomic.Int64
 	var mu sync.Mutex
 	var all []time.Duration
@@ -210,7 +223,7 @@ func Approval(ctx context.Context, o Options) (Result, error) {
 				if n > o.Instances {
 					break
 				}
-				if err := RunOne(ctx, db, e, n, &lat); err != nil {
+				if err := run(n, &lat); err != nil {
 					mu.Lock()
 					if firstErr == nil {
 						firstErr = err
@@ -231,18 +244,14 @@ func Approval(ctx context.Context, o Options) (Result, error) {
 		return Result{}, firstErr
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-	r := Result{
+	return Result{
 		InstancesPerS:   float64(o.Instances) / elapsed,
 		TransitionsPerS: float64(4*o.Instances) / elapsed,
 		ApproveP50Ms:    pct(all, 0.50),
 		ApproveP99Ms:    pct(all, 0.99),
 		PeakRSSMB:       PeakRSSMB(),
-		Backend:         string(db.Dialect()),
-	}
-	if ws := db.WriteStats(); ws.Commits > 0 {
-		r.Commits, r.AvgBatch = ws.Commits, float64(ws.Writes)/float64(ws.Commits)
-	}
-	return r, nil
+		Backend:         backend,
+	}, nil
 }
 
 func pct(d []time.Duration, p float64) float64 {

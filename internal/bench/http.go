@@ -10,10 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"labflow/internal/app"
@@ -172,49 +169,9 @@ func ApprovalHTTP(ctx context.Context, o Options) (Result, error) {
 		h.tokens = append(h.tokens, secret)
 	}
 
-	var next atomic.Int64
-	var mu sync.Mutex
-	var all []time.Duration
-	var firstErr error
-	var wg sync.WaitGroup
-	start := time.Now()
-	for g := 0; g < o.Concurrency; g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			lat := make([]time.Duration, 0, 3*o.Instances/o.Concurrency+3)
-			for {
-				n := int(next.Add(1))
-				if n > o.Instances {
-					break
-				}
-				if err := h.runOne(runCtx, n, &lat); err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-					next.Store(int64(o.Instances))
-					break
-				}
-			}
-			mu.Lock()
-			all = append(all, lat...)
-			mu.Unlock()
-		}()
+	r, err := drive(o, string(a.DB.Dialect()), func(n int, lat *[]time.Duration) error { return h.runOne(runCtx, n, lat) })
+	if err != nil {
+		return Result{}, errors.Join(errors.New("bench --http"), err)
 	}
-	wg.Wait()
-	elapsed := time.Since(start).Seconds()
-	if firstErr != nil {
-		return Result{}, errors.Join(errors.New("bench --http"), firstErr)
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-	return Result{
-		InstancesPerS:   float64(o.Instances) / elapsed,
-		TransitionsPerS: float64(4*o.Instances) / elapsed,
-		ApproveP50Ms:    pct(all, 0.50),
-		ApproveP99Ms:    pct(all, 0.99),
-		PeakRSSMB:       PeakRSSMB(),
-		Backend:         string(a.DB.Dialect()),
-	}, nil
+	return r, nil
 }

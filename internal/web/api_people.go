@@ -51,19 +51,10 @@ func (s *Server) apiDepartment(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiDepartmentHistory(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id", "entity.department")
-	if err != nil {
+	return s.apiHistory(w, r, "department", "entity.department", func(id int64) error {
+		_, err := s.People.Department(r.Context(), id)
 		return err
-	}
-	if _, err := s.People.Department(r.Context(), id); err != nil {
-		return err
-	}
-	evs, err := s.DB.FindAudit(r.Context(), storeAuditFilter("department", strconv.FormatInt(id, 10)))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, auditOutputs(evs))
-	return nil
+	})
 }
 
 func (s *Server) apiCreateDepartment(w http.ResponseWriter, r *http.Request) error {
@@ -334,14 +325,23 @@ func (s *Server) apiAddRank(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiPersonHistory(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id", "entity.person")
+	return s.apiHistory(w, r, "person", "entity.person", func(id int64) error {
+		_, err := s.People.Person(r.Context(), id)
+		return err
+	})
+}
+
+// apiHistory answers the audit history of the entity named in the path,
+// after exists confirms the entity is there.
+func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request, entity, noun string, exists func(id int64) error) error {
+	id, err := pathID(r, "id", noun)
 	if err != nil {
 		return err
 	}
-	if _, err := s.People.Person(r.Context(), id); err != nil {
+	if err := exists(id); err != nil {
 		return err
 	}
-	evs, err := s.DB.FindAudit(r.Context(), storeAuditFilter("person", strconv.FormatInt(id, 10)))
+	evs, err := s.DB.FindAudit(r.Context(), storeAuditFilter(entity, strconv.FormatInt(id, 10)))
 	if err != nil {
 		return err
 	}

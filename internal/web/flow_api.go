@@ -255,34 +255,23 @@ func signatureError(err error) error {
 }
 
 func (s *Server) apiTaskAction(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	e, err := s.engine()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id", "flowui.entity.task")
-	if err != nil {
-		return err
-	}
-	var in actionInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	inst, err := e.Act(r.Context(), a, id, in.act(r))
-	if err != nil {
-		return signatureError(err)
-	}
-	writeJSON(w, http.StatusOK, inst)
-	return nil
+	return s.apiAction(w, r, "flowui.entity.task", (*flow.Engine).Act)
 }
 
 func (s *Server) apiInstanceAction(w http.ResponseWriter, r *http.Request) error {
+	return s.apiAction(w, r, "flowui.entity.instance", (*flow.Engine).ActOnInstance)
+}
+
+// apiAction decodes an action on the task or instance named in the path
+// and answers the instance after it.
+func (s *Server) apiAction(w http.ResponseWriter, r *http.Request, entity string,
+	act func(*flow.Engine, context.Context, domain.Actor, int64, flow.ActInput) (*flow.Instance, error)) error {
 	a, _ := actor(r)
 	e, err := s.engine()
 	if err != nil {
 		return err
 	}
-	id, err := pathID(r, "id", "flowui.entity.instance")
+	id, err := pathID(r, "id", entity)
 	if err != nil {
 		return err
 	}
@@ -290,7 +279,7 @@ func (s *Server) apiInstanceAction(w http.ResponseWriter, r *http.Request) error
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	inst, err := e.ActOnInstance(r.Context(), a, id, in.act(r))
+	inst, err := act(e, r.Context(), a, id, in.act(r))
 	if err != nil {
 		return signatureError(err)
 	}
