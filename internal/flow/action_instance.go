@@ -2,7 +2,6 @@ package flow
 
 import (
 	"context"
-	"errors"
 
 	"labflow/internal/audit"
 	"labflow/internal/domain"
@@ -37,22 +36,11 @@ func (e *Engine) ActOnInstance(ctx context.Context, actor domain.Actor, instance
 		if err := w.instanceAct(in); err != nil {
 			return nil, err
 		}
-		if in.IdemKey != "" {
-			w.idem = "act:" + in.IdemKey
-		}
-		err = e.commit(ctx, w)
-		if errors.Is(err, errStale) {
+		inst, retry, err := e.commitAct(ctx, actor, w, in.IdemKey)
+		if retry {
 			continue
 		}
-		if err != nil {
-			if in.IdemKey != "" {
-				if inst, ok, err2 := e.byIdem(ctx, actor, "act:"+in.IdemKey); ok && err2 == nil {
-					return inst, nil
-				}
-			}
-			return nil, err
-		}
-		return w.inst, nil
+		return inst, err
 	}
 	return nil, domain.Conflict(op, "error.conflict")
 }

@@ -94,22 +94,11 @@ func (e *Engine) Act(ctx context.Context, actor domain.Actor, taskID int64, in A
 		if err := w.act(t, st, in); err != nil {
 			return nil, err
 		}
-		if in.IdemKey != "" {
-			w.idem = "act:" + in.IdemKey
-		}
-		err = e.commit(ctx, w)
-		if errors.Is(err, errStale) {
+		inst, retry, err := e.commitAct(ctx, actor, w, in.IdemKey)
+		if retry {
 			continue
 		}
-		if err != nil {
-			if in.IdemKey != "" {
-				if inst, ok, err2 := e.byIdem(ctx, actor, "act:"+in.IdemKey); ok && err2 == nil {
-					return inst, nil
-				}
-			}
-			return nil, err
-		}
-		return w.inst, nil
+		return inst, err
 	}
 	return nil, domain.Conflict(op, "error.conflict")
 }
@@ -414,4 +403,27 @@ func (w *work) copyTo(in ActInput) error {
 	w.record(ActionRecord{Action: string(ActCopy), TargetID: p.ID, Comment: in.Comment})
 	w.audit("flow.copy", []audit.Change{{Field: "to", New: p.ID}}, in.Comment)
 	return nil
+}
+
+// commitAct commits an action's work under its idempotency key. A stale
+// plan (someone acted meanwhile) asks the caller to plan again; a failure
+// after which the key turns out to have committed (a concurrent repeat of
+// the same request) answers that result.
+func (e *Engine) commitAct(ctx context.Context, actor domain.Actor, w *work, idemKey string) (*Instance, bool, error) {
+	if idemKey != "" {
+		w.idem = "act:" + idemKey
+	}
+	err := e.commit(ctx, w)
+	if errors.Is(err, errStale) {
+		return nil, true, nil
+	}
+	if err != nil {
+		if idemKey != "" {
+			if inst, ok, err2 := e.byIdem(ctx, actor, "act:"+idemKey); ok && err2 == nil {
+				return inst, false, nil
+			}
+		}
+		return nil, false, err
+	}
+	return w.inst, false, nil
 }
