@@ -9,6 +9,8 @@
 // through the Store interface (store.go), which internal/store implements.
 package flow
 
+import "strings"
+
 // Text is a message in both UI languages.
 type Text struct {
 	ZH string `yaml:"zh" json:"zh"`
@@ -240,4 +242,25 @@ type SLA struct {
 	Remind string `yaml:"remind,omitempty" json:"remind,omitempty"` // before due, e.g. "4h"
 	// EscalateTo: a role name, or "director" (the assignee's director).
 	EscalateTo string `yaml:"escalate_to,omitempty" json:"escalate_to,omitempty"`
+}
+
+// StartFields lists the form fields the initiator fills when starting: all
+// of them except the optional ones that the definition gives a step to
+// fill (a supplier, a contract, a result), which that step's assignee
+// fills later.
+func (d *Definition) StartFields() []string {
+	later := map[string]bool{}
+	for _, s := range d.Steps {
+		for _, f := range s.Editable {
+			key, _, _ := strings.Cut(f, ".")
+			later[key] = true
+		}
+	}
+	var out []string
+	for _, f := range d.Form {
+		if !later[f.Key] || f.Required {
+			out = append(out, f.Key)
+		}
+	}
+	return out
 }

@@ -428,7 +428,7 @@ func (s *Server) renderStartForm(w http.ResponseWriter, r *http.Request, d *flow
 		idem = newIdemKey()
 	}
 	s.render(w, r, "process_start", map[string]any{"Def": d, "Title": d.Title.In(lang), "Description": d.Description.In(lang),
-		"Fields": fc.fields(d, nil, rows), "Error": msg, "Errors": errs, "IdemKey": idem})
+		"Fields": fc.fields(d, d.StartFields(), rows), "Error": msg, "Errors": errs, "IdemKey": idem})
 	return nil
 }
 
@@ -461,7 +461,7 @@ func (s *Server) uiStartInstance(w http.ResponseWriter, r *http.Request) error {
 	if err := parseAnyForm(w, r); err != nil {
 		return err
 	}
-	form, rows, err := s.readForm(r, a, d, nil)
+	form, rows, err := s.readForm(r, a, d, d.StartFields())
 	if err != nil {
 		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
 			return s.renderStartForm(w, r, d, nil, rows, fe, msg, "")
