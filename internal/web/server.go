@@ -84,9 +84,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 // lang returns the language of the request: the lang cookie (set only by an
 // explicit switch, POST /lang), then the user's setting, then ?lang, then
-// Accept-Language. The cookie comes first because only the administrator
-// may save a setting: without it, a researcher whose setting is zh could
-// never switch this browser to English.
+// Accept-Language. An explicit switch sets the cookie and saves the
+// setting together, so the two agree; the cookie also carries the choice to
+// the login page, before anyone is signed in.
 func (s *Server) lang(r *http.Request) string {
 	if c, err := r.Cookie("lang"); err == nil && (c.Value == i18n.ZH || c.Value == i18n.EN) {
 		return c.Value
