@@ -105,12 +105,29 @@ func (s *Service) List(ctx context.Context, entity, entityID string) ([]domain.A
 	return s.db.FindAttachments(ctx, entity, entityID)
 }
 
+// OpenByHash returns the metadata of the first upload of the content with
+// this SHA-256, and its bytes.
+func (s *Service) OpenByHash(ctx context.Context, sha string) (domain.Attachment, *os.File, error) {
+	if !blob.ValidHash(sha) {
+		return domain.Attachment{}, nil, domain.NotFound("attach.OpenByHash", "entity.attachment")
+	}
+	a, err := s.db.FindAttachmentByHash(ctx, sha)
+	if err != nil {
+		return a, nil, err
+	}
+	return s.open(a)
+}
+
 // Open returns the attachment's metadata and bytes.
 func (s *Service) Open(ctx context.Context, id int64) (domain.Attachment, *os.File, error) {
 	a, err := s.db.FindAttachment(ctx, id)
 	if err != nil {
 		return a, nil, err
 	}
+	return s.open(a)
+}
+
+func (s *Service) open(a domain.Attachment) (domain.Attachment, *os.File, error) {
 	f, err := s.blobs.Open(a.SHA256)
 	if err != nil {
 		return a, nil, domain.Wrap("attach.Open", err)

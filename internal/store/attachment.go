@@ -65,3 +65,17 @@ func (db *DB) FindAttachments(ctx context.Context, entity, entityID string) ([]d
 	}
 	return out, mapErr("store.FindAttachments", rows.Err())
 }
+
+// FindAttachmentByHash returns the first attachment record of the given
+// content (records reference files by SHA-256; the same bytes may have been
+// uploaded under several names).
+func (db *DB) FindAttachmentByHash(ctx context.Context, sha string) (domain.Attachment, error) {
+	a, err := scanAttachment(db.R().QueryRowContext(ctx, "SELECT "+attachmentCols+" FROM attachment WHERE sha256 = $1 ORDER BY id LIMIT 1", sha))
+	if err != nil {
+		err = mapErr("store.FindAttachmentByHash", err)
+		if domain.IsKind(err, domain.KindNotFound) {
+			return a, domain.NotFound("store.FindAttachmentByHash", "entity.attachment")
+		}
+	}
+	return a, err
+}

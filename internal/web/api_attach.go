@@ -6,6 +6,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"os"
 	"strconv"
 
 	"labflow/internal/domain"
@@ -83,6 +84,20 @@ func (s *Server) apiDownload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return serveAttachment(w, a, f)
+}
+
+// apiDownloadByHash serves a file by its SHA-256, as process forms and
+// comments reference files.
+func (s *Server) apiDownloadByHash(w http.ResponseWriter, r *http.Request) error {
+	a, f, err := s.Attach.OpenByHash(r.Context(), r.PathValue("sha256"))
+	if err != nil {
+		return err
+	}
+	return serveAttachment(w, a, f)
+}
+
+func serveAttachment(w http.ResponseWriter, a domain.Attachment, f *os.File) error {
 	defer f.Close()
 	// The stored, sniffed type is served with nosniff, and anything that a
 	// browser would render (HTML, SVG) is sent as an attachment.

@@ -136,3 +136,27 @@ func TestAttach_Limits(t *testing.T) {
 		t.Errorf("anonymous upload: %d", r.status)
 	}
 }
+
+// Ensure a file referenced by its SHA-256 (as process forms and comments do)
+// downloads by hash, and a malformed or unknown hash is a plain 404.
+func TestAttach_DownloadByHash(t *testing.T) {
+	e := newEnv(t)
+	tok := "Bearer " + e.token(t, "admin")
+	ct, body := multipartBody(t, "谱图.pdf", []byte("%PDF-1.4 spectrum"))
+	r := e.do(t, nil, "POST", "/api/v1/attachments", body, map[string]string{"Content-Type": ct, "Authorization": tok})
+	if r.status != http.StatusCreated {
+		t.Fatalf("upload: %d %s", r.status, r.body)
+	}
+	var att struct{ SHA256 string }
+	r.json(t, &att)
+	r = e.do(t, nil, "GET", "/api/v1/files/"+att.SHA256, nil, map[string]string{"Authorization": tok})
+	if r.status != http.StatusOK || r.body != "%PDF-1.4 spectrum" {
+		t.Fatalf("by hash: %d %q", r.status, r.body)
+	}
+	for _, h := range []string{"..%2F..%2Fetc%2Fpasswd", strings.Repeat("0", 64), "ABC"} {
+		r = e.do(t, nil, "GET", "/api/v1/files/"+h, nil, map[string]string{"Authorization": tok})
+		if r.status != http.StatusNotFound {
+			t.Fatalf("%s: status %d, want 404", h, r.status)
+		}
+	}
+}

@@ -64,6 +64,8 @@ func (o *openAPI) add(method, path string, d doc) {
 			switch name {
 			case "key": // a definition key such as purchase-request
 				schema = map[string]any{"type": "string", "pattern": "^[a-z][a-z0-9-]*$"}
+			case "sha256": // a file's content hash
+				schema = map[string]any{"type": "string", "pattern": "^[0-9a-f]{64}$"}
 			case "box": // an inbox list
 				schema = map[string]any{"type": "string", "enum": []string{"todo", "done", "started", "cc"}}
 			}

@@ -53,6 +53,7 @@ func (s *Server) routes() {
 
 	s.api("POST /api/v1/attachments", s.apiUpload, doc{Summary: "Upload a file (multipart field \"file\"; optional entity, entity_id)", Out: attachmentOut{}, Status: http.StatusCreated, Multipart: true})
 	s.api("GET /api/v1/attachments/{id}", s.apiAttachment, doc{Summary: "Attachment metadata", Out: attachmentOut{}})
+	s.api("GET /api/v1/files/{sha256}", s.apiDownloadByHash, doc{Summary: "Download a file by its SHA-256 (as process records reference files)", Produces: "application/octet-stream"})
 	s.api("GET /api/v1/attachments/{id}/content", s.apiDownload, doc{Summary: "Download an attachment's bytes", Produces: "application/octet-stream"})
 
 	s.flowRoutes()
@@ -86,6 +87,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /admin/import", s.page(s.uiImportPage))
 	m.HandleFunc("POST /admin/import", s.page(s.uiImport))
 	m.HandleFunc("GET /attachments/{id}", s.page(s.apiDownload))
+	m.HandleFunc("GET /files/{sha256}", s.page(s.apiDownloadByHash))
 	for _, p := range []struct{ path, title string }{{"/projects", "nav.projects"}, {"/samples", "nav.samples"}} {
 		title := p.title
 		m.HandleFunc("GET "+p.path, s.page(func(w http.ResponseWriter, r *http.Request) error {
