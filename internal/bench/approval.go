@@ -4,7 +4,9 @@ package bench
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"net/url"
 	"os"
 	"sort"
 	"strconv"
@@ -116,12 +118,27 @@ func actor(p domain.Person) domain.Actor {
 // Setup opens a fresh database and an engine for the benchmark; cleanup
 // closes and removes it.
 func Setup(ctx context.Context, dsn string) (*store.DB, *flow.Engine, func(), error) {
+	db, e, cleanup, _, err := setup(ctx, dsn)
+	return db, e, cleanup, err
+}
+
+// setup is Setup that also returns the fresh database's DSN ("" for SQLite).
+func setup(ctx context.Context, dsn string) (*store.DB, *flow.Engine, func(), string, error) {
 	cfg := store.Config{DSN: dsn}
 	var tmp string
-	if dsn == "" {
+	dropDB := func() {}
+	if dsn != "" {
+		// A fresh database on that server, dropped afterwards, so that
+		// every run starts empty.
+		fresh, drop, err := freshPostgres(ctx, dsn)
+		if err != nil {
+			return nil, nil, nil, "", err
+		}
+		cfg.DSN, dropDB = fresh, drop
+	} else {
 		var err error
 		if tmp, err = os.MkdirTemp("", "labflow-bench-*"); err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, "", err
 		}
 		cfg.DataDir = tmp
 	}
@@ -130,20 +147,47 @@ func Setup(ctx context.Context, dsn string) (*store.DB, *flow.Engine, func(), er
 		if tmp != "" {
 			os.RemoveAll(tmp)
 		}
-		return nil, nil, nil, err
+		dropDB()
+		return nil, nil, nil, "", err
 	}
 	cleanup := func() {
 		db.Close()
 		if tmp != "" {
 			os.RemoveAll(tmp)
 		}
+		dropDB()
 	}
 	e, err := flow.New(db.Flow(), flow.NewRegistry(), newDirectory(), nil, []*flow.Definition{Definition()})
 	if err != nil {
 		cleanup()
-		return nil, nil, nil, err
+		return nil, nil, nil, "", err
 	}
-	return db, e, cleanup, nil
+	return db, e, cleanup, cfg.DSN, nil
+}
+
+// freshPostgres creates an empty database on the server of dsn and returns
+// its DSN and a function that drops it.
+func freshPostgres(ctx context.Context, dsn string) (string, func(), error) {
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return "", nil, err
+	}
+	name := fmt.Sprintf("labflow_bench_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9)
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("bench: create database: %w", err)
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		admin.Close()
+		return "", nil, err
+	}
+	u.Path = "/" + name
+	drop := func() {
+		admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		admin.Close()
+	}
+	return u.String(), drop, nil
 }
 
 // RunOne starts one instance and approves it three times, recording each

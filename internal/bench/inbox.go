@@ -50,13 +50,13 @@ func Inbox(ctx context.Context, o InboxOptions) (InboxResult, error) {
 	if o.Queries <= 0 {
 		o.Queries = 2000
 	}
-	db, e, cleanup, err := Setup(ctx, o.DSN)
+	db, e, cleanup, dsn, err := setup(ctx, o.DSN)
 	if err != nil {
 		return InboxResult{}, err
 	}
 	defer cleanup()
 	t0 := time.Now()
-	if err := seedTasks(ctx, db, o.DSN, o.Tasks, o.Assignees); err != nil {
+	if err := seedTasks(ctx, db, dsn, o.Tasks, o.Assignees); err != nil {
 		return InboxResult{}, fmt.Errorf("seed: %w", err)
 	}
 	r := InboxResult{Tasks: o.Tasks, SeedS: time.Since(t0).Seconds(), Backend: string(db.Dialect())}
