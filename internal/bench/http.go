@@ -142,7 +142,16 @@ func ApprovalHTTP(ctx context.Context, o Options) (Result, error) {
 	if err := os.WriteFile(filepath.Join(defs, "bench-approval.yaml"), []byte(httpDefinition), 0o644); err != nil {
 		return Result{}, err
 	}
-	a, err := app.Open(ctx, app.Config{Addr: "127.0.0.1:0", DataDir: filepath.Join(tmp, "data"), DSN: o.DSN, Demo: true, Definitions: defs, Version: "bench"})
+	dsn := o.DSN
+	if dsn != "" {
+		fresh, drop, err := freshPostgres(ctx, dsn)
+		if err != nil {
+			return Result{}, err
+		}
+		defer drop()
+		dsn = fresh
+	}
+	a, err := app.Open(ctx, app.Config{Addr: "127.0.0.1:0", DataDir: filepath.Join(tmp, "data"), DSN: dsn, Demo: true, Definitions: defs, Version: "bench"})
 	if err != nil {
 		return Result{}, err
 	}
