@@ -157,32 +157,34 @@ func (t *Tx) ActorByID(personID int64) (domain.Actor, bool, error) {
 
 func loadActor(ctx context.Context, r Reader, personID int64) (domain.Actor, bool, error) {
 	const op = "store.ActorByID"
-	var a domain.Actor
-	var active int
-	err := r.QueryRowContext(ctx, "SELECT id, username, name, lang, active FROM person WHERE id = $1", personID).
-		Scan(&a.ID, &a.Username, &a.Name, &a.Lang, &active)
+	// One query for the person and their active grants (one row per grant,
+	// or one row with no grant): every authenticated request loads an actor.
+	rows, err := r.QueryContext(ctx, `SELECT p.id, p.username, p.name, p.lang, p.active, COALESCE(g.role, ''), COALESCE(g.department_id, 0)
+		FROM person p LEFT JOIN role_grant g ON g.person_id = p.id AND g.revoked_at = ''
+		WHERE p.id = $1 ORDER BY g.id`, personID)
 	if err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return a, false, domain.NotFound(op, "entity.person")
-		}
-		return a, false, mapErr(op, err)
-	}
-	rows, err := r.QueryContext(ctx, "SELECT role, department_id FROM role_grant WHERE person_id = $1 AND revoked_at = '' ORDER BY id", personID)
-	if err != nil {
-		return a, false, mapErr(op, err)
+		return domain.Actor{}, false, mapErr(op, err)
 	}
 	defer rows.Close()
+	var a domain.Actor
+	var active int
+	found := false
 	for rows.Next() {
-		var g domain.Grant
 		var role string
-		if err := rows.Scan(&role, &g.DepartmentID); err != nil {
+		var dept int64
+		if err := rows.Scan(&a.ID, &a.Username, &a.Name, &a.Lang, &active, &role, &dept); err != nil {
 			return a, false, mapErr(op, err)
 		}
-		g.Role = domain.Role(role)
-		a.Grants = append(a.Grants, g)
+		found = true
+		if role != "" {
+			a.Grants = append(a.Grants, domain.Grant{Role: domain.Role(role), DepartmentID: dept})
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return a, false, mapErr(op, err)
+	}
+	if !found {
+		return a, false, domain.NotFound(op, "entity.person")
 	}
 	return a, active != 0, nil
 }
