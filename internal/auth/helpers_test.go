@@ -6,7 +6,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,28 +27,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// clock is a settable store clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // env is one test database with a fake clock and an auth service on it.
 type env struct {
 	db  *store.DB
-	clk *clock
+	clk *storetest.Clock
 	svc *auth.Service
 }
 
@@ -62,7 +43,7 @@ func each(t *testing.T, cfg auth.Config, f func(t *testing.T, e *env)) {
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
 			sc := storetest.Config(t, d)
-			clk := &clock{t: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)}
+			clk := storetest.NewClock(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC))
 			sc.Now = clk.Now
 			db, err := store.Open(ctx, sc)
 			if err != nil {

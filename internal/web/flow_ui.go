@@ -585,12 +585,7 @@ func (s *Server) uiBulkApprove(w http.ResponseWriter, r *http.Request) error {
 	if err := parseAnyForm(w, r); err != nil {
 		return err
 	}
-	var ids []int64
-	for _, v := range r.PostForm["task_id"] {
-		if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
-			ids = append(ids, id)
-		}
-	}
+	ids := formIDs(r, "task_id")
 	out, err := s.bulkApprove(r, a, ids, r.PostFormValue("comment"))
 	if err != nil {
 		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
@@ -1000,12 +995,7 @@ func (s *Server) uiMarkRead(w http.ResponseWriter, r *http.Request) error {
 	if err := parseAnyForm(w, r); err != nil {
 		return err
 	}
-	var ids []int64
-	for _, v := range r.PostForm["id"] {
-		if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
-			ids = append(ids, id)
-		}
-	}
+	ids := formIDs(r, "id")
 	if len(ids) > 0 {
 		if err := s.Flow.MarkRead(r.Context(), a, ids); err != nil {
 			return err
@@ -1017,4 +1007,16 @@ func (s *Server) uiMarkRead(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
+}
+
+// formIDs reads the positive integer values of a repeated form field
+// (checkboxes of tasks or notifications); anything else is ignored.
+func formIDs(r *http.Request, name string) []int64 {
+	var ids []int64
+	for _, v := range r.PostForm[name] {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }

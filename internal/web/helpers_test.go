@@ -18,6 +18,7 @@ import (
 
 	"labflow/internal/app"
 	"labflow/internal/auth"
+	"labflow/internal/store/storetest"
 	"labflow/internal/demo"
 	"labflow/internal/web"
 )
@@ -31,29 +32,11 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// clock is a settable clock for app.Config.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // env is one running LabFlow (demo institute) behind an httptest server.
 type env struct {
 	app *app.App
 	srv *httptest.Server
-	clk *clock // nil unless asked for
+	clk *storetest.Clock // nil unless asked for
 
 	mu     sync.Mutex
 	tokens map[string]string // username -> API token
@@ -66,7 +49,7 @@ func withClock() envOpt {
 	return func(c *app.Config, e *env) {
 		// Start at the real time: cookie expiry dates are judged by the
 		// client's (real) clock.
-		e.clk = &clock{t: time.Now().UTC().Truncate(time.Second)}
+		e.clk = storetest.NewClock(time.Now().UTC().Truncate(time.Second))
 		c.Now = e.clk.Now
 	}
 }
