@@ -18,8 +18,8 @@ import (
 
 	"labflow/internal/app"
 	"labflow/internal/auth"
-	"labflow/internal/store/storetest"
 	"labflow/internal/demo"
+	"labflow/internal/store/storetest"
 	"labflow/internal/web"
 )
 
