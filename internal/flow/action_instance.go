@@ -152,6 +152,9 @@ func (w *work) instanceAct(in ActInput) error {
 			if err != nil {
 				return err
 			}
+			if err := w.e.checkPeople(w.ctx, w.def, norm); err != nil {
+				return err
+			}
 			for k, v := range norm {
 				if !sameJSON(w.inst.Form[k], v) {
 					changes = append(changes, audit.Change{Field: "form." + k, Old: w.inst.Form[k], New: v})

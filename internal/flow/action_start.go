@@ -30,6 +30,9 @@ func (e *Engine) Start(ctx context.Context, actor domain.Actor, key string, form
 	if err != nil {
 		return nil, err
 	}
+	if err := e.checkPeople(ctx, def, norm); err != nil {
+		return nil, err
+	}
 	me, err := e.dir.Person(ctx, actor.ID)
 	if err != nil {
 		return nil, err

@@ -125,50 +125,7 @@ func idemKey(r *http.Request, body string) string {
 	return strings.TrimSpace(r.Header.Get("Idempotency-Key"))
 }
 
-// checkPeopleFields checks what ValidateForm leaves to the caller: that
-// person fields name an existing, active person holding the field's Role.
-func (s *Server) checkPeopleFields(ctx context.Context, d *flow.Definition, form map[string]any) error {
-	norm, err := flow.ValidateForm(d, form, nil)
-	if err != nil {
-		return err
-	}
-	var c domain.Checker
-	for _, f := range d.Form {
-		if f.Type != flow.FieldPerson {
-			continue
-		}
-		id, ok := norm[f.Key].(int64)
-		if !ok {
-			continue
-		}
-		p, err := s.People.Person(ctx, id)
-		if err != nil {
-			if domain.IsKind(err, domain.KindNotFound) {
-				c.Add(f.Key, "flow.field.bad_id")
-				continue
-			}
-			return err
-		}
-		if !p.Active || (f.Role != "" && !personHas(p, domain.Role(f.Role))) {
-			c.Add(f.Key, "flowui.field.not_role_holder")
-		}
-	}
-	return c.Err("web.startForm")
-}
-
-func personHas(p domain.Person, role domain.Role) bool {
-	for _, g := range p.Grants {
-		if g.Role == role {
-			return true
-		}
-	}
-	return false
-}
-
 func (s *Server) start(r *http.Request, a domain.Actor, d *flow.Definition, form map[string]any, key string) (*flow.Instance, error) {
-	if err := s.checkPeopleFields(r.Context(), d, form); err != nil {
-		return nil, err
-	}
 	return s.Flow.Start(r.Context(), a, d.Key, form, key)
 }
 
