@@ -26,15 +26,21 @@ func (c *stmts) get(key string) *sql.Stmt {
 
 func (c *stmts) put(key string, st *sql.Stmt) *sql.Stmt {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.m == nil {
 		c.m = map[string]*sql.Stmt{}
 	}
-	if old, ok := c.m[key]; ok {
+	old, ok := c.m[key]
+	if !ok {
+		c.m[key] = st
+	}
+	c.mu.Unlock()
+	if ok {
+		// Another goroutine prepared it first. Close ours outside the lock:
+		// closing waits for database/sql's per-connection locks, whose
+		// holders may be waiting for this cache.
 		st.Close()
 		return old
 	}
-	c.m[key] = st
 	return st
 }
 
@@ -68,11 +74,12 @@ func (c cachedReader) QueryRowContext(ctx context.Context, q string, args ...any
 
 func (c *stmts) close() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, st := range c.m {
+	m := c.m
+	c.m = nil
+	c.mu.Unlock()
+	for _, st := range m {
 		st.Close()
 	}
-	c.m = nil
 }
 
 // The write path's own hot statements, prepared at Open.
