@@ -131,3 +131,31 @@ func TestImport_NothingHalfWritten(t *testing.T) {
 		t.Errorf("import by researcher: %d %s", r.status, r.body)
 	}
 }
+
+// Ensure the administrator can rename a department from its page, with the
+// reason in its history, and that a bad value is shown on the form.
+func TestUI_EditDepartment(t *testing.T) {
+	e := newEnv(t)
+	c := e.login(t, "admin")
+	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+	r := e.do(t, c, "POST", "/departments/3", "code=analytical&name_zh=&name_en=Analytical+Testing&reason=x", form)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "department-form") || !strings.Contains(r.body, "field-error") {
+		t.Fatalf("without a Chinese name: %d", r.status)
+	}
+	r = e.do(t, c, "POST", "/departments/3", "code=analytical&name_zh=分析测试部&name_en=Analytical+Testing&reason=reorganisation", form)
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("edit: %d", r.status)
+	}
+	if r = e.do(t, c, "GET", "/departments/3", nil, nil); !strings.Contains(r.body, "分析测试部") {
+		t.Fatalf("the page does not show the new name: %d", r.status)
+	}
+	r = e.do(t, c, "GET", "/api/v1/departments/3/history", nil, nil)
+	if !strings.Contains(r.body, `"department.update"`) || !strings.Contains(r.body, "reorganisation") {
+		t.Fatalf("history lacks the update with its reason: %s", r.body)
+	}
+	// A researcher cannot.
+	r = e.do(t, e.login(t, "zhangwei"), "POST", "/departments/3", "code=x&name_zh=x&name_en=x&reason=x", form)
+	if r.status != http.StatusForbidden {
+		t.Fatalf("researcher editing a department: %d", r.status)
+	}
+}

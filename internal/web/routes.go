@@ -81,6 +81,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /departments", s.page(s.uiDepartments))
 	m.HandleFunc("POST /departments", s.page(s.uiCreateDepartment))
 	m.HandleFunc("GET /departments/{id}", s.page(s.uiDepartment))
+	m.HandleFunc("POST /departments/{id}", s.page(s.uiUpdateDepartment))
 	m.HandleFunc("POST /departments/{id}/active", s.page(s.uiSetDepartmentActive))
 	m.HandleFunc("GET /admin", s.page(s.uiAdmin))
 	m.HandleFunc("GET /admin/audit", s.page(s.uiAudit))
