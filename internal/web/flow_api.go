@@ -68,19 +68,9 @@ func mayStartDef(a domain.Actor, d *flow.Definition) bool {
 	return false
 }
 
-func (s *Server) engine() (*flow.Engine, error) {
-	if s.Flow == nil {
-		return nil, domain.E(domain.KindInternal, "web.flow", "error.internal")
-	}
-	return s.Flow, nil
-}
-
 func (s *Server) apiDefinitions(w http.ResponseWriter, r *http.Request) error {
 	a, _ := actor(r)
-	e, err := s.engine()
-	if err != nil {
-		return err
-	}
+	e := s.Flow
 	out := []definitionOut{}
 	for _, d := range e.Definitions() {
 		out = append(out, definitionOf(d, a))
@@ -90,11 +80,7 @@ func (s *Server) apiDefinitions(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) definition(r *http.Request) (*flow.Definition, error) {
-	e, err := s.engine()
-	if err != nil {
-		return nil, err
-	}
-	d, ok := e.Definition(r.PathValue("key"))
+	d, ok := s.Flow.Definition(r.PathValue("key"))
 	if !ok {
 		return nil, domain.NotFound("web.definition", "flowui.entity.definition")
 	}
@@ -153,10 +139,7 @@ func (s *Server) apiStart(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) apiInstance(w http.ResponseWriter, r *http.Request) error {
 	a, _ := actor(r)
-	e, err := s.engine()
-	if err != nil {
-		return err
-	}
+	e := s.Flow
 	id, err := pathID(r, "id", "flowui.entity.instance")
 	if err != nil {
 		return err
@@ -224,10 +207,7 @@ func (s *Server) apiInstanceAction(w http.ResponseWriter, r *http.Request) error
 func (s *Server) apiAction(w http.ResponseWriter, r *http.Request, entity string,
 	act func(*flow.Engine, context.Context, domain.Actor, int64, flow.ActInput) (*flow.Instance, error)) error {
 	a, _ := actor(r)
-	e, err := s.engine()
-	if err != nil {
-		return err
-	}
+	e := s.Flow
 	id, err := pathID(r, "id", entity)
 	if err != nil {
 		return err
@@ -301,10 +281,7 @@ func dateRE(s string) bool {
 
 func (s *Server) apiInbox(w http.ResponseWriter, r *http.Request) error {
 	a, _ := actor(r)
-	e, err := s.engine()
-	if err != nil {
-		return err
-	}
+	e := s.Flow
 	f, err := inboxFilter(r)
 	if err != nil {
 		return err
@@ -343,9 +320,6 @@ func (s *Server) counts(ctx context.Context, a domain.Actor) (countsOut, error) 
 
 func (s *Server) apiInboxCounts(w http.ResponseWriter, r *http.Request) error {
 	a, _ := actor(r)
-	if _, err := s.engine(); err != nil {
-		return err
-	}
 	out, err := s.counts(r.Context(), a)
 	if err != nil {
 		return err
@@ -409,9 +383,6 @@ func (s *Server) bulkApprove(r *http.Request, a domain.Actor, ids []int64, comme
 
 func (s *Server) apiBulkApprove(w http.ResponseWriter, r *http.Request) error {
 	a, _ := actor(r)
-	if _, err := s.engine(); err != nil {
-		return err
-	}
 	var in bulkInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
@@ -464,9 +435,6 @@ func (s *Server) notifications(r *http.Request, a domain.Actor, unread bool, lim
 
 func (s *Server) apiNotifications(w http.ResponseWriter, r *http.Request) error {
 	a, _ := actor(r)
-	if _, err := s.engine(); err != nil {
-		return err
-	}
 	limit, err := queryInt(r, "limit", 100)
 	if err != nil {
 		return err
@@ -485,9 +453,6 @@ type readInput struct {
 
 func (s *Server) apiMarkRead(w http.ResponseWriter, r *http.Request) error {
 	a, _ := actor(r)
-	if _, err := s.engine(); err != nil {
-		return err
-	}
 	var in readInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err

@@ -397,10 +397,7 @@ type processView struct {
 
 func (s *Server) uiProcesses(w http.ResponseWriter, r *http.Request) error {
 	a, _ := actor(r)
-	e, err := s.engine()
-	if err != nil {
-		return err
-	}
+	e := s.Flow
 	lang := s.lang(r)
 	var list []processView
 	for _, d := range e.Definitions() {
@@ -500,10 +497,7 @@ func (s *Server) uiInbox(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) renderInbox(w http.ResponseWriter, r *http.Request, data map[string]any) error {
 	a, _ := actor(r)
-	e, err := s.engine()
-	if err != nil {
-		return err
-	}
+	e := s.Flow
 	box := flow.Box(r.URL.Query().Get("box"))
 	if box == "" {
 		box = flow.BoxTodo
@@ -579,9 +573,6 @@ func (s *Server) renderInbox(w http.ResponseWriter, r *http.Request, data map[st
 
 func (s *Server) uiBulkApprove(w http.ResponseWriter, r *http.Request) error {
 	a, _ := actor(r)
-	if _, err := s.engine(); err != nil {
-		return err
-	}
 	if err := parseAnyForm(w, r); err != nil {
 		return err
 	}
@@ -705,10 +696,7 @@ func (s *Server) uiInstance(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) renderInstance(w http.ResponseWriter, r *http.Request, data map[string]any) error {
 	a, _ := actor(r)
-	e, err := s.engine()
-	if err != nil {
-		return err
-	}
+	e := s.Flow
 	id, err := pathID(r, "id", "flowui.entity.instance")
 	if err != nil {
 		return err
@@ -869,10 +857,7 @@ func actionLabel(lang, action string) string {
 // task_id is set, else on the instance.
 func (s *Server) uiInstanceAct(w http.ResponseWriter, r *http.Request) error {
 	a, _ := actor(r)
-	e, err := s.engine()
-	if err != nil {
-		return err
-	}
+	e := s.Flow
 	id, err := pathID(r, "id", "flowui.entity.instance")
 	if err != nil {
 		return err
@@ -969,9 +954,6 @@ func (s *Server) uiInstanceAct(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) uiNotifications(w http.ResponseWriter, r *http.Request) error {
 	a, _ := actor(r)
-	if _, err := s.engine(); err != nil {
-		return err
-	}
 	unread := r.URL.Query().Get("unread") == "true"
 	ns, err := s.notifications(r, a, unread, 200)
 	if err != nil {
@@ -989,9 +971,6 @@ func (s *Server) uiNotifications(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) uiMarkRead(w http.ResponseWriter, r *http.Request) error {
 	a, _ := actor(r)
-	if _, err := s.engine(); err != nil {
-		return err
-	}
 	if err := parseAnyForm(w, r); err != nil {
 		return err
 	}

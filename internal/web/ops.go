@@ -55,7 +55,7 @@ func (s *Server) page(h func(http.ResponseWriter, *http.Request) error) http.Han
 func (s *Server) navCounts(r *http.Request) map[string]int {
 	out := map[string]int{}
 	a, ok := domain.ActorFrom(r.Context())
-	if s.Flow == nil || !ok || a.ID == 0 {
+	if !ok || a.ID == 0 {
 		return out
 	}
 	counts, err := s.Flow.Counts(r.Context(), a)

@@ -6,6 +6,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -49,6 +50,9 @@ type Server struct {
 
 // New builds the server with every route and the middleware chain.
 func New(d Deps) (*Server, error) {
+	if d.DB == nil || d.People == nil || d.Auth == nil || d.Attach == nil || d.Flow == nil {
+		return nil, errors.New("web: every service in Deps is required")
+	}
 	s := &Server{Deps: d, log: d.Log, mux: http.NewServeMux(), started: time.Now()}
 	if s.log == nil {
 		s.log = slog.Default()

@@ -305,7 +305,7 @@ func (s *Server) uiUpdateDepartment(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	in := people.DepartmentInput{Code: strings.TrimSpace(r.PostFormValue("code")), NameZH: strings.TrimSpace(r.PostFormValue("name_zh")), NameEN: strings.TrimSpace(r.PostFormValue("name_en"))}
+	in := departmentForm(r)
 	if _, err := s.People.UpdateDepartment(r.Context(), a, id, in, r.PostFormValue("reason")); err != nil {
 		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
 			return s.renderDepartment(w, r, map[string]any{"Errors": fe, "Error": msg, "Form": in})
@@ -317,7 +317,7 @@ func (s *Server) uiUpdateDepartment(w http.ResponseWriter, r *http.Request) erro
 
 func (s *Server) uiCreateDepartment(w http.ResponseWriter, r *http.Request) error {
 	a, _ := actor(r)
-	in := people.DepartmentInput{Code: strings.TrimSpace(r.PostFormValue("code")), NameZH: strings.TrimSpace(r.PostFormValue("name_zh")), NameEN: strings.TrimSpace(r.PostFormValue("name_en"))}
+	in := departmentForm(r)
 	if _, err := s.People.CreateDepartment(r.Context(), a, in); err != nil {
 		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
 			return s.renderDepartments(w, r, map[string]any{"Errors": fe, "Error": msg, "Form": in})
@@ -340,4 +340,10 @@ func (s *Server) uiSetDepartmentActive(w http.ResponseWriter, r *http.Request) e
 	}
 	http.Redirect(w, r, "/departments", http.StatusSeeOther)
 	return nil
+}
+
+// departmentForm reads the department form's fields.
+func departmentForm(r *http.Request) people.DepartmentInput {
+	return people.DepartmentInput{Code: strings.TrimSpace(r.PostFormValue("code")),
+		NameZH: strings.TrimSpace(r.PostFormValue("name_zh")), NameEN: strings.TrimSpace(r.PostFormValue("name_en"))}
 }
