@@ -4,13 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"time"
 
 	"labflow/internal/bench"
 )
 
 const benchUsage = `Usage:
-  labflow bench approval [--instances N] [--concurrency C] [--db DSN] [--http] [--json]
+  labflow bench approval [--instances N] [--concurrency C] [--db DSN] [--http] [--json] [--cpuprofile FILE]
   labflow bench inbox [--tasks N] [--assignees N] [--queries N] [--db DSN] [--json]
 `
 
@@ -28,6 +30,7 @@ func (c *cli) bench(ctx context.Context, args []string) error {
 	dsn := fs.String("db", "", "PostgreSQL DSN; default a fresh SQLite database (synchronous=FULL) in a temporary folder")
 	httpMode := fs.Bool("http", false, "run the scenario through the JSON API with API tokens")
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	if done, err := parse(fs, args[1:]); done {
 		return err
 	}
@@ -36,6 +39,17 @@ func (c *cli) bench(ctx context.Context, args []string) error {
 		return &exitError{2, errSilent}
 	}
 	o := bench.Options{Instances: *n, Concurrency: *conc, DSN: *dsn, HTTP: *httpMode}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	start := time.Now()
 	var r bench.Result
 	var err error
