@@ -211,7 +211,7 @@ func (b *batcher) runTx(batch []*writeReq, errs []error, afters [][]func()) erro
 			}
 			open = true
 		}
-		saved := len(t.audits)
+		saved := t.mark()
 		// The function's statements do not watch the caller's cancellation:
 		// once started it runs to its outcome, which the caller waits for
 		// anyway; an interrupted statement would only undo it (and on
@@ -236,7 +236,7 @@ func (b *batcher) runTx(batch []*writeReq, errs []error, afters [][]func()) erro
 				sqlTx.Rollback()
 				return err
 			}
-			t.audits = t.audits[:saved]
+			t.rollbackTo(saved)
 		} else {
 			afters[i] = t.after
 			ok++
@@ -250,6 +250,10 @@ func (b *batcher) runTx(batch []*writeReq, errs []error, afters [][]func()) erro
 	}
 	if ok == 0 {
 		return sqlTx.Rollback()
+	}
+	if err := t.flushBulk(); err != nil {
+		sqlTx.Rollback()
+		return err
 	}
 	if err := t.flushAudit(); err != nil {
 		sqlTx.Rollback()

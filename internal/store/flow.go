@@ -209,16 +209,13 @@ const (
 		WHERE id = $6 AND version = $7`
 	qUpdateInstanceForm = `UPDATE flow_instance SET status = $1, form = $2, state = $3, search = $4, version = $5, updated_at = $6, ended_at = $7, title = $8
 		WHERE id = $9 AND version = $10`
-	qInsertOutbox = `INSERT INTO flow_outbox (channel, recipient_id, kind, instance_id, task_id, args, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`
-	qInsertTask   = `INSERT INTO flow_task (instance_id, step_id, round, slot, assignee_id, assignee_name, state, kind, parent_task_id, added_by, outcome, comment, def_key, initiator_id, created_at, acted_at, due_at, version)
+	qInsertTask = `INSERT INTO flow_task (instance_id, step_id, round, slot, assignee_id, assignee_name, state, kind, parent_task_id, added_by, outcome, comment, def_key, initiator_id, created_at, acted_at, due_at, version)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`
 	qUpdateTask = `UPDATE flow_task SET state = $1, outcome = $2, comment = $3, acted_at = $4, assignee_id = $5, assignee_name = $6, version = $7
 		WHERE id = $8 AND state = $9`
-	qInsertAction = `INSERT INTO flow_action (instance_id, task_id, step_id, actor_id, actor_name, action, target_id, comment, meaning, attachments, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
 )
 
-var flowStmts = []string{qUpdateInstanceForm, qInsertInstance, qUpdateInstance, qInsertOutbox, qInsertTask, qUpdateTask, qInsertAction}
+var flowStmts = []string{qUpdateInstanceForm, qInsertInstance, qUpdateInstance, qInsertTask, qUpdateTask}
 
 // flowTx implements flow.Tx over a write share.
 type flowTx struct {

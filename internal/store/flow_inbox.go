@@ -134,9 +134,8 @@ func (f *flowTx) InsertNotification(n *flow.Notification) error {
 	if ch == "" {
 		ch = flow.ChannelInApp
 	}
-	_, err := f.exec(qInsertOutbox,
-		ch, n.RecipientID, n.Kind, n.InstanceID, n.TaskID, args, TimeText(f.tx.Now()))
-	return mapErr("store.InsertNotification", err)
+	f.tx.insertLater(outboxRows, ch, n.RecipientID, n.Kind, n.InstanceID, n.TaskID, args, TimeText(f.tx.Now()))
+	return nil
 }
 
 // Notifications lists a person's in-app notifications, newest first.

@@ -81,9 +81,9 @@ func (f *flowTx) InsertAction(a *flow.ActionRecord) error {
 		}
 		att = string(b)
 	}
-	_, err := f.exec(qInsertAction,
+	f.tx.insertLater(actionRows,
 		a.InstanceID, a.TaskID, a.StepID, a.ActorID, a.ActorName, a.Action, a.TargetID, a.Comment, string(a.Meaning), att, TimeText(a.At))
-	return mapErr("store.InsertAction", err)
+	return nil
 }
 
 func (f *flowTx) InsertSignature(g *flow.Signature) error {

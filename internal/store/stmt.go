@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"strconv"
-	"strings"
 	"sync"
 )
 
@@ -91,59 +89,26 @@ const (
 	qAuditHeadUpdate = "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1"
 )
 
-// The audit events of a batch are inserted by multi-row INSERTs of
-// auditChunks rows (prepared at Open): a batch of n events takes one
-// statement per bit of n (at most 64 rows a statement).
-const auditInsertCols = 11
-
-var auditChunks = []int{64, 32, 16, 8, 4, 2, 1}
-
-var qAuditInsertRows = func() map[int]string {
-	m := map[int]string{}
-	for _, n := range auditChunks {
-		var b strings.Builder
-		b.WriteString("INSERT INTO audit_event (seq, at, actor_id, actor_name, action, entity, entity_id, changes, reason, prev_hash, hash) VALUES ")
-		for r := 0; r < n; r++ {
-			if r > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteByte('(')
-			for c := 0; c < auditInsertCols; c++ {
-				if c > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteString("$" + strconv.Itoa(r*auditInsertCols+c+1))
-			}
-			b.WriteByte(')')
-		}
-		m[n] = b.String()
-	}
-	return m
-}()
-
-// auditChunk returns how many of n pending events the next INSERT takes.
-func auditChunk(n int) int {
-	for _, c := range auditChunks {
-		if n >= c {
-			return c
-		}
-	}
-	return n
-}
-
-func qAuditInsertN(n int) string { return qAuditInsertRows[n] }
-
 // prepare prepares q on the write pool, once; a failure leaves q to run
 // unprepared. It must not be called from inside a write function.
 func (db *DB) prepare(q string) {
 	if db.stmts.get("w:"+q) != nil {
 		return
 	}
-	st, err := db.write.Prepare(q)
+	st, err := db.write.Prepare(db.native(q))
 	if err != nil {
 		return
 	}
 	db.stmts.put("w:"+q, st)
+}
+
+// native returns q as prepared for the database: on SQLite with
+// positional placeholders where possible.
+func (db *DB) native(q string) string {
+	if db.dialect == SQLite {
+		return positional(q)
+	}
+	return q
 }
 
 // prepared returns q prepared on the write pool, or nil.
@@ -158,7 +123,7 @@ func (db *DB) readStmt(q string) *sql.Stmt {
 	if db.stmts.size() >= maxCachedStmts {
 		return nil // queries built from filters vary; do not cache without bound
 	}
-	st, err := db.read.Prepare(q)
+	st, err := db.read.Prepare(db.native(q))
 	if err != nil {
 		return nil
 	}

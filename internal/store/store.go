@@ -68,9 +68,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	for _, q := range []string{qSavepoint, qRelease, qRollbackTo, qAuditHead + db.dialect.forUpdate(), qAuditHeadUpdate} {
 		db.prepare(q)
 	}
-	for _, n := range auditChunks {
-		db.prepare(qAuditInsertN(n))
-	}
+	db.prepareBulk()
 	return db, nil
 }
 

@@ -17,6 +17,7 @@ type Tx struct {
 	ctx    context.Context
 	now    time.Time
 	audits []audit.Event // this batch's events, chained and inserted at the end (flushAudit)
+	later  [][]any       // rows queued per bulk table (insertLater), inserted at the end (flushBulk)
 	after  []func()
 }
 
@@ -88,18 +89,13 @@ func (t *Tx) flushAudit() error {
 		ev.Hash = audit.ComputeHash(*ev)
 		head = audit.Head{Count: ev.Seq, Hash: ev.Hash}
 	}
-	evs := t.audits
-	for len(evs) > 0 {
-		n := auditChunk(len(evs))
-		args := make([]any, 0, n*auditInsertCols)
-		for _, ev := range evs[:n] {
-			args = append(args, ev.Seq, ev.At.Format(audit.TimeFormat), ev.ActorID, ev.ActorName, ev.Action, ev.Entity, ev.EntityID,
-				ev.Changes, ev.Reason, ev.PrevHash, ev.Hash)
-		}
-		if _, err := t.exec(ctx, qAuditInsertN(n), args...); err != nil {
-			return err
-		}
-		evs = evs[n:]
+	vals := make([]any, 0, len(t.audits)*auditRows.cols)
+	for _, ev := range t.audits {
+		vals = append(vals, ev.Seq, ev.At.Format(audit.TimeFormat), ev.ActorID, ev.ActorName, ev.Action, ev.Entity, ev.EntityID,
+			ev.Changes, ev.Reason, ev.PrevHash, ev.Hash)
+	}
+	if err := t.insertRows(auditRows, vals); err != nil {
+		return err
 	}
 	_, err := t.exec(ctx, qAuditHeadUpdate, head.Count, head.Hash)
 	return err

@@ -1,0 +1,96 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"labflow/internal/audit"
+	"labflow/internal/flow"
+	"labflow/internal/store"
+	"labflow/internal/store/storetest"
+)
+
+// Timeline entries and notifications are queued during a write and inserted
+// with the batch's other rows just before the commit. Many writers share a
+// batch; those whose function fails must leave none of their queued rows
+// behind, and every writer that succeeded must find all of its rows, in
+// the order it queued them.
+func TestQueuedRowsFollowTheirWriter(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		fs := db.Flow()
+		errFail := errors.New("this writer fails")
+		const writers = 200
+		var wg sync.WaitGroup
+		errs := make([]error, writers)
+		for i := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				inst := int64(1000 + i)
+				errs[i] = fs.Write(ctx, func(tx flow.Tx) error {
+					for _, step := range []string{"first", "second"} {
+						if err := tx.InsertAction(&flow.ActionRecord{InstanceID: inst, StepID: step, ActorID: 1, ActorName: "a", Action: "approve", At: tx.Now()}); err != nil {
+							return err
+						}
+					}
+					if err := tx.InsertNotification(&flow.Notification{RecipientID: inst, Kind: "task", InstanceID: inst}); err != nil {
+						return err
+					}
+					if err := tx.Audit(audit.Entry{ActorName: "a", Action: "test.bulk", Entity: "instance", EntityID: "x"}); err != nil {
+						return err
+					}
+					if i%3 == 0 {
+						return errFail
+					}
+					return nil
+				})
+			}()
+		}
+		wg.Wait()
+		if ws := db.WriteStats(); ws.Commits >= ws.Writes {
+			t.Logf("no two writers shared a batch (%d commits, %d writes); the test proves less", ws.Commits, ws.Writes)
+		}
+		ok := 0
+		for i, err := range errs {
+			inst := int64(1000 + i)
+			acts, aerr := fs.Actions(ctx, inst)
+			if aerr != nil {
+				t.Fatal(aerr)
+			}
+			notes, nerr := fs.Notifications(ctx, inst, false, 10)
+			if nerr != nil {
+				t.Fatal(nerr)
+			}
+			if i%3 == 0 {
+				if !errors.Is(err, errFail) {
+					t.Fatalf("writer %d: err %v, want its own error", i, err)
+				}
+				if len(acts) != 0 || len(notes) != 0 {
+					t.Fatalf("failed writer %d left %d timeline entries and %d notifications", i, len(acts), len(notes))
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatalf("writer %d: %v", i, err)
+			}
+			ok++
+			if len(acts) != 2 || acts[0].StepID != "first" || acts[1].StepID != "second" || len(notes) != 1 {
+				t.Fatalf("writer %d: timeline %+v, %d notifications; want first, second and 1", i, acts, len(notes))
+			}
+		}
+		h, err := db.VerifyAudit(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var events int64
+		if err := db.R().QueryRowContext(ctx, "SELECT COUNT(*) FROM audit_event WHERE action = 'test.bulk'").Scan(&events); err != nil {
+			t.Fatal(err)
+		}
+		if events != int64(ok) || h.Count < events {
+			t.Fatalf("%d audit events for %d successful writers (head %d)", events, ok, h.Count)
+		}
+	})
+}
