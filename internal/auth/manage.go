@@ -267,20 +267,13 @@ func (s *Service) TokenActor(ctx context.Context, secret string) (domain.Actor, 
 	if len(secret) != tokenSecretLen || !strings.HasPrefix(secret, tokenPrefix) {
 		return domain.Actor{}, unauth(op, "auth.token_invalid")
 	}
-	k, err := s.db.TokenByHash(ctx, sha256Hex(secret))
+	k, a, active, err := s.db.TokenActor(ctx, sha256Hex(secret))
 	if domain.IsKind(err, domain.KindNotFound) {
 		return domain.Actor{}, unauth(op, "auth.token_invalid")
 	} else if err != nil {
 		return domain.Actor{}, err
 	}
-	if !k.RevokedAt.IsZero() {
-		return domain.Actor{}, unauth(op, "auth.token_invalid")
-	}
-	a, active, err := s.db.ActorByID(ctx, k.PersonID)
-	if err != nil {
-		return domain.Actor{}, err
-	}
-	if !active {
+	if !k.RevokedAt.IsZero() || !active {
 		return domain.Actor{}, unauth(op, "auth.token_invalid")
 	}
 	if s.db.Now().Sub(k.LastUsedAt) >= touchEvery {

@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 
 	"labflow/internal/audit"
@@ -37,12 +38,10 @@ func (e *Engine) Start(ctx context.Context, actor domain.Actor, key string, form
 	if err != nil {
 		return nil, err
 	}
-	vars := map[string]any{"initiator_id": actor.ID, "initiator_department": me.DepartmentID, "initiator_is_director": false}
-	if me.DepartmentID != 0 {
-		if d, err := e.dir.DirectorOf(ctx, me.DepartmentID); err == nil && d.ID == actor.ID {
-			vars["initiator_is_director"] = true
-		}
-	}
+	// A department has one director (ORG-2), so the initiator is its
+	// director exactly when they hold that grant for their own department.
+	isDirector := me.DepartmentID != 0 && slices.Contains(me.Grants, domain.Grant{Role: domain.RoleDirector, DepartmentID: me.DepartmentID})
+	vars := map[string]any{"initiator_id": actor.ID, "initiator_department": me.DepartmentID, "initiator_is_director": isDirector}
 	title := def.Title.ZH
 	if s, ok := norm["title"].(string); ok && s != "" {
 		title = s

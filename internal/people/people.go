@@ -857,27 +857,23 @@ func fill(ctx context.Context, r store.Reader, ps []domain.Person) error {
 	return nil
 }
 
-func (s *Service) one(ctx context.Context, op string, p domain.Person, err error) (domain.Person, error) {
-	if err != nil {
-		return domain.Person{}, domain.Wrap(op, err)
-	}
-	ps := []domain.Person{p}
-	if err := fill(ctx, s.db.R(), ps); err != nil {
-		return domain.Person{}, domain.Wrap(op, err)
-	}
-	return ps[0], nil
-}
-
 // Person returns one person with their active grants and current rank, or KindNotFound.
 func (s *Service) Person(ctx context.Context, id int64) (domain.Person, error) {
-	p, err := store.GetPerson(ctx, s.db.R(), id)
-	return s.one(ctx, "people.Person", p, err)
+	if id == 0 {
+		return domain.Person{}, domain.NotFound("people.Person", "entity.person")
+	}
+	p, err := store.PersonFull(ctx, s.db.R(), id, "")
+	return p, domain.Wrap("people.Person", err)
 }
 
 // PersonByUsername returns one person by login name, or KindNotFound.
 func (s *Service) PersonByUsername(ctx context.Context, username string) (domain.Person, error) {
-	p, err := store.PersonByUsername(ctx, s.db.R(), strings.ToLower(strings.TrimSpace(username)))
-	return s.one(ctx, "people.PersonByUsername", p, err)
+	username = strings.ToLower(strings.TrimSpace(username))
+	if username == "" {
+		return domain.Person{}, domain.NotFound("people.PersonByUsername", "entity.person")
+	}
+	p, err := store.PersonFull(ctx, s.db.R(), 0, username)
+	return p, domain.Wrap("people.PersonByUsername", err)
 }
 
 // PersonFilter selects people for a list page.

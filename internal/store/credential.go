@@ -159,12 +159,21 @@ func loadActor(ctx context.Context, r Reader, personID int64) (domain.Actor, boo
 	const op = "store.ActorByID"
 	// One query for the person and their active grants (one row per grant,
 	// or one row with no grant): every authenticated request loads an actor.
-	rows, err := r.QueryContext(ctx, `SELECT p.id, p.username, p.name, p.lang, p.active, COALESCE(g.role, ''), COALESCE(g.department_id, 0)
+	rows, err := r.QueryContext(ctx, `SELECT `+actorCols+`
 		FROM person p LEFT JOIN role_grant g ON g.person_id = p.id AND g.revoked_at = ''
 		WHERE p.id = $1 ORDER BY g.id`, personID)
 	if err != nil {
 		return domain.Actor{}, false, mapErr(op, err)
 	}
+	return scanActor(op, rows)
+}
+
+const actorCols = "p.id, p.username, p.name, p.lang, p.active, COALESCE(g.role, ''), COALESCE(g.department_id, 0)"
+
+// scanActor reads an actor from rows of actorCols (one per active grant)
+// and closes rows; lead receives the columns before actorCols of the first
+// row. No row is KindNotFound.
+func scanActor(op string, rows *sql.Rows, lead ...any) (domain.Actor, bool, error) {
 	defer rows.Close()
 	var a domain.Actor
 	var active int
@@ -172,7 +181,17 @@ func loadActor(ctx context.Context, r Reader, personID int64) (domain.Actor, boo
 	for rows.Next() {
 		var role string
 		var dept int64
-		if err := rows.Scan(&a.ID, &a.Username, &a.Name, &a.Lang, &active, &role, &dept); err != nil {
+		dest := []any{&a.ID, &a.Username, &a.Name, &a.Lang, &active, &role, &dept}
+		if !found {
+			dest = append(lead, dest...)
+		} else if len(lead) > 0 {
+			skip := make([]any, len(lead))
+			for i := range skip {
+				skip[i] = new(any)
+			}
+			dest = append(skip, dest...)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return a, false, mapErr(op, err)
 		}
 		found = true

@@ -38,11 +38,50 @@ func GetPerson(ctx context.Context, r Reader, id int64) (domain.Person, error) {
 	return p, nil
 }
 
-// PersonByUsername reads one person by login name; a missing one is KindNotFound.
-func PersonByUsername(ctx context.Context, r Reader, username string) (domain.Person, error) {
-	p, err := scanPerson(r.QueryRowContext(ctx, "SELECT "+personCols+" FROM person p WHERE p.username = $1", username))
+// PersonFull reads one person by id (or, with id 0, by username) together
+// with their active grants and current rank, in one query: the process
+// engine resolves an assignee this way on nearly every transition. A missing
+// person is KindNotFound.
+func PersonFull(ctx context.Context, r Reader, id int64, username string) (domain.Person, error) {
+	const op = "store.PersonFull"
+	where, arg := "p.id = $1", any(id)
+	if id == 0 {
+		where, arg = "p.username = $1", username
+	}
+	rows, err := r.QueryContext(ctx, "SELECT "+personCols+`, COALESCE(g.role, ''), COALESCE(g.department_id, 0),
+		COALESCE((SELECT h.rank FROM rank_history h WHERE h.person_id = p.id ORDER BY h.since DESC, h.id DESC LIMIT 1), '')
+		FROM person p LEFT JOIN role_grant g ON g.person_id = p.id AND g.revoked_at = ''
+		WHERE `+where+" ORDER BY g.id", arg)
 	if err != nil {
-		return p, notFound("store.PersonByUsername", "entity.person", err)
+		return domain.Person{}, mapErr(op, err)
+	}
+	defer rows.Close()
+	var p domain.Person
+	found := false
+	for rows.Next() {
+		var dept sql.NullInt64
+		var active int
+		var created, updated, role, rank string
+		var gdept int64
+		if err := rows.Scan(&p.ID, &p.Username, &p.Name, &p.Email, &p.Phone, &dept, &p.HiredOn, &p.Lang, &active, &created, &updated,
+			&role, &gdept, &rank); err != nil {
+			return domain.Person{}, mapErr(op, err)
+		}
+		if !found {
+			p.DepartmentID, p.Active, p.Rank = dept.Int64, active != 0, domain.Rank(rank)
+			p.CreatedAt, p.UpdatedAt = ParseTime(created), ParseTime(updated)
+			p.Grants = []domain.Grant{}
+			found = true
+		}
+		if role != "" {
+			p.Grants = append(p.Grants, domain.Grant{Role: domain.Role(role), DepartmentID: gdept})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return domain.Person{}, mapErr(op, err)
+	}
+	if !found {
+		return domain.Person{}, domain.NotFound(op, "entity.person")
 	}
 	return p, nil
 }

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"labflow/internal/domain"
 )
 
 // APIToken is a stored API token. Only the SHA-256 of its secret is stored;
@@ -37,11 +39,28 @@ func (t *Tx) InsertToken(personID int64, name, hash, prefix string) (APIToken, e
 	return k, mapErr("store.InsertToken", err)
 }
 
-// TokenByHash finds a token by the SHA-256 (hex) of its secret. KindNotFound
-// when there is none.
-func (db *DB) TokenByHash(ctx context.Context, hash string) (APIToken, error) {
-	k, err := scanToken(db.R().QueryRowContext(ctx, "SELECT "+tokenCols+" FROM api_token WHERE token_hash = $1", hash))
-	return k, mapErr("store.TokenByHash", err)
+// TokenActor finds a token by the SHA-256 (hex) of its secret together with
+// its owner as an actor and whether the owner is active, in one query (every
+// API request makes it). KindNotFound when there is no such token.
+func (db *DB) TokenActor(ctx context.Context, hash string) (APIToken, domain.Actor, bool, error) {
+	const op = "store.TokenActor"
+	rows, err := db.R().QueryContext(ctx, `SELECT t.id, t.person_id, t.name, t.prefix, t.created_at, t.last_used_at, t.revoked_at, `+actorCols+`
+		FROM api_token t JOIN person p ON p.id = t.person_id LEFT JOIN role_grant g ON g.person_id = p.id AND g.revoked_at = ''
+		WHERE t.token_hash = $1 ORDER BY g.id`, hash)
+	if err != nil {
+		return APIToken{}, domain.Actor{}, false, mapErr(op, err)
+	}
+	var k APIToken
+	var created, used, revoked string
+	a, active, err := scanActor(op, rows, &k.ID, &k.PersonID, &k.Name, &k.Prefix, &created, &used, &revoked)
+	if err != nil {
+		if domain.IsKind(err, domain.KindNotFound) {
+			err = domain.NotFound(op, "entity.token")
+		}
+		return APIToken{}, domain.Actor{}, false, err
+	}
+	k.CreatedAt, k.LastUsedAt, k.RevokedAt = ParseTime(created), ParseTime(used), ParseTime(revoked)
+	return k, a, active, nil
 }
 
 // TokenByID reads a token by id. KindNotFound when there is none.
