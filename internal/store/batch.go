@@ -142,15 +142,15 @@ type done struct {
 }
 
 func (b *batcher) run(batch []*writeReq) {
-	errs := make([]error, len(batch))
-	afters := make([][]func(), len(batch))
-	err := b.runTx(batch, errs, afters)
+	errs := make([]error, len(batch), b.max)
+	afters := make([][]func(), len(batch), b.max)
+	err := b.runTx(&batch, &errs, &afters, true)
 	for try := 1; err != nil && isBusy(err) && try <= 5; try++ {
 		// Another process held the database beyond busy_timeout, or (on
 		// PostgreSQL) two concurrent batches deadlocked and this one was
 		// chosen to abort: run the whole batch again.
 		time.Sleep(time.Duration(try) * 10 * time.Millisecond)
-		err = b.runTx(batch, errs, afters)
+		err = b.runTx(&batch, &errs, &afters, false)
 	}
 	b.ack(&done{batch: batch, errs: errs, afters: afters, err: err})
 }
@@ -174,26 +174,55 @@ func (b *batcher) ack(d *done) {
 
 // runTx runs the batch in one transaction. It returns a transaction-level
 // error (begin or commit failed); per-request errors go to errs.
-func (b *batcher) runTx(batch []*writeReq, errs []error, afters [][]func()) error {
+//
+// With absorb, requests that arrived while the batch ran join it before
+// the commit (up to max). Writers come back for their next step while a
+// batch runs; without this they would wait for the commit and form the next
+// batch, so that with C writers a batch stayed near C/2 and every commit's
+// fixed cost (its page writes and fsync) was shared by half of them.
+func (b *batcher) runTx(pbatch *[]*writeReq, perrs *[]error, pafters *[][]func(), absorb bool) error {
 	ctx := context.Background()
 	sqlTx, err := b.db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	t := &Tx{tx: sqlTx, db: b.db}
+	batch, errs, afters := *pbatch, *perrs, *pafters
+	defer func() { *pbatch, *perrs, *pafters = batch, errs, afters }()
 	single := len(batch) == 1
 	// On PostgreSQL every statement is a round trip: the RELEASE of one
 	// writer's savepoint and the SAVEPOINT of the next go together.
 	pg := b.db.dialect == Postgres
 	open := false // a savepoint is open
 	ok := 0
-	for i, r := range batch {
+	for i := 0; ; i++ {
+		if i == len(batch) {
+			if !absorb {
+				break
+			}
+		more:
+			for len(batch) < b.max {
+				select {
+				case r := <-b.reqs:
+					batch, errs, afters = append(batch, r), append(errs, nil), append(afters, nil)
+				default:
+					break more
+				}
+			}
+			if i == len(batch) {
+				break
+			}
+		}
+		r := batch[i]
 		errs[i], afters[i] = nil, nil
 		if err := r.ctx.Err(); err != nil {
 			errs[i] = err
 			continue
 		}
-		if !single {
+		// A lone writer needs no savepoint: if it fails, the transaction
+		// rolls back (and nothing joins it).
+		savepoint := !single || i > 0
+		if savepoint {
 			var err error
 			if open && pg {
 				_, err = t.tx.ExecContext(ctx, qRelease+"; "+qSavepoint)
@@ -228,7 +257,7 @@ func (b *batcher) runTx(batch []*writeReq, errs []error, afters [][]func()) erro
 				return ferr
 			}
 			errs[i] = ferr
-			if single {
+			if !savepoint {
 				sqlTx.Rollback()
 				return nil
 			}

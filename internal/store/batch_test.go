@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"labflow/internal/audit"
 	"labflow/internal/store"
@@ -62,4 +63,50 @@ func TestWriteContendedRows(t *testing.T) {
 			t.Fatalf("audit count=%d, want %d", h.Count, writers)
 		}
 	})
+}
+
+// Writers that queue while a batch runs join it before its commit: one
+// slow writer holds the SQLite write loop while ten more queue up, and all
+// eleven commit together in one transaction.
+func TestWriteLateArrivalsJoinTheBatch(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	storetest.Exec(t, db, "CREATE TABLE t_join (id INTEGER PRIMARY KEY)")
+	before := db.WriteStats()
+	started, release := make(chan struct{}), make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 11)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		errs <- db.Write(context.Background(), func(tx *store.Tx) error {
+			close(started)
+			<-release
+			_, err := tx.Exec("INSERT INTO t_join (id) VALUES (0)")
+			return err
+		})
+	}()
+	<-started
+	for i := 1; i <= 10; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- db.Write(context.Background(), func(tx *store.Tx) error {
+				_, err := tx.Exec("INSERT INTO t_join (id) VALUES ($1)", i)
+				return err
+			})
+		}()
+	}
+	time.Sleep(100 * time.Millisecond) // the ten are queued behind the first
+	close(release)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := db.WriteStats()
+	if w, c := after.Writes-before.Writes, after.Commits-before.Commits; w != 11 || c != 1 {
+		t.Fatalf("%d writes in %d commits, want 11 in 1", w, c)
+	}
 }
