@@ -66,17 +66,27 @@ func (e *Engine) Act(ctx context.Context, actor domain.Actor, taskID int64, in A
 		}
 	}
 	signed := false
+	useCache := true
 	for attempt := 0; attempt < 10; attempt++ {
-		w, err := e.loadForTask(ctx, actor, taskID)
+		w, err := e.loadForTask(ctx, actor, taskID, useCache)
 		if err != nil {
 			return nil, err
 		}
+		// After a first try on cached state, every try reads the database:
+		// a refusal or a conflict must come from what is stored.
+		useCache = false
 		t := w.findTask(taskID)
 		if t == nil || w.inst.Status != StatusRunning {
+			if w.cached {
+				continue
+			}
 			return nil, domain.Conflict(op, "flow.task_closed")
 		}
 		st := stepOf(w.def, t.StepID)
 		if err := w.permit(t, st, in); err != nil {
+			if w.cached {
+				continue
+			}
 			return nil, err
 		}
 		if st.Signature != "" && (in.Action == ActApprove || in.Action == ActAddSigner && !in.Before) && t.Kind != TaskDelegated && !signed {
@@ -92,6 +102,9 @@ func (e *Engine) Act(ctx context.Context, actor domain.Actor, taskID int64, in A
 			signed = true
 		}
 		if err := w.act(t, st, in); err != nil {
+			if w.cached {
+				continue
+			}
 			return nil, err
 		}
 		inst, retry, err := e.commitAct(ctx, actor, w, in.IdemKey)

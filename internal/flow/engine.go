@@ -43,6 +43,8 @@ type Engine struct {
 	dir  Directory
 	auth Reauthenticator
 
+	cache *instCache
+
 	mu      sync.RWMutex
 	current map[string]*Definition
 	byVer   map[string]*Definition // key@version
@@ -56,7 +58,7 @@ func New(st Store, reg *Registry, dir Directory, auth Reauthenticator, defs []*D
 	if reg == nil {
 		reg = NewRegistry()
 	}
-	e := &Engine{st: st, reg: reg, dir: dir, auth: auth, current: map[string]*Definition{}, byVer: map[string]*Definition{}}
+	e := &Engine{st: st, reg: reg, dir: dir, auth: auth, cache: newInstCache(), current: map[string]*Definition{}, byVer: map[string]*Definition{}}
 	ctx := context.Background()
 	for _, d := range defs {
 		body, err := json.Marshal(d)
@@ -168,6 +170,8 @@ type work struct {
 	fire        int64 // timer fired by this work
 	enc         Encoded
 	formChanged bool
+	formJSON    string // Form as stored, when known (instCache)
+	cached      bool   // read from instCache, not the database
 }
 
 type note struct {
@@ -197,7 +201,12 @@ type TaskLoader interface {
 
 // loadForTask reads, for a change, the instance a task belongs to with its
 // live tasks.
-func (e *Engine) loadForTask(ctx context.Context, actor domain.Actor, taskID int64) (*work, error) {
+func (e *Engine) loadForTask(ctx context.Context, actor domain.Actor, taskID int64, cached bool) (*work, error) {
+	if cached {
+		if w := e.cache.work(ctx, e, actor, taskID); w != nil {
+			return w, nil
+		}
+	}
 	tl, ok := e.st.(TaskLoader)
 	if !ok {
 		inst, err := e.st.InstanceOfTask(ctx, taskID)
@@ -274,6 +283,9 @@ func (e *Engine) commit(ctx context.Context, w *work) error {
 		return err
 	}
 	if err := e.st.Write(ctx, func(tx Tx) error { return w.apply(tx) }); err != nil {
+		if w.inst.ID != 0 {
+			e.cache.drop(w.inst.ID)
+		}
 		return err
 	}
 	w.inst.Tasks = nil
@@ -281,6 +293,13 @@ func (e *Engine) commit(ctx context.Context, w *work) error {
 		if live(t) {
 			w.inst.Tasks = append(w.inst.Tasks, t)
 		}
+	}
+	e.cache.put(w)
+	for _, o := range append(w.kids, w.extra...) {
+		e.cache.drop(o.inst.ID)
+	}
+	if w.parent != nil {
+		e.cache.drop(w.parent.inst.ID)
 	}
 	return nil
 }
@@ -314,6 +333,14 @@ func (w *work) encode(now time.Time) error {
 			return domain.Wrap("flow.encode", err)
 		}
 		w.enc.Form, w.enc.Search = string(f), SearchText(in.Title, form)
+		w.formJSON = w.enc.Form
+	} else if w.formJSON == "" && in.Status == StatusRunning {
+		// Read from the database: the cache needs the form as stored.
+		f, err := json.Marshal(in.Form)
+		if err != nil {
+			return domain.Wrap("flow.encode", err)
+		}
+		w.formJSON = string(f)
 	}
 	for _, k := range w.kids {
 		if err := k.encode(now); err != nil {
