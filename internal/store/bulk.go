@@ -55,6 +55,10 @@ func newBulkTable(name string, cols ...string) *bulkTable {
 }
 
 var (
+	// taskRows carry their id, assigned by Tx.nextID (SQLite only).
+	taskRows = newBulkTable("flow_task",
+		"id", "instance_id", "step_id", "round", "slot", "assignee_id", "assignee_name", "state", "kind", "parent_task_id", "added_by",
+		"outcome", "comment", "def_key", "initiator_id", "created_at", "acted_at", "due_at", "version")
 	actionRows = newBulkTable("flow_action",
 		"instance_id", "task_id", "step_id", "actor_id", "actor_name", "action", "target_id", "comment", "meaning", "attachments", "at")
 	outboxRows = newBulkTable("flow_outbox",
@@ -89,6 +93,27 @@ func (t *Tx) insertLater(b *bulkTable, values ...any) {
 		t.later = make([][]any, len(bulkTables))
 	}
 	t.later[b.idx] = append(t.later[b.idx], values...)
+}
+
+// nextID assigns the next id of table (whose id is its SQLite rowid) so
+// that a row can be queued while its id is already used, e.g. by the rows
+// that refer to it. SQLite only: its one writer holds the write lock from
+// BEGIN, so nobody else can take an id until the commit. Ids of a writer
+// that fails are not reused; the gap is harmless. Nothing in the batch can
+// read a queued row before the commit: its id reaches others only then.
+func (t *Tx) nextID(table string) (int64, error) {
+	if t.ids == nil {
+		t.ids = map[string]int64{}
+	}
+	last, ok := t.ids[table]
+	if !ok {
+		if err := t.queryRow(t.ctx, "SELECT COALESCE(MAX(id), 0) FROM "+table).Scan(&last); err != nil {
+			return 0, err
+		}
+	}
+	last++
+	t.ids[table] = last
+	return last, nil
 }
 
 // txMark is how far a Tx's queues had grown when a writer started, so that

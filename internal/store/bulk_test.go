@@ -12,7 +12,7 @@ import (
 	"labflow/internal/store/storetest"
 )
 
-// Timeline entries and notifications are queued during a write and inserted
+// Timeline entries, notifications and (on SQLite) tasks are queued during a write and inserted
 // with the batch's other rows just before the commit. Many writers share a
 // batch; those whose function fails must leave none of their queued rows
 // behind, and every writer that succeeded must find all of its rows, in
@@ -25,6 +25,7 @@ func TestQueuedRowsFollowTheirWriter(t *testing.T) {
 		const writers = 200
 		var wg sync.WaitGroup
 		errs := make([]error, writers)
+		taskIDs := make([]int64, writers)
 		for i := range writers {
 			wg.Add(1)
 			go func() {
@@ -36,7 +37,13 @@ func TestQueuedRowsFollowTheirWriter(t *testing.T) {
 							return err
 						}
 					}
-					if err := tx.InsertNotification(&flow.Notification{RecipientID: inst, Kind: "task", InstanceID: inst}); err != nil {
+					id, err := tx.InsertTask(&flow.Task{InstanceID: inst, StepID: "first", Round: 1, AssigneeID: inst, AssigneeName: "n",
+						State: flow.TaskOpen, Kind: flow.TaskSlot, DefinitionKey: "k", InitiatorID: 1, CreatedAt: tx.Now(), Version: 1})
+					if err != nil {
+						return err
+					}
+					taskIDs[i] = id
+					if err := tx.InsertNotification(&flow.Notification{RecipientID: inst, Kind: "task", InstanceID: inst, TaskID: id}); err != nil {
 						return err
 					}
 					if err := tx.Audit(audit.Entry{ActorName: "a", Action: "test.bulk", Entity: "instance", EntityID: "x"}); err != nil {
@@ -64,7 +71,14 @@ func TestQueuedRowsFollowTheirWriter(t *testing.T) {
 			if nerr != nil {
 				t.Fatal(nerr)
 			}
+			tasks, terr := fs.Tasks(ctx, inst)
+			if terr != nil {
+				t.Fatal(terr)
+			}
 			if i%3 == 0 {
+				if len(tasks) != 0 {
+					t.Fatalf("failed writer %d left a task", i)
+				}
 				if !errors.Is(err, errFail) {
 					t.Fatalf("writer %d: err %v, want its own error", i, err)
 				}
@@ -79,6 +93,11 @@ func TestQueuedRowsFollowTheirWriter(t *testing.T) {
 			ok++
 			if len(acts) != 2 || acts[0].StepID != "first" || acts[1].StepID != "second" || len(notes) != 1 {
 				t.Fatalf("writer %d: timeline %+v, %d notifications; want first, second and 1", i, acts, len(notes))
+			}
+			// The id the writer was given is its task's, and the
+			// notification points at it.
+			if len(tasks) != 1 || tasks[0].ID != taskIDs[i] || tasks[0].AssigneeID != inst || notes[0].TaskID != taskIDs[i] {
+				t.Fatalf("writer %d: tasks %+v for id %d, notification task %d", i, tasks, taskIDs[i], notes[0].TaskID)
 			}
 		}
 		h, err := db.VerifyAudit(ctx, "")

@@ -59,6 +59,17 @@ func (s *FlowStore) Tasks(ctx context.Context, instanceID int64) ([]*flow.Task, 
 }
 
 func (f *flowTx) InsertTask(t *flow.Task) (int64, error) {
+	if f.tx.db.dialect == SQLite {
+		// Queued: one multi-row INSERT per batch (bulk.go).
+		id, err := f.tx.nextID("flow_task")
+		if err != nil {
+			return 0, mapErr("store.InsertTask", err)
+		}
+		f.tx.insertLater(taskRows, id,
+			t.InstanceID, t.StepID, t.Round, t.Slot, t.AssigneeID, t.AssigneeName, string(t.State), string(t.Kind), t.ParentTaskID, t.AddedBy,
+			t.Outcome, t.Comment, t.DefinitionKey, t.InitiatorID, TimeText(t.CreatedAt), TimeText(t.ActedAt), TimeText(t.DueAt), t.Version)
+		return id, nil
+	}
 	var id int64
 	err := f.queryRow(qInsertTask,
 		t.InstanceID, t.StepID, t.Round, t.Slot, t.AssigneeID, t.AssigneeName, string(t.State), string(t.Kind), t.ParentTaskID, t.AddedBy,

@@ -16,8 +16,9 @@ type Tx struct {
 	db     *DB
 	ctx    context.Context
 	now    time.Time
-	audits []audit.Event // this batch's events, chained and inserted at the end (flushAudit)
-	later  [][]any       // rows queued per bulk table (insertLater), inserted at the end (flushBulk)
+	audits []audit.Event    // this batch's events, chained and inserted at the end (flushAudit)
+	later  [][]any          // rows queued per bulk table (insertLater), inserted at the end (flushBulk)
+	ids    map[string]int64 // the last id assigned per table (nextID)
 	after  []func()
 }
 
