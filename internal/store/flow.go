@@ -258,6 +258,18 @@ func (s *FlowStore) query(ctx context.Context, q string, args ...any) (*sql.Rows
 }
 
 func (f *flowTx) InsertInstance(in *flow.Instance, enc flow.Encoded) (int64, error) {
+	if f.tx.db.dialect == SQLite {
+		// Queued: one multi-row INSERT per batch (bulk.go).
+		id, err := f.tx.nextID("flow_instance")
+		if err != nil {
+			return 0, mapErr("store.InsertInstance", err)
+		}
+		f.tx.insertLater(instanceRows, id,
+			in.DefinitionKey, in.DefinitionVersion, in.Title, in.InitiatorID, in.InitiatorName, in.InitiatorDept, string(in.Status),
+			enc.Form, enc.State, enc.Search, in.ParentID, in.ParentStep, in.Version,
+			TimeText(in.CreatedAt), TimeText(in.UpdatedAt), TimeText(in.EndedAt))
+		return id, nil
+	}
 	var id int64
 	err := f.queryRow(qInsertInstance,
 		in.DefinitionKey, in.DefinitionVersion, in.Title, in.InitiatorID, in.InitiatorName, in.InitiatorDept, string(in.Status),
