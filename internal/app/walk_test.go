@@ -60,6 +60,16 @@ func (w *walker) person(username string) domain.Person {
 
 func (w *walker) id(username string) int64 { return w.person(username).ID }
 
+// started counts the instances username has started.
+func (w *walker) started(username string) int {
+	w.t.Helper()
+	_, n, err := w.a.Flow.Inbox(bg, w.actor(username), flow.BoxStarted, flow.InboxFilter{})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return n
+}
+
 func (w *walker) actor(username string) domain.Actor {
 	w.t.Helper()
 	ac, err := w.a.Auth.Actor(bg, w.id(username))
@@ -633,21 +643,22 @@ func TestORG4_PromotionWalk(t *testing.T) {
 		}
 	})
 
-	t.Run("not the adjacent rank", func(t *testing.T) {
+	t.Run("not the adjacent rank: refused when filed", func(t *testing.T) {
 		w.t = t
-		in := w.start("guoqiang", "promotion", map[string]any{"person": w.id("guoqiang"), "target_rank": "senior_a", "path": "normal"})
-		_, err := w.act("sunli", in.ID, "director_review", flow.ActInput{Action: flow.ActApprove, Password: demo.Password})
-		wantErrKey(t, err, domain.KindInvalid, "flow.promotion.not_adjacent")
+		_, err := w.a.Flow.Start(bg, w.actor("guoqiang"), "promotion", map[string]any{"person": w.id("guoqiang"), "target_rank": "senior_a", "path": "normal"}, "")
+		de := wantErrKey(t, err, domain.KindInvalid, "flow.promotion.not_adjacent")
+		if _, ok := de.Fields["target_rank"]; !ok {
+			t.Fatalf("refusal not shown on the target rank: %+v", de.Fields)
+		}
 	})
 
 	// 林娜: 研究员A for 13 months.
 	since13 := setRank("linna", domain.RankResearchA, today.AddDate(-1, -1, 0))
 
-	t.Run("13 months on the normal path: refused", func(t *testing.T) {
+	t.Run("13 months on the normal path: refused when filed", func(t *testing.T) {
 		w.t = t
-		in := w.start("linna", "promotion", map[string]any{"person": w.id("linna"), "target_rank": "senior_b", "path": "normal"})
-		w.expect(in.ID, "director_review", "sunli")
-		_, err := w.act("sunli", in.ID, "director_review", flow.ActInput{Action: flow.ActApprove, Password: demo.Password})
+		before := w.started("linna")
+		_, err := w.a.Flow.Start(bg, w.actor("linna"), "promotion", map[string]any{"person": w.id("linna"), "target_rank": "senior_b", "path": "normal"}, "")
 		de := wantErrKey(t, err, domain.KindInvalid, "flow.promotion.needs_outstanding")
 		if de.Args["date"] != sinceDate(since13, 2) || de.Args["since"] != since13 {
 			t.Fatalf("refusal args = %v, want since %s, date %s", de.Args, since13, sinceDate(since13, 2))
@@ -655,12 +666,9 @@ func TestORG4_PromotionWalk(t *testing.T) {
 		if _, ok := de.Fields["path"]; !ok {
 			t.Fatalf("refusal not shown on the path field: %+v", de.Fields)
 		}
-		// Refused means nothing moved: the director still has it, and rejects it.
-		w.expect(in.ID, "director_review", "sunli")
-		if _, err := w.act("sunli", in.ID, "director_review", flow.ActInput{Action: flow.ActReject, Comment: "未满两年"}); err != nil {
-			t.Fatal(err)
+		if after := w.started("linna"); after != before {
+			t.Fatalf("a refused request was filed anyway (%d → %d started)", before, after)
 		}
-		w.ended(in.ID, flow.StatusRejected)
 	})
 
 	t.Run("13 months, outstanding: justification and the committee chair's signature", func(t *testing.T) {
@@ -686,21 +694,32 @@ func TestORG4_PromotionWalk(t *testing.T) {
 		}
 	})
 
-	t.Run("under a year: refused with the date of eligibility", func(t *testing.T) {
+	t.Run("under a year: refused when filed, with the date of eligibility", func(t *testing.T) {
 		w.t = t
-		// 罗涛: 助理研究员A for 5 months; his director proposes him (no director review step).
+		// 罗涛: 助理研究员A for 5 months; his director proposes him.
 		since5 := setRank("luotao", domain.RankAssistantA, today.AddDate(0, -5, 0))
-		in := w.start("sunli", "promotion", map[string]any{"person": w.id("luotao"), "target_rank": "researcher_b", "path": "outstanding",
-			"justification": "入职以来表现突出，独立承担了多项样品检测任务，差错率为零。"})
-		w.expect(in.ID, "outstanding_approve", "wangjianguo")
-		w.sign("wangjianguo", in.ID, "outstanding_approve", flow.MeaningApprove, nil)
-		w.expect(in.ID, "gm_approve", "wangjianguo")
-		_, err := w.act("wangjianguo", in.ID, "gm_approve", flow.ActInput{Action: flow.ActApprove, Password: demo.Password})
+		_, err := w.a.Flow.Start(bg, w.actor("sunli"), "promotion", map[string]any{"person": w.id("luotao"), "target_rank": "researcher_b",
+			"path": "outstanding", "justification": "入职以来表现突出，独立承担了多项样品检测任务，差错率为零。"}, "")
 		de := wantErrKey(t, err, domain.KindInvalid, "flow.promotion.too_early")
 		if de.Args["date"] != sinceDate(since5, 1) {
 			t.Fatalf("refusal args = %v, want date %s", de.Args, sinceDate(since5, 1))
 		}
-		w.expect(in.ID, "gm_approve", "wangjianguo")
+	})
+
+	t.Run("rank changed after filing: refused at the signature", func(t *testing.T) {
+		w.t = t
+		in := w.start("guoqiang", "promotion", map[string]any{"person": w.id("guoqiang"), "target_rank": "senior_b", "path": "normal"})
+		w.expect(in.ID, "director_review", "sunli")
+		// Meanwhile the rank history says he reached 高级研究员B already.
+		setRank("guoqiang", domain.RankSeniorB, today.AddDate(0, 0, -1))
+		_, err := w.act("sunli", in.ID, "director_review", flow.ActInput{Action: flow.ActApprove, Password: demo.Password})
+		wantErrKey(t, err, domain.KindInvalid, "flow.promotion.not_adjacent")
+		// Refused means nothing moved: the director still has it, and rejects it.
+		w.expect(in.ID, "director_review", "sunli")
+		if _, err := w.act("sunli", in.ID, "director_review", flow.ActInput{Action: flow.ActReject, Comment: "已晋级"}); err != nil {
+			t.Fatal(err)
+		}
+		w.ended(in.ID, flow.StatusRejected)
 	})
 	if _, err := w.a.DB.VerifyAudit(bg, ""); err != nil {
 		t.Fatal(err)

@@ -166,6 +166,9 @@ func (w *work) instanceAct(in ActInput) error {
 				w.inst.Title = t
 			}
 		}
+		if err := w.guards(w.def.Guards, ""); err != nil {
+			return err
+		}
 		old := w.inst.Status
 		w.inst.Status = StatusRunning
 		s.Active, s.Joins, s.Touched = nil, nil, false

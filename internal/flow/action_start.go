@@ -51,6 +51,11 @@ func (e *Engine) Start(ctx context.Context, actor domain.Actor, key string, form
 			InitiatorDept: me.DepartmentID, Status: StatusRunning, Form: norm,
 			State: State{Vars: vars, History: []StepRecord{{Step: "", Last: actor.ID}}}}
 		w := e.newWork(ctx, actor, def, inst, nil)
+		if attempt == 0 {
+			if err := w.guards(def.Guards, ""); err != nil {
+				return nil, err
+			}
+		}
 		if idemKey != "" {
 			w.idem = "start:" + idemKey
 		}

@@ -52,7 +52,12 @@ type Definition struct {
 	Form        []Field `yaml:"form" json:"form"`
 	// Checks are cross-field rules on the form: each expression must hold.
 	Checks []Check `yaml:"checks,omitempty" json:"checks,omitempty"`
-	Steps  []Step  `yaml:"steps" json:"steps"`
+	// Guards must all allow starting (and resubmitting) an instance, so that
+	// a request the rules refuse is refused with its reason when it is filed,
+	// not when someone first signs it. Names registered by domain packages;
+	// they see the form with StepID "".
+	Guards []string `yaml:"guards,omitempty" json:"guards,omitempty"`
+	Steps  []Step   `yaml:"steps" json:"steps"`
 
 	File   string `yaml:"-" json:"-"` // where it was loaded from, for error messages
 	Source []byte `yaml:"-" json:"-"` // the YAML as loaded; its SHA-256 identifies the version

@@ -3,6 +3,8 @@ package flow_test
 import (
 	"context"
 	"errors"
+	"math/big"
+	"strings"
 	"testing"
 
 	"labflow/internal/audit"
@@ -59,4 +61,54 @@ func TestGuardsEffectsInitiators(t *testing.T) {
 			t.Fatalf("%d effect events, want 1", len(evs))
 		}
 	})
+}
+
+// A definition's own guards refuse filing a request (and resubmitting it
+// after a return) with the guard's reason; nothing is stored then.
+func TestDefinitionGuardsAtStartAndResubmit(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	reg := flow.NewRegistry()
+	reg.RegisterGuard("test.amount_small", func(_ context.Context, g flow.GuardInput) error {
+		if g.StepID != "" {
+			t.Errorf("definition guard called with step %q", g.StepID)
+		}
+		if n, ok := flow.FormDecimal(g.Form["amount"]); ok && n.Cmp(big.NewRat(100, 1)) > 0 {
+			e := domain.E(domain.KindInvalid, "test", "test.too_much")
+			e.Fields = map[string]domain.Msg{"amount": {Key: "test.too_much"}}
+			return e
+		}
+		return nil
+	})
+	d := def("gs", stepA("a", role(domain.RoleBusinessDean)))
+	d.Guards = []string{"test.amount_small"}
+	v := newEnvReg(t, db, reg, d)
+	_, err := v.e.Start(ctx, v.actor(alice), "gs", map[string]any{"amount": 500}, "")
+	wantKind(t, err, domain.KindInvalid)
+	if _, n, _ := v.e.Inbox(ctx, v.actor(alice), flow.BoxStarted, flow.InboxFilter{}); n != 0 {
+		t.Fatalf("%d instances stored after a refused start", n)
+	}
+	in := v.start("gs", map[string]any{"amount": 5})
+	v.must(bob, in.ID, flow.ActInput{Action: flow.ActReturn, To: "initiator", Comment: "fix"})
+	_, err = v.e.ActOnInstance(ctx, v.actor(alice), in.ID, flow.ActInput{Action: flow.ActResubmit, Form: map[string]any{"amount": 700}})
+	wantKind(t, err, domain.KindInvalid)
+	if s := v.status(in.ID); s != flow.StatusReturned {
+		t.Fatalf("status %s after a refused resubmission, want returned", s)
+	}
+	if _, err := v.e.ActOnInstance(ctx, v.actor(alice), in.ID, flow.ActInput{Action: flow.ActResubmit, Form: map[string]any{"amount": 50}}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A definition naming an unknown guard fails the load, naming where.
+	_, err = flow.Parse("gs.yaml", []byte(`key: gs
+title: {zh: 守卫, en: Guarded}
+subject: form
+guards: [test.nope]
+form:
+  - {key: title, label: {zh: 标题, en: Title}, type: text}
+steps:
+  - {id: a, title: {zh: 审批, en: Approve}, assignee: {role: business_dean}}
+`), reg)
+	if err == nil || !strings.Contains(err.Error(), "guards[0]") || !strings.Contains(err.Error(), "test.nope") {
+		t.Fatalf("unknown definition guard: %v", err)
+	}
 }

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"math/big"
 	"sort"
 	"sync"
 
@@ -13,13 +14,27 @@ import (
 // key and arguments) to refuse; the engine shows that message to the actor.
 type GuardFunc func(ctx context.Context, g GuardInput) error
 
-// GuardInput is what a guard sees: the definition and step, the instance's
-// current (normalized) form, who is acting and who started the instance.
+// GuardInput is what a guard sees: the definition and step ("" for the
+// definition's own guards, at start and resubmit), the instance's current
+// form, who is acting and who started the instance. A number or money value
+// is a json.Number in a form just submitted and a float64 or string once
+// read back from storage: read it with FormDecimal.
 type GuardInput struct {
 	DefinitionKey, StepID string
 	Form                  map[string]any
 	Actor                 domain.Actor
 	InitiatorID           int64
+}
+
+// FormDecimal reads a number or money value of a form exactly, whichever
+// form it arrives in (see GuardInput).
+func FormDecimal(v any) (*big.Rat, bool) {
+	s, ok := numberText(v)
+	if !ok {
+		return nil, false
+	}
+	r, err := ParseDecimal(s)
+	return r, err == nil
 }
 
 // EffectFunc runs, inside the transition's store transaction, when a step

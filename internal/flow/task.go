@@ -240,19 +240,28 @@ func (w *work) maybeComplete(idx int) error {
 	return w.completeStep(idx)
 }
 
-// completeStep runs the guards, closes the step and moves on.
-func (w *work) completeStep(idx int) error {
-	as := w.inst.State.Active[idx]
-	st := stepOf(w.def, as.Step)
-	for _, g := range st.Guards {
+// guards runs the named guards on the instance's form; stepID is "" for
+// the definition's own (start and resubmit).
+func (w *work) guards(names []string, stepID string) error {
+	for _, g := range names {
 		f, ok := w.e.reg.Guard(g)
 		if !ok {
 			return domain.E(domain.KindInternal, "flow.guard", "error.internal", "guard", g)
 		}
-		if err := f(w.ctx, GuardInput{DefinitionKey: w.def.Key, StepID: st.ID, Form: w.inst.Form, Actor: w.actor,
+		if err := f(w.ctx, GuardInput{DefinitionKey: w.def.Key, StepID: stepID, Form: w.inst.Form, Actor: w.actor,
 			InitiatorID: w.inst.InitiatorID}); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// completeStep runs the guards, closes the step and moves on.
+func (w *work) completeStep(idx int) error {
+	as := w.inst.State.Active[idx]
+	st := stepOf(w.def, as.Step)
+	if err := w.guards(st.Guards, st.ID); err != nil {
+		return err
 	}
 	for _, t := range w.tasks {
 		if t.StepID == as.Step && t.Round == as.Round && live(t) {

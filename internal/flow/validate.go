@@ -100,6 +100,11 @@ func validate(d *Definition, reg *Registry) []*LoadError {
 	for i := range d.Form {
 		v.field(fmt.Sprintf("form[%d]", i), &d.Form[i], nil)
 	}
+	for i, g := range d.Guards {
+		if _, ok := v.reg.Guard(g); !ok {
+			v.add(fmt.Sprintf("guards[%d]", i), "unknown guard %q", g)
+		}
+	}
 	for i, c := range d.Checks {
 		p := fmt.Sprintf("checks[%d]", i)
 		if c.Expr == "" {
