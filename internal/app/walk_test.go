@@ -846,6 +846,26 @@ func TestREL1_MeetingMinutesWalk(t *testing.T) {
 		if !w.notified("wangjianguo", in.ID, "step_done") {
 			t.Fatal("the host was not informed when the minutes went out")
 		}
+		// Each decision's owner is told, once.
+		for _, owner := range []string{"liuyang", "zhaomin"} {
+			if !w.notified(owner, in.ID, "step_done") {
+				t.Fatalf("decision owner %s was not informed", owner)
+			}
+		}
+		// 赵敏 attended and owns a decision: one notice.
+		ns, err := w.a.Flow.Notifications(bg, w.actor("zhaomin"), false, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, x := range ns {
+			if x.InstanceID == in.ID && x.Kind == "step_done" {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("zhaomin was informed %d times, want once", n)
+		}
 	})
 	t.Run("the host writes them himself: no self-confirmation", func(t *testing.T) {
 		w.t = t

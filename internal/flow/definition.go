@@ -235,7 +235,9 @@ type Assignee struct {
 	Relative  string `yaml:"relative,omitempty" json:"relative,omitempty"`
 	Committee bool   `yaml:"committee,omitempty" json:"committee,omitempty"` // the Technical Committee
 	// Field takes the person from a person field of the form (a person the
-	// initiator chose, e.g. from Role).
+	// initiator chose, e.g. from Role), or everyone named in a person
+	// column of a table field, written "table.column" (e.g. the owners of a
+	// meeting's decisions, "decisions.owner").
 	Field string `yaml:"field,omitempty" json:"field,omitempty"`
 	// ChosenBy "previous" lets the previous approver pick one holder of Role.
 	ChosenBy string `yaml:"chosen_by,omitempty" json:"chosen_by,omitempty"`

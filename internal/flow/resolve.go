@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"labflow/internal/domain"
 )
@@ -121,11 +122,32 @@ func (w *work) resolveOne(st *Step, a Assignee) ([]domain.Person, error) {
 		}
 		return members, nil
 	case a.Field != "":
-		id := personID(w.inst.Form[a.Field])
-		if id == 0 {
-			return nil, nil
+		table, col, isColumn := strings.Cut(a.Field, ".")
+		if !isColumn {
+			id := personID(w.inst.Form[a.Field])
+			if id == 0 {
+				return nil, nil
+			}
+			return one(dir.Person(ctx, id))
 		}
-		return one(dir.Person(ctx, id))
+		var out []domain.Person
+		seen := map[int64]bool{}
+		for _, row := range tableRows(w.inst.Form[table]) {
+			id := personID(row[col])
+			if id == 0 || seen[id] {
+				continue
+			}
+			seen[id] = true
+			p, err := dir.Person(ctx, id)
+			if err != nil {
+				if err := ignoreNotFound(err); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			out = append(out, p)
+		}
+		return out, nil
 	}
 	return nil, nil
 }
@@ -154,6 +176,24 @@ func (w *work) roleHolders(ctx context.Context, a Assignee) ([]domain.Person, er
 }
 
 // personID reads a person id from a form value.
+// tableRows reads a table field's rows, as normalized ([]map[string]any)
+// or as read back from storage ([]any of maps).
+func tableRows(v any) []map[string]any {
+	switch x := v.(type) {
+	case []map[string]any:
+		return x
+	case []any:
+		out := make([]map[string]any, 0, len(x))
+		for _, r := range x {
+			if m, ok := r.(map[string]any); ok {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
 func personID(v any) int64 {
 	switch x := v.(type) {
 	case int64:

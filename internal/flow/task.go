@@ -283,13 +283,17 @@ func (w *work) completeStep(idx int) error {
 			w.notify(p.ID, "copied", nil, nil)
 		}
 	}
+	informed := map[int64]bool{}
 	for _, a := range st.Notify {
 		ps, err := w.resolveOne(st, a)
 		if err != nil {
 			return err
 		}
 		for _, p := range ps {
-			w.notify(p.ID, "step_done", nil, map[string]any{"step": st.Title.ZH, "step_en": st.Title.EN})
+			if !informed[p.ID] {
+				informed[p.ID] = true
+				w.notify(p.ID, "step_done", nil, map[string]any{"step": st.Title.ZH, "step_en": st.Title.EN})
+			}
 		}
 	}
 	for _, name := range st.Effects {

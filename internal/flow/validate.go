@@ -522,9 +522,25 @@ func (v *vctx) assignee(p string, a Assignee) {
 		v.add(p+".relative", "unknown relative %q (initiator, initiator_director or previous)", a.Relative)
 	}
 	if a.Field != "" {
-		if f := v.fields[a.Field]; f == nil {
-			v.add(p+".field", "unknown field %q", a.Field)
-		} else if f.Type != FieldPerson {
+		table, col, isColumn := strings.Cut(a.Field, ".")
+		switch f := v.fields[table]; {
+		case f == nil:
+			v.add(p+".field", "unknown field %q", table)
+		case isColumn && f.Type != FieldTable:
+			v.add(p+".field", "field %q is not a table", table)
+		case isColumn:
+			var c *Field
+			for i := range f.Columns {
+				if f.Columns[i].Key == col {
+					c = &f.Columns[i]
+				}
+			}
+			if c == nil {
+				v.add(p+".field", "table %q has no column %q", table, col)
+			} else if c.Type != FieldPerson {
+				v.add(p+".field", "column %q is not a person column", a.Field)
+			}
+		case f.Type != FieldPerson:
 			v.add(p+".field", "field %q is not a person field", a.Field)
 		}
 	}
