@@ -584,7 +584,7 @@ func TestEXT2_SiteLoanWalk(t *testing.T) {
 		w.t = t
 		in := w.start("liuyang", "site-loan", siteLoanForm())
 		w.sign("lihua", in.ID, "business_dean_approve", flow.MeaningApprove, nil)
-		if _, err := w.a.Flow.ActOnInstance(bg, w.actor("lihua"), in.ID, flow.ActInput{Action: flow.ActTakeBack}); err != nil {
+		if _, err := w.a.Flow.ActOnInstance(bg, w.actor("lihua"), in.ID, flow.ActInput{Action: flow.ActTakeBack, Comment: "reason"}); err != nil {
 			t.Fatal(err)
 		}
 		w.wantOpen(in.ID, "business_dean_approve:lihua", "admin_dean_approve:zhaomin")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 
 	"labflow/internal/audit"
 	"labflow/internal/domain"
@@ -37,9 +38,17 @@ func stepActions(st *Step) []Action {
 	return acts
 }
 
+// reasonRequired are the actions that undo or refuse someone's work: a
+// rejection, a return, a withdrawal or a taking back needs a reason, which
+// the audit trail records with it (COMPLIANCE R4).
+var reasonRequired = map[Action]bool{ActReject: true, ActReturn: true, ActWithdraw: true, ActTakeBack: true}
+
 func (in *ActInput) check(op string) error {
 	var c domain.Checker
 	c.Text("comment", in.Comment, false, 2000)
+	if reasonRequired[in.Action] && strings.TrimSpace(in.Comment) == "" {
+		c.Add("comment", "flow.reason_required")
+	}
 	for _, a := range in.Attachments {
 		if !attachRE.MatchString(a) {
 			c.Add("attachments", "flow.bad_attachment")

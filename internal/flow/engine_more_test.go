@@ -308,7 +308,7 @@ func TestParallelReturnAndTakeBack(t *testing.T) {
 		v.approve(bob, in.ID)
 		v.approve(adam, in.ID)
 		v.approve(carol, in.ID)
-		v.must(gina, in.ID, flow.ActInput{Action: flow.ActReturn, To: "left2"})
+		v.must(gina, in.ID, flow.ActInput{Action: flow.ActReturn, To: "left2", Comment: "reason"})
 		if v.hasTodo(bob, in.ID) || v.hasTodo(adam, in.ID) || !v.hasTodo(carol, in.ID) {
 			t.Fatal("return to left2 should reopen left2 only")
 		}
@@ -319,7 +319,7 @@ func TestParallelReturnAndTakeBack(t *testing.T) {
 		in = v.start("par", nil)
 		adamTask := v.todo(adam, in.ID)
 		v.approve(bob, in.ID)
-		if _, err := v.e.ActOnInstance(ctx, v.actor(bob), in.ID, flow.ActInput{Action: flow.ActTakeBack}); err != nil {
+		if _, err := v.e.ActOnInstance(ctx, v.actor(bob), in.ID, flow.ActInput{Action: flow.ActTakeBack, Comment: "reason"}); err != nil {
 			t.Fatal(err)
 		}
 		if v.todo(adam, in.ID) != adamTask || v.hasTodo(carol, in.ID) {
@@ -334,7 +334,7 @@ func TestParallelReturnAndTakeBack(t *testing.T) {
 		// The right branch returns to the left one while it runs: both run again.
 		in2 := v.start("par", nil)
 		v.approve(bob, in2.ID)
-		v.must(adam, in2.ID, flow.ActInput{Action: flow.ActReturn, To: "left"})
+		v.must(adam, in2.ID, flow.ActInput{Action: flow.ActReturn, To: "left", Comment: "reason"})
 		if !v.hasTodo(bob, in2.ID) || !v.hasTodo(adam, in2.ID) || v.hasTodo(carol, in2.ID) {
 			t.Fatal("return from right to left: want left and right open")
 		}

@@ -166,7 +166,7 @@ func TestModes(t *testing.T) {
 					t.Fatalf("open tasks = %d, want %d", open, c.open)
 				}
 				for _, r := range c.rejects {
-					v.must(r, in.ID, flow.ActInput{Action: flow.ActReject})
+					v.must(r, in.ID, flow.ActInput{Action: flow.ActReject, Comment: "reason"})
 				}
 				if c.rejEnds {
 					if s := v.status(in.ID); s != flow.StatusRejected {
@@ -230,8 +230,8 @@ func TestReturn(t *testing.T) {
 		v.must(gina, in.ID, flow.ActInput{Action: flow.ActReturn, To: "previous", Comment: "check"})
 		v.approve(bob, in.ID)
 		// gina returns to a named step: dave again.
-		v.must(gina, in.ID, flow.ActInput{Action: flow.ActReturn, To: "a"})
-		if _, err := v.act(dave, in.ID, flow.ActInput{Action: flow.ActReturn, To: "c"}); !domain.IsKind(err, domain.KindInvalid) {
+		v.must(gina, in.ID, flow.ActInput{Action: flow.ActReturn, To: "a", Comment: "reason"})
+		if _, err := v.act(dave, in.ID, flow.ActInput{Action: flow.ActReturn, To: "c", Comment: "reason"}); !domain.IsKind(err, domain.KindInvalid) {
 			t.Fatalf("return to a later step: %v", err)
 		}
 		out := v.must(dave, in.ID, flow.ActInput{Action: flow.ActReturn, Comment: "redo"})
@@ -258,10 +258,10 @@ func TestWithdrawAndTakeBack(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		v := newEnv(t, db, def("wt", stepA("a", role(domain.RoleBusinessDean)), stepA("b", role(domain.RoleGM)), stepA("c", flow.Assignee{Person: "carol"})))
 		in := v.start("wt", nil)
-		if _, err := v.e.ActOnInstance(ctx, v.actor(bob), in.ID, flow.ActInput{Action: flow.ActWithdraw}); !domain.IsKind(err, domain.KindForbidden) {
+		if _, err := v.e.ActOnInstance(ctx, v.actor(bob), in.ID, flow.ActInput{Action: flow.ActWithdraw, Comment: "reason"}); !domain.IsKind(err, domain.KindForbidden) {
 			t.Fatalf("withdraw by someone else: %v", err)
 		}
-		out, err := v.e.ActOnInstance(ctx, v.actor(alice), in.ID, flow.ActInput{Action: flow.ActWithdraw})
+		out, err := v.e.ActOnInstance(ctx, v.actor(alice), in.ID, flow.ActInput{Action: flow.ActWithdraw, Comment: "reason"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -273,11 +273,11 @@ func TestWithdrawAndTakeBack(t *testing.T) {
 			t.Fatal(err)
 		}
 		v.approve(bob, in.ID)
-		if _, err := v.e.ActOnInstance(ctx, v.actor(alice), in.ID, flow.ActInput{Action: flow.ActWithdraw}); !domain.IsKind(err, domain.KindConflict) {
+		if _, err := v.e.ActOnInstance(ctx, v.actor(alice), in.ID, flow.ActInput{Action: flow.ActWithdraw, Comment: "reason"}); !domain.IsKind(err, domain.KindConflict) {
 			t.Fatalf("withdraw after the first approval: %v", err)
 		}
 		// bob takes back: gina's task disappears, bob has it again.
-		if _, err := v.e.ActOnInstance(ctx, v.actor(bob), in.ID, flow.ActInput{Action: flow.ActTakeBack}); err != nil {
+		if _, err := v.e.ActOnInstance(ctx, v.actor(bob), in.ID, flow.ActInput{Action: flow.ActTakeBack, Comment: "reason"}); err != nil {
 			t.Fatal(err)
 		}
 		if v.hasTodo(gina, in.ID) || !v.hasTodo(bob, in.ID) {
@@ -286,11 +286,11 @@ func TestWithdrawAndTakeBack(t *testing.T) {
 		v.approve(bob, in.ID)
 		v.must(gina, in.ID, flow.ActInput{Action: flow.ActComment, Comment: "looking"}) // a comment is not acting
 		v.approve(gina, in.ID)
-		if _, err := v.e.ActOnInstance(ctx, v.actor(bob), in.ID, flow.ActInput{Action: flow.ActTakeBack}); !domain.IsKind(err, domain.KindConflict) {
+		if _, err := v.e.ActOnInstance(ctx, v.actor(bob), in.ID, flow.ActInput{Action: flow.ActTakeBack, Comment: "reason"}); !domain.IsKind(err, domain.KindConflict) {
 			t.Fatalf("take back by someone not last: %v", err)
 		}
 		v.must(carol, in.ID, flow.ActInput{Action: flow.ActTransfer, PersonID: pat})
-		if _, err := v.e.ActOnInstance(ctx, v.actor(gina), in.ID, flow.ActInput{Action: flow.ActTakeBack}); !domain.IsKind(err, domain.KindConflict) {
+		if _, err := v.e.ActOnInstance(ctx, v.actor(gina), in.ID, flow.ActInput{Action: flow.ActTakeBack, Comment: "reason"}); !domain.IsKind(err, domain.KindConflict) {
 			t.Fatalf("take back after the next acted: %v", err)
 		}
 	})
@@ -316,7 +316,7 @@ func TestTransferDelegateAddSigner(t *testing.T) {
 		if v.hasTodo(bob, in.ID) {
 			t.Fatal("delegator keeps an open task")
 		}
-		if _, err := v.act(carol, in.ID, flow.ActInput{Action: flow.ActReject}); !domain.IsKind(err, domain.KindForbidden) {
+		if _, err := v.act(carol, in.ID, flow.ActInput{Action: flow.ActReject, Comment: "reason"}); !domain.IsKind(err, domain.KindForbidden) {
 			t.Fatalf("delegate rejecting: %v", err)
 		}
 		v.must(carol, in.ID, flow.ActInput{Action: flow.ActApprove, Comment: "looks fine"})
@@ -495,7 +495,7 @@ func TestWithdrawRacesApproval(t *testing.T) {
 			}()
 			go func() {
 				defer wg.Done()
-				_, errW = v.e.ActOnInstance(ctx, v.actor(alice), in.ID, flow.ActInput{Action: flow.ActWithdraw})
+				_, errW = v.e.ActOnInstance(ctx, v.actor(alice), in.ID, flow.ActInput{Action: flow.ActWithdraw, Comment: "reason"})
 			}()
 			wg.Wait()
 			if (errA == nil) == (errW == nil) {

@@ -17,6 +17,7 @@ import (
 
 	"labflow/internal/app"
 	"labflow/internal/i18n"
+	"labflow/internal/store"
 	"labflow/internal/store/storetest"
 )
 
@@ -503,5 +504,42 @@ func TestFlowPages(t *testing.T) {
 	_, body = czq.page("/inbox?box=done", "zh")
 	if !strings.Contains(body, fmt.Sprintf("/instances/%d", inst.ID)) {
 		t.Error("done box lacks the approved instance")
+	}
+}
+
+// R4: refusing or undoing someone's work needs a reason. Through the API,
+// a rejection, a return or a withdrawal without one is refused (422, naming
+// the field, in the user's language) and nothing changes; with one, the
+// reason is in the audit trail.
+func TestR4_ReasonRequiredThroughAPI(t *testing.T) {
+	e := fwNewEnv(t)
+	zw := e.login("zhangwei")
+	czq := e.login("chenzhiqiang")
+	inst := fwStartPurchase(t, zw, "r4-1")
+	task := fwTodoTask(t, czq, inst.ID)
+	for _, c := range []struct {
+		who  *fwUser
+		path string
+		in   map[string]any
+	}{
+		{czq, fmt.Sprintf("/api/v1/tasks/%d/actions", task), map[string]any{"action": "reject", "password": fwPassword}},
+		{czq, fmt.Sprintf("/api/v1/tasks/%d/actions", task), map[string]any{"action": "return", "comment": "  "}},
+		{zw, fmt.Sprintf("/api/v1/instances/%d/actions", inst.ID), map[string]any{"action": "withdraw"}},
+	} {
+		code, body := c.who.json("POST", c.path, c.in, nil)
+		if code != http.StatusUnprocessableEntity && code != http.StatusBadRequest {
+			t.Fatalf("%v without a reason: %d %s", c.in["action"], code, body)
+		}
+		if !strings.Contains(body, `"field":"comment"`) || !strings.Contains(body, "请填写原因") {
+			t.Fatalf("%v: the error does not name the comment field in the user's language: %s", c.in["action"], body)
+		}
+	}
+	code, body := zw.json("POST", fmt.Sprintf("/api/v1/instances/%d/actions", inst.ID), map[string]any{"action": "withdraw", "comment": "报价有误，需重新填写"}, nil)
+	if code != http.StatusOK {
+		t.Fatalf("withdraw with a reason: %d %s", code, body)
+	}
+	evs, err := e.app.DB.FindAudit(context.Background(), store.AuditFilter{Action: "flow.withdraw"})
+	if err != nil || len(evs) != 1 || evs[0].Reason != "报价有误，需重新填写" {
+		t.Fatalf("audit of the withdrawal: %+v %v", evs, err)
 	}
 }
