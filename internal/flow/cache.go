@@ -93,6 +93,9 @@ func (c *instCache) put(w *work) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if old := c.byID[in.ID]; old != nil && old.inst.Version > in.Version {
+		return // a later commit (another action on the instance) was put first
+	}
 	c.dropLocked(in.ID)
 	if len(c.byID) >= instCacheMax {
 		// Evict about a tenth, arbitrarily (map order).
