@@ -38,6 +38,8 @@ func (c *cli) bench(ctx context.Context, args []string) error {
 		fmt.Fprintln(c.stderr, "labflow bench approval: --instances and --concurrency must be positive")
 		return &exitError{2, errSilent}
 	}
+	// The engine (and with --http the server) runs here as under serve.
+	tuneGC(c.getenv)
 	o := bench.Options{Instances: *n, Concurrency: *conc, DSN: *dsn, HTTP: *httpMode}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
