@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -41,8 +42,28 @@ var hashSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
 
 func argon(pw string, salt []byte, t, m uint32, p uint8, n uint32) []byte {
 	hashSlots <- struct{}{}
-	defer func() { <-hashSlots }()
-	return argon2.IDKey([]byte(pw), salt, t, m, p, n)
+	key := argon2.IDKey([]byte(pw), salt, t, m, p, n)
+	<-hashSlots
+	collectArgonMemory()
+	return key
+}
+
+// gcQueued is set while a collection after a hash is pending.
+var gcQueued atomic.Bool
+
+// collectArgonMemory runs a garbage collection in the background once an
+// argon2 computation has dropped its 64 MiB. A collection that happened to
+// run during the computation counted that memory as live, and the heap may
+// then grow to (1+GOGC/100) times it — with serve's GOGC=400 over 300 MiB —
+// before the next one; collecting now sets the goal from the heap the
+// server really holds. Bursts of sign-ins share one collection.
+func collectArgonMemory() {
+	if gcQueued.CompareAndSwap(false, true) {
+		go func() {
+			runtime.GC()
+			gcQueued.Store(false)
+		}()
+	}
 }
 
 var b64 = base64.RawStdEncoding // PHC strings use unpadded standard base64
