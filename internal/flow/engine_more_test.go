@@ -222,6 +222,9 @@ func TestInboxCountsNotificationsBulk(t *testing.T) {
 		if _, err := v.e.ActOnInstance(ctx, v.actor(alice), b1.ID, flow.ActInput{Action: flow.ActCopy, PersonID: erin}); err != nil {
 			t.Fatal(err)
 		}
+		if c, _ := v.e.Counts(ctx, v.actor(erin)); c[flow.BoxCC] != 1 || c[flow.BoxTodo] != 0 {
+			t.Fatalf("counts after a copy %v", c)
+		}
 		if _, n, _ := v.e.Inbox(ctx, v.actor(erin), flow.BoxCC, flow.InboxFilter{}); n != 1 {
 			t.Fatalf("cc box %d", n)
 		}
