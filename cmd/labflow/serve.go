@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -11,11 +12,12 @@ import (
 )
 
 func (c *cli) serve(ctx context.Context, args []string) error {
-	fs := c.flags("serve", "serve [--addr HOST:PORT] [--data DIR] [--db DSN] [--demo] [--definitions DIR]")
+	fs := c.flags("serve", "serve [--addr HOST:PORT] [--data DIR] [--db DSN] [--demo] [--definitions DIR] [--tz ZONE]")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	demo := fs.Bool("demo", false, "load the demo institute (idempotent) and print its logins")
 	defs := fs.String("definitions", "", "folder of process definitions that add to or override the built-in ones")
 	secure := fs.Bool("secure-cookies", false, "mark cookies Secure (when served over HTTPS)")
+	tz := fs.String("tz", cmp.Or(c.getenv("LABFLOW_TZ"), app.DefaultTimeZone), "IANA time zone pages show times in (stored times are UTC); env LABFLOW_TZ")
 	d := c.dataFlags(fs)
 	if done, err := parse(fs, args); done {
 		return err
@@ -27,7 +29,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	tuneGC(c.getenv)
 	log := slog.New(slog.NewJSONHandler(c.stderr, nil))
 	a, err := app.Open(ctx, app.Config{Addr: *addr, DataDir: d.data, DSN: d.db, Demo: *demo, Definitions: *defs,
-		Version: version, Log: log, Stdout: c.stdout, SecureCookies: *secure})
+		Version: version, Log: log, Stdout: c.stdout, SecureCookies: *secure, TimeZone: *tz})
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"time"
+	_ "time/tzdata" // the zones, on machines without a zoneinfo database
 
 	"labflow/internal/attach"
 	"labflow/internal/auth"
@@ -40,7 +41,13 @@ type Config struct {
 	Stdout        io.Writer // where demo logins are printed
 	SecureCookies bool
 	Now           func() time.Time
+	// TimeZone is the IANA zone pages show times in (default
+	// DefaultTimeZone); stored times stay server UTC.
+	TimeZone string
 }
+
+// DefaultTimeZone is the institute's zone unless configured otherwise.
+const DefaultTimeZone = "Asia/Shanghai"
 
 // App is a running (or ready to run) LabFlow.
 type App struct {
@@ -68,6 +75,13 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	if cfg.Stdout == nil {
 		cfg.Stdout = io.Discard
+	}
+	if cfg.TimeZone == "" {
+		cfg.TimeZone = DefaultTimeZone
+	}
+	loc, err := time.LoadLocation(cfg.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("time zone %q: %w", cfg.TimeZone, err)
 	}
 	db, err := store.Open(ctx, store.Config{DSN: cfg.DSN, DataDir: cfg.DataDir, Now: cfg.Now})
 	if err != nil {
@@ -102,7 +116,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("flow: %w", err)
 	}
 	a.Server, err = web.New(web.Deps{DB: db, People: a.People, Auth: a.Auth, Attach: a.Attach, Flow: a.Flow, Log: cfg.Log,
-		Version: cfg.Version, SecureCookies: cfg.SecureCookies})
+		Version: cfg.Version, SecureCookies: cfg.SecureCookies, TimeZone: loc})
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"labflow/internal/app"
 	"labflow/internal/i18n"
@@ -541,5 +542,33 @@ func TestR4_ReasonRequiredThroughAPI(t *testing.T) {
 	evs, err := e.app.DB.FindAudit(context.Background(), store.AuditFilter{Action: "flow.withdraw"})
 	if err != nil || len(evs) != 1 || evs[0].Reason != "报价有误，需重新填写" {
 		t.Fatalf("audit of the withdrawal: %+v %v", evs, err)
+	}
+}
+
+// Pages show times in the institute's zone (Asia/Shanghai unless
+// configured) with the offset, while the API keeps server UTC (R1, R6).
+func TestPagesShowTimesInTheInstituteZone(t *testing.T) {
+	e := fwNewEnv(t)
+	zw := e.login("zhangwei")
+	inst := fwStartPurchase(t, zw, "tz-1")
+	code, body := zw.json("GET", fmt.Sprintf("/api/v1/instances/%d", inst.ID), nil, nil)
+	if code != 200 {
+		t.Fatalf("instance: %d %s", code, body)
+	}
+	var v struct {
+		Instance struct {
+			CreatedAt time.Time `json:"created_at"`
+		} `json:"instance"`
+	}
+	if err := json.Unmarshal([]byte(body), &v); err != nil || v.Instance.CreatedAt.Location() != time.UTC {
+		t.Fatalf("API time %v (%v), want UTC", v.Instance.CreatedAt, err)
+	}
+	sh, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := v.Instance.CreatedAt.In(sh).Format("2006-01-02 15:04:05") + " UTC&#43;08:00" // "+" as html/template writes it
+	if code, page := zw.page(fmt.Sprintf("/instances/%d", inst.ID), "zh"); code != 200 || !strings.Contains(page, want) {
+		t.Fatalf("instance page (%d) does not show %q", code, want)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Ensure the recover middleware turns a handler panic into a 500 with the
@@ -17,7 +18,7 @@ func TestRecoverer_PanicBecomesGeneric500(t *testing.T) {
 	var logBuf bytes.Buffer
 	// Only the middleware and the error writer are under test: a server
 	// with no services behind it.
-	pages, err := loadPages()
+	pages, err := loadPages(time.UTC)
 	if err != nil {
 		t.Fatal(err)
 	}

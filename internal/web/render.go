@@ -27,12 +27,12 @@ type pages struct {
 }
 
 // funcs are the template helpers; T and lang are bound to one language.
-func funcs(lang string) template.FuncMap {
+func funcs(lang string, loc *time.Location) template.FuncMap {
 	return template.FuncMap{
 		"T":        func(key string, kv ...any) string { return i18n.T(lang, key, dict(kv...)) },
 		"lang":     func() string { return lang },
-		"fmtTime":  fmtTime,
-		"fmtDate":  func(t time.Time) string { return fmtTimeLayout(t, time.DateOnly) },
+		"fmtTime":  func(t time.Time) string { return fmtTimeLayout(t, loc, timeLayout) },
+		"fmtDate":  func(t time.Time) string { return fmtTimeLayout(t, loc, time.DateOnly) },
 		"join":     strings.Join,
 		"hasRole":  func(a domain.Actor, r string) bool { return a.Has(domain.Role(r)) },
 		"dict":     dict,
@@ -41,13 +41,16 @@ func funcs(lang string) template.FuncMap {
 	}
 }
 
-func fmtTime(t time.Time) string { return fmtTimeLayout(t, "2006-01-02 15:04:05 UTC") }
+// timeLayout shows a time on a page in the institute's zone with its
+// offset from UTC, e.g. "2026-11-27 04:12:25 UTC+08:00": stored times are
+// server UTC (R6), and the page says which zone it shows them in (R1).
+const timeLayout = "2006-01-02 15:04:05 UTC-07:00"
 
-func fmtTimeLayout(t time.Time, layout string) string {
+func fmtTimeLayout(t time.Time, loc *time.Location, layout string) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(layout)
+	return t.In(loc).Format(layout)
 }
 
 func dict(kv ...any) map[string]any {
@@ -58,7 +61,7 @@ func dict(kv ...any) map[string]any {
 	return m
 }
 
-func loadPages() (*pages, error) {
+func loadPages(loc *time.Location) (*pages, error) {
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -77,7 +80,7 @@ func loadPages() (*pages, error) {
 			}
 			files := append([]string{"templates/layout.html"}, partials...)
 			files = append(files, n)
-			t, err := template.New("layout.html").Funcs(funcs(lang)).ParseFS(templateFS, files...)
+			t, err := template.New("layout.html").Funcs(funcs(lang, loc)).ParseFS(templateFS, files...)
 			if err != nil {
 				return nil, fmt.Errorf("web: template %s: %w", base, err)
 			}

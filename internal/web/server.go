@@ -32,6 +32,9 @@ type Deps struct {
 	Version string
 	// SecureCookies sets the Secure flag on cookies (behind HTTPS).
 	SecureCookies bool
+	// TimeZone is where pages show times (with the UTC offset); nil is UTC.
+	// Stored times and the API stay UTC.
+	TimeZone *time.Location
 }
 
 // Server is the HTTP handler of LabFlow.
@@ -58,7 +61,10 @@ func New(d Deps) (*Server, error) {
 		s.log = slog.Default()
 	}
 	s.metrics = newMetrics()
-	p, err := loadPages()
+	if d.TimeZone == nil {
+		d.TimeZone = time.UTC
+	}
+	p, err := loadPages(d.TimeZone)
 	if err != nil {
 		return nil, err
 	}
