@@ -542,6 +542,17 @@ func (s *Server) renderInbox(w http.ResponseWriter, r *http.Request, data map[st
 	for _, d := range e.Definitions() {
 		defs = append(defs, defOpt{d.Key, d.Title.In(lang)})
 	}
+	// The initiator filter lists people by name (inactive ones too: their
+	// requests stay in the boxes).
+	ppl, _, err := s.People.People(r.Context(), people.PersonFilter{IncludeInactive: true, Limit: 1000})
+	if err != nil {
+		return err
+	}
+	initiators := make([]optionView, 0, len(ppl))
+	for _, p := range ppl {
+		initiators = append(initiators, optionView{Value: strconv.FormatInt(p.ID, 10), Label: p.Name + " (" + p.Username + ")",
+			Selected: p.ID == f.InitiatorID})
+	}
 	q := r.URL.Query()
 	q.Del("offset")
 	q.Del("box")
@@ -555,6 +566,7 @@ func (s *Server) renderInbox(w http.ResponseWriter, r *http.Request, data map[st
 	data["Total"] = total
 	data["Filter"] = f
 	data["Definitions"] = defs
+	data["Initiators"] = initiators
 	data["Statuses"] = []flow.Status{flow.StatusRunning, flow.StatusApproved, flow.StatusRejected, flow.StatusReturned, flow.StatusWithdrawn}
 	data["AnyBulk"] = anyBulk
 	q.Set("box", string(box))

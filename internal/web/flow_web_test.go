@@ -572,3 +572,29 @@ func TestPagesShowTimesInTheInstituteZone(t *testing.T) {
 		t.Fatalf("instance page (%d) does not show %q", code, want)
 	}
 }
+
+// The inbox filters by initiator chosen by name, not by a number to type.
+func TestInboxInitiatorFilterByName(t *testing.T) {
+	e := fwNewEnv(t)
+	zw := e.login("zhangwei")
+	czq := e.login("chenzhiqiang")
+	inst := fwStartPurchase(t, zw, "by-name")
+	ctx := context.Background()
+	p, err := e.app.People.PersonByUsername(ctx, "zhangwei")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := e.app.People.PersonByUsername(ctx, "lihua")
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := fmt.Sprintf(`href="/instances/%d"`, inst.ID)
+	code, page := czq.page(fmt.Sprintf("/inbox?box=todo&initiator=%d", p.ID), "zh")
+	option := fmt.Sprintf(`<option value="%d" selected>张伟 (zhangwei)</option>`, p.ID)
+	if code != 200 || !strings.Contains(page, option) || !strings.Contains(page, link) {
+		t.Fatalf("inbox filtered by 张伟 (%d): selected option or the request missing", code)
+	}
+	if _, page = czq.page(fmt.Sprintf("/inbox?box=todo&initiator=%d", other.ID), "zh"); strings.Contains(page, link) {
+		t.Fatal("inbox filtered by 李华 lists 张伟's request")
+	}
+}
