@@ -38,6 +38,21 @@ func TestBrowser_PurchaseRequestSignedByDirector(t *testing.T) {
 		chromedp.SendKeys(css(`[name="items.1.unit"]`), "瓶"),
 		chromedp.SendKeys(css(`[name="items.1.unit_price"]`), "385.50"),
 	)
+	// The line's amount and the total appear as they are typed.
+	waitText := func(sel, want string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			if got := text(t, ctx, sel); strings.Contains(got, want) {
+				return
+			} else if time.Now().After(deadline) {
+				t.Fatalf("%s shows %q, want %q", sel, got, want)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	waitText(`[id="f-items.1.amount"]`, "771.00")
+	waitText(`[id="f-total"]`, "771.00")
 	screenshot(t, ctx, "10-purchase-form")
 	do(t, ctx, chromedp.Click(css("#f-submit")), chromedp.WaitVisible(css("#flow-steps")))
 	screenshot(t, ctx, "11-purchase-started")

@@ -84,6 +84,29 @@ func ValidateForm(d *Definition, form map[string]any, only []string) (out map[st
 		}
 	}()
 	var c domain.Checker
+	out = validateForm(&c, d, form, only)
+	if err := c.Err(op); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// PreviewForm normalizes a form that is still being filled in, as
+// ValidateForm does, and returns what it could: the fields given, and the
+// computed fields and columns whose inputs are there (a line's amount, the
+// total), even while other fields are missing or wrong. Nothing is stored;
+// the form page shows the computed values as they change.
+func PreviewForm(d *Definition, form map[string]any) (out map[string]any) {
+	defer func() {
+		if recover() != nil {
+			out = map[string]any{}
+		}
+	}()
+	var c domain.Checker
+	return validateForm(&c, d, form, nil)
+}
+
+func validateForm(c *domain.Checker, d *Definition, form map[string]any, only []string) map[string]any {
 	scope := map[string]bool{}
 	for _, f := range d.Form {
 		if only == nil || contains(only, f.Key) || f.Type == FieldTable && hasColumnOf(only, f.Key) {
@@ -105,21 +128,21 @@ func ValidateForm(d *Definition, form map[string]any, only []string) (out map[st
 			c.Add(k, "flow.field.not_editable")
 		}
 	}
-	out = map[string]any{}
+	out := map[string]any{}
 	bad := map[string]bool{} // fields with an error, including one in a table cell
 	for i := range d.Form {
 		f := &d.Form[i]
 		if !scope[f.Key] || f.Computed != "" {
 			continue
 		}
-		before := len(errFields(&c))
+		before := len(errFields(c))
 		var v any
 		if f.Type == FieldTable {
-			v = normTable(&c, f, form[f.Key], out)
+			v = normTable(c, f, form[f.Key], out)
 		} else {
-			v = normField(&c, f.Key, f, form[f.Key])
+			v = normField(c, f.Key, f, form[f.Key])
 		}
-		if len(errFields(&c)) != before {
+		if len(errFields(c)) != before {
 			bad[f.Key] = true
 		}
 		if v != nil {
@@ -145,7 +168,7 @@ func ValidateForm(d *Definition, form map[string]any, only []string) (out map[st
 			bad[f.Key] = true
 			continue
 		}
-		if checkBounds(&c, f.Key, f, v) {
+		if checkBounds(c, f.Key, f, v) {
 			out[f.Key] = v
 		} else {
 			bad[f.Key] = true
@@ -169,10 +192,7 @@ func ValidateForm(d *Definition, form map[string]any, only []string) (out map[st
 			c.Add(ch.Field, "flow.check", "zh", ch.Message.ZH, "en", ch.Message.EN, "text", ch.Message.ZH+" / "+ch.Message.EN)
 		}
 	}
-	if err := c.Err(op); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return out
 }
 
 // errFields exposes how many fields have messages, to tell whether

@@ -27,6 +27,7 @@ func (s *Server) flowRoutes() {
 	m.HandleFunc("GET /processes", s.page(s.uiProcesses))
 	m.HandleFunc("GET /processes/{key}/new", s.page(s.uiNewInstance))
 	m.HandleFunc("POST /processes/{key}/new", s.page(s.uiStartInstance))
+	m.HandleFunc("POST /processes/{key}/preview", s.page(s.uiPreviewForm))
 	m.HandleFunc("GET /inbox", s.page(s.uiInbox))
 	m.HandleFunc("POST /inbox/bulk-approve", s.page(s.uiBulkApprove))
 	m.HandleFunc("GET /instances/{id}", s.page(s.uiInstance))

@@ -481,6 +481,62 @@ func (s *Server) uiStartInstance(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// uiPreviewForm answers the start form's script while the form is being
+// filled in: the computed fields and columns (a line's amount, the total)
+// for what has been entered, as {"values": {"total": "771.00",
+// "items.1.amount": "771.00"}}. Nothing is stored and files are not read.
+func (s *Server) uiPreviewForm(w http.ResponseWriter, r *http.Request) error {
+	a, _ := actor(r)
+	d, err := s.definition(r)
+	if err != nil {
+		return err
+	}
+	if err := parseAnyForm(w, r); err != nil {
+		return err
+	}
+	if r.MultipartForm != nil {
+		r.MultipartForm.File = nil // a preview uploads nothing
+	}
+	form, _, err := s.readForm(r, a, d, d.StartFields())
+	if err != nil {
+		return err
+	}
+	out := flow.PreviewForm(d, form)
+	values := map[string]string{}
+	for _, f := range d.Form {
+		if f.Computed != "" {
+			if v, ok := out[f.Key]; ok {
+				values[f.Key] = fmt.Sprint(v)
+			}
+			continue
+		}
+		if f.Type != flow.FieldTable {
+			continue
+		}
+		// Normalizing drops blank lines; the entered lines that were not
+		// blank map, in order, to the normalized rows.
+		in, _ := form[f.Key].([]any)
+		norm, _ := out[f.Key].([]map[string]any)
+		j := 0
+		for i, row := range in {
+			if m, _ := row.(map[string]any); len(m) == 0 {
+				continue
+			}
+			if j >= len(norm) {
+				break
+			}
+			for _, c := range f.Columns {
+				if v, ok := norm[j][c.Key]; ok && c.Computed != "" {
+					values[fmt.Sprintf("%s.%d.%s", f.Key, i+1, c.Key)] = fmt.Sprint(v)
+				}
+			}
+			j++
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"values": values})
+	return nil
+}
+
 // ---------- /inbox ----------
 
 type inboxRow struct {

@@ -598,3 +598,40 @@ func TestInboxInitiatorFilterByName(t *testing.T) {
 		t.Fatal("inbox filtered by 李华 lists 张伟's request")
 	}
 }
+
+// While the form is filled in, the page asks the server for the computed
+// fields: each line's amount (blank lines keep their numbers) and the
+// total. Nothing is stored.
+func TestStartFormPreviewComputesAsYouType(t *testing.T) {
+	e := fwNewEnv(t)
+	zw := e.login("zhangwei")
+	form := url.Values{"rows.items": {"5"},
+		"items.1.name": {"乙腈"}, "items.1.quantity": {"2"}, "items.1.unit": {"瓶"}, "items.1.unit_price": {"385.50"},
+		"items.3.name": {"甲醇"}, "items.3.quantity": {"3"}, "items.3.unit": {"瓶"}, "items.3.unit_price": {"10"}}
+	code, body, _ := zw.post("/processes/purchase-request/preview", form)
+	if code != 200 {
+		t.Fatalf("preview: %d %s", code, body)
+	}
+	got := fwDecode[struct {
+		Values map[string]string `json:"values"`
+	}](t, body).Values
+	want := map[string]string{"items.1.amount": "771.00", "items.3.amount": "30.00", "total": "801.00"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Fatalf("preview values %v, want %s = %s", got, k, v)
+		}
+	}
+	// A line without a price (purchasing fills it after the inquiry) counts
+	// 0, as the request will be stored.
+	form.Del("items.3.unit_price")
+	_, body, _ = zw.post("/processes/purchase-request/preview", form)
+	got = fwDecode[struct {
+		Values map[string]string `json:"values"`
+	}](t, body).Values
+	if got["items.3.amount"] != "0.00" || got["items.1.amount"] != "771.00" || got["total"] != "771.00" {
+		t.Fatalf("preview with a line without price: %v", got)
+	}
+	if code, body := zw.json("GET", "/api/v1/inbox/counts", nil, nil); code != 200 || fwDecode[map[string]int](t, body)["started"] != 0 {
+		t.Fatalf("a preview stored an instance: %d %s", code, body)
+	}
+}
