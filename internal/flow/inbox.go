@@ -16,7 +16,7 @@ type StepView struct {
 	ID        string   `json:"id"`
 	Title     Text     `json:"title"`
 	Kind      StepKind `json:"kind"`
-	State     string   `json:"state"` // done, current, pending
+	State     string   `json:"state"` // done, current, pending, or skipped (its condition does not hold now)
 	Assignees []string `json:"assignees,omitempty"`
 	Signature Meaning  `json:"signature,omitempty"`
 }
@@ -123,6 +123,13 @@ func (e *Engine) Instance(ctx context.Context, actor domain.Actor, id int64) (*I
 			}
 		case done[st.ID]:
 			sv.State = "done"
+		case st.When != "":
+			// A step whose condition does not hold on the form as it
+			// stands will be passed over (e.g. the committee chair's
+			// signature on a small purchase): say so rather than "pending".
+			if ok, err := EvalBool(st.When, w.env()); err == nil && !ok {
+				sv.State = "skipped"
+			}
 		}
 		v.Steps = append(v.Steps, sv)
 	}
