@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -29,5 +30,26 @@ func TestLint(t *testing.T) {
 		if !strings.Contains(msg, want) {
 			t.Errorf("missing %q in:\n%s", want, msg)
 		}
+	}
+}
+
+// The example in docs/DEFINITIONS.md is a definition that loads, so the
+// guide cannot drift from what the loader accepts.
+func TestDefinitionsGuideExampleLoads(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/DEFINITIONS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```yaml\n")
+	src, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("no yaml example in docs/DEFINITIONS.md")
+	}
+	d, err := Parse("DEFINITIONS.md", []byte(src), NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Key != "leave" || len(d.Steps) != 2 || d.Steps[0].Signature != MeaningApprove {
+		t.Fatalf("example parsed as %+v", d)
 	}
 }
