@@ -725,19 +725,11 @@ func lookup(env map[string]any, name string) any {
 	if !ok {
 		return nil
 	}
-	var rows []map[string]any
-	switch t := env[base].(type) {
-	case []map[string]any:
-		rows = t
-	case []any:
-		for _, r := range t {
-			if m, ok := r.(map[string]any); ok {
-				rows = append(rows, m)
-			}
-		}
-	case map[string]any:
+	if t, ok := env[base].(map[string]any); ok {
 		return lookup(t, col)
-	default:
+	}
+	rows, ok := tableRows(env[base])
+	if !ok {
 		return nil
 	}
 	out := make([]any, 0, len(rows))

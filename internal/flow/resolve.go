@@ -132,7 +132,8 @@ func (w *work) resolveOne(st *Step, a Assignee) ([]domain.Person, error) {
 		}
 		var out []domain.Person
 		seen := map[int64]bool{}
-		for _, row := range tableRows(w.inst.Form[table]) {
+		rows, _ := tableRows(w.inst.Form[table])
+		for _, row := range rows {
 			id := personID(row[col])
 			if id == 0 || seen[id] {
 				continue
@@ -177,11 +178,12 @@ func (w *work) roleHolders(ctx context.Context, a Assignee) ([]domain.Person, er
 
 // personID reads a person id from a form value.
 // tableRows reads a table field's rows, as normalized ([]map[string]any)
-// or as read back from storage ([]any of maps).
-func tableRows(v any) []map[string]any {
+// or as read back from storage ([]any of maps); ok is false for a value
+// that is not a table.
+func tableRows(v any) ([]map[string]any, bool) {
 	switch x := v.(type) {
 	case []map[string]any:
-		return x
+		return x, true
 	case []any:
 		out := make([]map[string]any, 0, len(x))
 		for _, r := range x {
@@ -189,9 +191,9 @@ func tableRows(v any) []map[string]any {
 				out = append(out, m)
 			}
 		}
-		return out
+		return out, true
 	}
-	return nil
+	return nil, false
 }
 
 func personID(v any) int64 {
