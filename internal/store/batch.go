@@ -41,11 +41,12 @@ type batcher struct {
 type WriteStats struct {
 	Commits uint64 `json:"commits"`
 	Writes  uint64 `json:"writes"`
+	Queued  int    `json:"queued"` // writes waiting now for a batch to take them
 }
 
 // WriteStats returns the counters since Open.
 func (db *DB) WriteStats() WriteStats {
-	return WriteStats{Commits: db.w.commits.Load(), Writes: db.w.writes.Load()}
+	return WriteStats{Commits: db.w.commits.Load(), Writes: db.w.writes.Load(), Queued: len(db.w.reqs)}
 }
 
 func newBatcher(db *DB, max, loops int) *batcher {

@@ -96,7 +96,12 @@ func TestWriteLateArrivalsJoinTheBatch(t *testing.T) {
 			})
 		}()
 	}
-	time.Sleep(100 * time.Millisecond) // the ten are queued behind the first
+	// Wait until the ten are queued behind the first.
+	for deadline := time.Now().Add(10 * time.Second); db.WriteStats().Queued < 10; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d writes queued", db.WriteStats().Queued)
+		}
+	}
 	close(release)
 	wg.Wait()
 	close(errs)
