@@ -130,6 +130,16 @@ func TestOps_HealthReadyMetrics(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
+	// The group commit is visible: commits and writes so far (setting up
+	// the test's people wrote some), and the queue.
+	for _, name := range []string{"labflow_db_commits_total", "labflow_db_writes_total", "labflow_db_write_queue"} {
+		m := regexp.MustCompile(`(?m)^` + name + ` ([0-9.e+]+)$`).FindStringSubmatch(r.body)
+		if m == nil {
+			t.Errorf("metrics lack %s", name)
+		} else if name != "labflow_db_write_queue" && m[1] == "0" {
+			t.Errorf("%s is 0 after writes", name)
+		}
+	}
 	for _, line := range strings.Split(r.body, "\n") {
 		if !strings.HasPrefix(line, "labflow_http_") {
 			continue

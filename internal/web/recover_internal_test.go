@@ -22,7 +22,7 @@ func TestRecoverer_PanicBecomesGeneric500(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{Deps: Deps{Version: "test"}, log: slog.New(slog.NewJSONHandler(&logBuf, nil)), metrics: newMetrics(), pages: pages}
+	s := &Server{Deps: Deps{Version: "test"}, log: slog.New(slog.NewJSONHandler(&logBuf, nil)), metrics: newMetrics(nil), pages: pages}
 	const secret = "SELECT password_hash FROM credential -- boom"
 	h := s.logRequests(s.recoverer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		panic(secret)

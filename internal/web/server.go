@@ -60,7 +60,7 @@ func New(d Deps) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	s.metrics = newMetrics()
+	s.metrics = newMetrics(d.DB.WriteStats)
 	if d.TimeZone == nil {
 		d.TimeZone = time.UTC
 	}
