@@ -24,6 +24,11 @@ func (db *DB) Flow() *FlowStore {
 	for _, q := range flowStmts {
 		db.prepare(q)
 	}
+	if db.dialect == Postgres {
+		// On SQLite new instances and tasks are queued (bulk.go).
+		db.prepare(qInsertInstance)
+		db.prepare(qInsertTask)
+	}
 	return &FlowStore{db: db}
 }
 
@@ -215,7 +220,7 @@ const (
 		WHERE id = $8 AND state = $9`
 )
 
-var flowStmts = []string{qUpdateInstanceForm, qInsertInstance, qUpdateInstance, qInsertTask, qUpdateTask}
+var flowStmts = []string{qUpdateInstanceForm, qUpdateInstance, qUpdateTask}
 
 // flowTx implements flow.Tx over a write share.
 type flowTx struct {
