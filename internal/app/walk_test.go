@@ -412,13 +412,15 @@ func purchaseWalk(t *testing.T, w *walker) {
 	t.Run("a director raises it directly: no self-approval step", func(t *testing.T) {
 		w.t = t
 		in := w.start("liuyang", "purchase-request", purchaseForm("requester_confirms", "10", "35"))
-		// A small purchase: the diagram shows the large-amount signature as
-		// not needed, and the later steps as still to come.
+		// A small purchase whose requester confirms quality: the diagram
+		// shows the large-amount signature and the analytical acceptance
+		// test as not needed, and the later steps as still to come.
 		states := map[string]string{}
 		for _, s := range w.view("liuyang", in.ID).Steps {
 			states[s.ID] = s.State
 		}
-		if states["committee_chair_approve"] != "skipped" || states["gm_approve"] != "pending" || states["business_dean_review"] != "current" {
+		if states["committee_chair_approve"] != "skipped" || states["gm_approve"] != "pending" || states["business_dean_review"] != "current" ||
+			states["acceptance_test"] != "skipped" || states["acceptance_review"] != "skipped" || states["quality_confirm"] != "pending" {
 			t.Fatalf("diagram states %v", states)
 		}
 		w.expect(in.ID, "business_dean_review", "lihua")

@@ -348,3 +348,48 @@ func TestParallelReturnAndTakeBack(t *testing.T) {
 		wantStatus(t, v.approve(gina, in.ID), flow.StatusApproved)
 	})
 }
+
+// The step diagram follows the form through conditions, branches and a
+// parallel block: steps the form as it stands takes the process past are
+// "skipped", and the engine then passes them over.
+func TestDiagramMarksStepsNotNeeded(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	d := def("path",
+		stepA("a", role(domain.RoleBusinessDean)),
+		flow.Step{ID: "fork", Title: text("fork"), Kind: flow.StepParallel, Parallel: []string{"left", "right"}, Join: "join"},
+		flow.Step{ID: "left", Title: text("left"), Assignee: role(domain.RoleGM), Next: "join"},
+		flow.Step{ID: "right", Title: text("right"), Assignee: role(domain.RolePurchasing), When: "amount > 1000", Next: "join"},
+		flow.Step{ID: "join", Title: text("join"), Kind: flow.StepJoin, Branches: []flow.Branch{{When: "amount > 100", To: "big"}}, Next: "small"},
+		flow.Step{ID: "big", Title: text("big"), Assignee: role(domain.RoleGM), Next: "end"},
+		stepA("small", role(domain.RoleGM)))
+	v := newEnv(t, db, d)
+	states := func(in *flow.Instance) map[string]string {
+		out := map[string]string{}
+		for _, s := range v.view(alice, in.ID).Steps {
+			out[s.ID] = s.State
+		}
+		return out
+	}
+	got := states(v.start("path", map[string]any{"amount": 500}))
+	want := map[string]string{"a": "current", "fork": "pending", "left": "pending", "right": "skipped", "join": "pending", "big": "pending", "small": "skipped"}
+	for k, s := range want {
+		if got[k] != s {
+			t.Fatalf("amount 500: %v, want %v", got, want)
+		}
+	}
+	got = states(v.start("path", map[string]any{"amount": 5000}))
+	if got["right"] != "pending" || got["small"] != "skipped" {
+		t.Fatalf("amount 5000: %v", got)
+	}
+	// An empty amount counts as 0 in conditions, for the diagram as for the
+	// engine: what is marked skipped is what the engine then passes over.
+	in := v.start("path", nil)
+	got = states(in)
+	if got["right"] != "skipped" || got["big"] != "skipped" || got["small"] != "pending" {
+		t.Fatalf("no amount: %v", got)
+	}
+	v.approve(bob, in.ID)
+	if !v.hasTodo(gina, in.ID) || v.hasTodo(carol, in.ID) || v.hasTodo(pat, in.ID) {
+		t.Fatal("the engine did not take the path the diagram showed")
+	}
+}

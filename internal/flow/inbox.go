@@ -16,7 +16,7 @@ type StepView struct {
 	ID        string   `json:"id"`
 	Title     Text     `json:"title"`
 	Kind      StepKind `json:"kind"`
-	State     string   `json:"state"` // done, current, pending, or skipped (its condition does not hold now)
+	State     string   `json:"state"` // done, current, pending, or skipped (the form as it stands takes the process past it)
 	Assignees []string `json:"assignees,omitempty"`
 	Signature Meaning  `json:"signature,omitempty"`
 }
@@ -108,6 +108,7 @@ func (e *Engine) Instance(ctx context.Context, actor domain.Actor, id int64) (*I
 	for _, a := range w.inst.State.Active {
 		current[a.Step] = true
 	}
+	reach, known := w.reachable()
 	for _, st := range w.def.Steps {
 		sv := StepView{ID: st.ID, Title: st.Title, Kind: st.Kind, State: "pending", Signature: st.Signature}
 		if sv.Kind == "" {
@@ -123,13 +124,12 @@ func (e *Engine) Instance(ctx context.Context, actor domain.Actor, id int64) (*I
 			}
 		case done[st.ID]:
 			sv.State = "done"
-		case st.When != "":
-			// A step whose condition does not hold on the form as it
-			// stands will be passed over (e.g. the committee chair's
-			// signature on a small purchase): say so rather than "pending".
-			if ok, err := EvalBool(st.When, w.env()); err == nil && !ok {
-				sv.State = "skipped"
-			}
+		case known && !reach[st.ID]:
+			// The form as it stands takes the process past this step (the
+			// committee chair's signature on a small purchase, the
+			// analytical acceptance test when the requester confirms
+			// quality): say so rather than "pending".
+			sv.State = "skipped"
 		}
 		v.Steps = append(v.Steps, sv)
 	}

@@ -200,29 +200,88 @@ func (w *work) newTask(st *Step, round, slot int, p domain.Person, kind TaskKind
 
 // leave goes on from a step that completed (or was skipped).
 func (w *work) leave(st *Step, branch string) error {
-	next := ""
+	next, err := w.nextStep(st)
+	if err != nil {
+		return err
+	}
+	return w.enter(next, branch)
+}
+
+// nextStep is where the process goes after st: the first branch whose
+// condition holds, else Next, else the following step in the list (or
+// "end").
+func (w *work) nextStep(st *Step) (string, error) {
 	for i, b := range st.Branches {
 		ok, err := w.cond(b.When, "steps."+st.ID+".branches["+strconv.Itoa(i)+"].when")
 		if err != nil {
-			return err
+			return "", err
 		}
 		if ok {
-			next = b.To
-			break
+			return b.To, nil
 		}
 	}
-	if next == "" {
-		next = st.Next
+	if st.Next != "" {
+		return st.Next, nil
 	}
-	if next == "" {
-		next = "end"
-		for i := range w.def.Steps {
-			if w.def.Steps[i].ID == st.ID && i+1 < len(w.def.Steps) {
-				next = w.def.Steps[i+1].ID
+	for i := range w.def.Steps {
+		if w.def.Steps[i].ID == st.ID && i+1 < len(w.def.Steps) {
+			return w.def.Steps[i+1].ID, nil
+		}
+	}
+	return "end", nil
+}
+
+// reachable walks the definition from its first step the way the form as
+// it stands would take it — conditions pass steps over, branches choose —
+// and returns the steps it would enter. ok is false when a condition cannot
+// be evaluated yet (a field still empty), so that nothing is called not
+// needed on a guess.
+func (w *work) reachable() (reach map[string]bool, ok bool) {
+	reach = map[string]bool{}
+	visited := map[string]bool{}
+	var walk func(id, stop string) bool
+	walk = func(id, stop string) bool {
+		for id != "" && id != "end" && id != stop && !visited[id] {
+			visited[id] = true
+			st := stepOf(w.def, id)
+			if st == nil {
+				return true
 			}
+			enter := true
+			if st.When != "" {
+				holds, err := w.cond(st.When, "steps."+id+".when")
+				if err != nil {
+					return false
+				}
+				enter = holds
+			}
+			if enter {
+				reach[id] = true
+				switch st.Kind {
+				case StepEnd:
+					return true
+				case StepParallel:
+					for _, p := range st.Parallel {
+						if !walk(p, st.Join) {
+							return false
+						}
+					}
+					id = st.Join
+					continue
+				}
+			}
+			next, err := w.nextStep(st)
+			if err != nil {
+				return false
+			}
+			id = next
 		}
+		return true
 	}
-	return w.enter(next, branch)
+	if len(w.def.Steps) == 0 {
+		return reach, true
+	}
+	return reach, walk(w.def.Steps[0].ID, "")
 }
 
 // maybeComplete completes the active step when its mode is satisfied and
