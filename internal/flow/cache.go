@@ -2,7 +2,6 @@ package flow
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 	"sync"
 
@@ -58,8 +57,8 @@ func (c *instCache) work(ctx context.Context, e *Engine, actor domain.Actor, tas
 		return nil
 	}
 	inst := ent.inst
-	if json.Unmarshal([]byte(ent.form), &inst.Form) != nil || json.Unmarshal([]byte(ent.state), &inst.State) != nil {
-		return nil
+	if DecodeJSON([]byte(ent.form), &inst.Form) != nil || DecodeJSON([]byte(ent.state), &inst.State) != nil {
+		return nil // read from the database instead
 	}
 	e.mu.RLock()
 	def := e.byVer[inst.DefinitionKey+"@"+strconv.Itoa(inst.DefinitionVersion)]

@@ -30,9 +30,7 @@ const attachmentCols = "id, sha256, size, content_type, name, uploaded_by, uploa
 
 func scanAttachment(s interface{ Scan(...any) error }) (domain.Attachment, error) {
 	var a domain.Attachment
-	var at string
-	err := s.Scan(&a.ID, &a.SHA256, &a.Size, &a.ContentType, &a.Name, &a.UploadedBy, &at, &a.Entity, &a.EntityID)
-	a.UploadedAt = ParseTime(at)
+	err := s.Scan(&a.ID, &a.SHA256, &a.Size, &a.ContentType, &a.Name, &a.UploadedBy, timeCol{&a.UploadedAt}, &a.Entity, &a.EntityID)
 	return a, err
 }
 

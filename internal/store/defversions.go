@@ -32,11 +32,9 @@ func (db *DB) DefinitionVersions(ctx context.Context) ([]DefinitionVersion, erro
 	var out []DefinitionVersion
 	for rows.Next() {
 		var v DefinitionVersion
-		var created string
-		if err := rows.Scan(&v.Key, &v.Version, &v.Hash, &created, &v.Open, &v.Total); err != nil {
+		if err := rows.Scan(&v.Key, &v.Version, &v.Hash, timeCol{&v.CreatedAt}, &v.Open, &v.Total); err != nil {
 			return nil, mapErr(op, err)
 		}
-		v.CreatedAt = ParseTime(created)
 		out = append(out, v)
 	}
 	return out, mapErr(op, rows.Err())

@@ -17,27 +17,27 @@ func (s *FlowStore) Inbox(ctx context.Context, personID int64, box flow.Box, f f
 		args = append(args, v)
 		return "$" + itoa(len(args))
 	}
-	var from, order, timeCol string
+	var from, order, dateCol string
 	taskCols := "t.id, t.step_id, t.state, t.outcome, t.created_at, t.acted_at, t.due_at"
 	switch box {
 	case flow.BoxTodo:
 		from = "flow_task t JOIN flow_instance i ON i.id = t.instance_id"
 		where = append(where, "t.assignee_id = "+arg(personID), "t.state = 'open'")
-		order, timeCol = "t.created_at DESC, t.id DESC", "t.created_at"
+		order, dateCol = "t.created_at DESC, t.id DESC", "t.created_at"
 	case flow.BoxDone:
 		from = "flow_task t JOIN flow_instance i ON i.id = t.instance_id"
 		where = append(where, "t.assignee_id = "+arg(personID), "t.acted_at <> ''", "t.state = 'done'")
-		order, timeCol = "t.acted_at DESC, t.id DESC", "t.acted_at"
+		order, dateCol = "t.acted_at DESC, t.id DESC", "t.acted_at"
 	case flow.BoxStarted:
 		from = "flow_instance i"
 		taskCols = "0, '', '', '', i.created_at, '', ''"
 		where = append(where, "i.initiator_id = "+arg(personID), "i.parent_id = 0")
-		order, timeCol = "i.created_at DESC, i.id DESC", "i.created_at"
+		order, dateCol = "i.created_at DESC, i.id DESC", "i.created_at"
 	case flow.BoxCC:
 		from = "flow_cc c JOIN flow_instance i ON i.id = c.instance_id"
 		taskCols = "0, '', '', '', c.created_at, '', ''"
 		where = append(where, "c.person_id = "+arg(personID))
-		order, timeCol = "c.created_at DESC, i.id DESC", "c.created_at"
+		order, dateCol = "c.created_at DESC, i.id DESC", "c.created_at"
 	default:
 		return nil, 0, nil
 	}
@@ -51,14 +51,14 @@ func (s *FlowStore) Inbox(ctx context.Context, personID int64, box flow.Box, f f
 		where = append(where, "i.status = "+arg(string(f.Status)))
 	}
 	if f.From != "" {
-		where = append(where, timeCol+" >= "+arg(f.From))
+		where = append(where, dateCol+" >= "+arg(f.From))
 	}
 	if f.To != "" {
 		to := f.To
 		if len(to) == 10 {
 			to += "T23:59:59.999999Z"
 		}
-		where = append(where, timeCol+" <= "+arg(to))
+		where = append(where, dateCol+" <= "+arg(to))
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		where = append(where, `i.search LIKE `+arg("%"+escapeLike(strings.ToLower(q))+"%")+` ESCAPE '\'`)
@@ -88,13 +88,12 @@ func (s *FlowStore) Inbox(ctx context.Context, personID int64, box flow.Box, f f
 	var out []flow.InboxItem
 	for rows.Next() {
 		var it flow.InboxItem
-		var state, status, created, acted, due string
-		if err := rows.Scan(&it.TaskID, &it.StepID, &state, &it.Outcome, &created, &acted, &due,
+		var state, status string
+		if err := rows.Scan(&it.TaskID, &it.StepID, &state, &it.Outcome, timeCol{&it.CreatedAt}, timeCol{&it.ActedAt}, timeCol{&it.DueAt},
 			&it.InstanceID, &it.DefinitionKey, &it.DefinitionVersion, &it.Title, &it.InitiatorID, &it.InitiatorName, &status); err != nil {
 			return nil, 0, mapErr("store.Inbox", err)
 		}
 		it.TaskState, it.Status = flow.TaskState(state), flow.Status(status)
-		it.CreatedAt, it.ActedAt, it.DueAt = ParseTime(created), ParseTime(acted), ParseTime(due)
 		out = append(out, it)
 	}
 	return out, total, mapErr("store.Inbox", rows.Err())
@@ -153,12 +152,13 @@ func (s *FlowStore) Notifications(ctx context.Context, personID int64, unreadOnl
 	var out []flow.Notification
 	for rows.Next() {
 		var n flow.Notification
-		var args, created, read string
-		if err := rows.Scan(&n.ID, &n.Channel, &n.RecipientID, &n.Kind, &n.InstanceID, &n.TaskID, &args, &created, &read); err != nil {
+		var args string
+		if err := rows.Scan(&n.ID, &n.Channel, &n.RecipientID, &n.Kind, &n.InstanceID, &n.TaskID, &args, timeCol{&n.CreatedAt}, timeCol{&n.ReadAt}); err != nil {
 			return nil, mapErr("store.Notifications", err)
 		}
-		_ = json.Unmarshal([]byte(args), &n.Args)
-		n.CreatedAt, n.ReadAt = ParseTime(created), ParseTime(read)
+		if err := flow.DecodeJSON([]byte(args), &n.Args); err != nil {
+			return nil, mapErr("store.Notifications", err)
+		}
 		out = append(out, n)
 	}
 	return out, mapErr("store.Notifications", rows.Err())

@@ -11,14 +11,13 @@ const taskCols = "id, instance_id, step_id, round, slot, assignee_id, assignee_n
 
 func scanTask(s interface{ Scan(...any) error }) (*flow.Task, error) {
 	t := &flow.Task{}
-	var state, kind, created, acted, due string
+	var state, kind string
 	err := s.Scan(&t.ID, &t.InstanceID, &t.StepID, &t.Round, &t.Slot, &t.AssigneeID, &t.AssigneeName, &state, &kind,
-		&t.ParentTaskID, &t.AddedBy, &t.Outcome, &t.Comment, &t.DefinitionKey, &t.InitiatorID, &created, &acted, &due, &t.Version)
+		&t.ParentTaskID, &t.AddedBy, &t.Outcome, &t.Comment, &t.DefinitionKey, &t.InitiatorID, timeCol{&t.CreatedAt}, timeCol{&t.ActedAt}, timeCol{&t.DueAt}, &t.Version)
 	if err != nil {
 		return nil, err
 	}
 	t.State, t.Kind = flow.TaskState(state), flow.TaskKind(kind)
-	t.CreatedAt, t.ActedAt, t.DueAt = ParseTime(created), ParseTime(acted), ParseTime(due)
 	return t, nil
 }
 
@@ -50,7 +49,7 @@ func (s *FlowStore) tasks(ctx context.Context, q string, args ...any) ([]*flow.T
 
 // LiveTasks returns the instance's open and waiting tasks.
 func (s *FlowStore) LiveTasks(ctx context.Context, instanceID int64) ([]*flow.Task, error) {
-	return s.tasks(ctx, "SELECT "+taskCols+" FROM flow_task WHERE instance_id = $1 AND state IN ('open', 'waiting') ORDER BY id", instanceID)
+	return s.tasks(ctx, "SELECT "+taskCols+" FROM flow_task WHERE instance_id = $1 AND state IN ('open', 'waiting', 'unassigned') ORDER BY id", instanceID)
 }
 
 // Tasks returns every task of the instance, oldest first.

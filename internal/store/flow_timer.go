@@ -21,11 +21,9 @@ func (s *FlowStore) DueTimers(ctx context.Context, now time.Time, limit int) ([]
 	var out []flow.Timer
 	for rows.Next() {
 		var t flow.Timer
-		var due string
-		if err := rows.Scan(&t.ID, &t.InstanceID, &t.TaskID, &t.Kind, &due); err != nil {
+		if err := rows.Scan(&t.ID, &t.InstanceID, &t.TaskID, &t.Kind, timeCol{&t.DueAt}); err != nil {
 			return nil, mapErr("store.DueTimers", err)
 		}
-		t.DueAt = ParseTime(due)
 		out = append(out, t)
 	}
 	return out, mapErr("store.DueTimers", rows.Err())

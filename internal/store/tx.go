@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"labflow/internal/audit"
@@ -110,14 +111,47 @@ func TimeText(t time.Time) string {
 	return t.UTC().Format(audit.TimeFormat)
 }
 
-// ParseTime reads a stored time; "" is the zero time.
+// ParseTime reads a stored time; "" is the zero time. Text that is not a
+// time reads as the zero time: scans use timeCol, which reports it.
 func ParseTime(s string) time.Time {
+	t, _ := parseTime(s)
+	return t
+}
+
+// parseTime reads a stored time ("" is the zero time) or says why not.
+func parseTime(s string) (time.Time, error) {
 	if s == "" {
-		return time.Time{}
+		return time.Time{}, nil
 	}
 	t, err := time.Parse(audit.TimeFormat, s)
 	if err != nil {
-		t, _ = time.Parse(time.RFC3339Nano, s)
+		if t, err = time.Parse(time.RFC3339Nano, s); err != nil {
+			return time.Time{}, fmt.Errorf("store: stored time %q: %w", s, err)
+		}
 	}
-	return t.UTC()
+	return t.UTC(), nil
+}
+
+// timeCol scans a stored time column into *t, failing the scan on text
+// that is not a time (a damaged row is reported, never read as zero).
+type timeCol struct{ t *time.Time }
+
+// Scan implements sql.Scanner.
+func (c timeCol) Scan(src any) error {
+	var s string
+	switch v := src.(type) {
+	case nil:
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	default:
+		return fmt.Errorf("store: time column holds %T", src)
+	}
+	t, err := parseTime(s)
+	if err != nil {
+		return err
+	}
+	*c.t = t
+	return nil
 }

@@ -26,6 +26,8 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	body := http.MaxBytesReader(w, r.Body, MaxJSONBody)
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
+	dec.UseNumber() // form values keep their exact decimal text
+
 	err := dec.Decode(v)
 	if err == nil {
 		if dec.More() || dec.Decode(&struct{}{}) != io.EOF {
