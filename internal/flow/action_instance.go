@@ -27,7 +27,7 @@ func (e *Engine) ActOnInstance(ctx context.Context, actor domain.Actor, instance
 		if err != nil {
 			return nil, err
 		}
-		if ok, err := e.canView(ctx, actor, w.inst); err != nil || !ok {
+		if ok, err := e.CanView(ctx, actor, w.inst); err != nil || !ok {
 			if err == nil {
 				err = domain.NotFound(op, "entity.instance")
 			}
@@ -74,6 +74,7 @@ func (w *work) instanceAct(in ActInput) error {
 			w.notify(t.AssigneeID, "withdrawn", nil, nil)
 		}
 		s.Active, s.Joins = nil, nil
+		w.forgetAfter(0)
 		w.inst.Status = StatusWithdrawn
 		w.record(ActionRecord{Action: string(ActWithdraw), Comment: in.Comment})
 		w.audit("flow.withdraw", []audit.Change{{Field: "status", Old: string(StatusRunning), New: string(StatusWithdrawn)}}, in.Comment)
@@ -93,6 +94,7 @@ func (w *work) instanceAct(in ActInput) error {
 			w.notify(t.AssigneeID, "taken_back", nil, nil)
 		}
 		s.History = s.History[:len(s.History)-1]
+		w.forgetAfter(len(s.History))
 		if err := w.resume(b); err != nil {
 			return err
 		}
@@ -148,18 +150,11 @@ func (w *work) instanceAct(in ActInput) error {
 		}
 		var changes []audit.Change
 		if in.Form != nil {
-			norm, err := ValidateForm(w.def, in.Form, nil)
+			norm, err := w.resubmitForm(in.Form)
 			if err != nil {
 				return err
 			}
-			if err := w.e.checkPeople(w.ctx, w.def, norm); err != nil {
-				return err
-			}
-			for k, v := range norm {
-				if !sameJSON(w.inst.Form[k], v) {
-					changes = append(changes, audit.Change{Field: "form." + k, Old: w.inst.Form[k], New: v})
-				}
-			}
+			changes = formChanges(w.inst.Form, norm)
 			w.inst.Form = norm
 			w.formChanged = true
 			if t, ok := norm["title"].(string); ok && t != "" {
@@ -173,6 +168,7 @@ func (w *work) instanceAct(in ActInput) error {
 		w.inst.Status = StatusRunning
 		s.Active, s.Joins, s.Touched = nil, nil, false
 		s.History = []StepRecord{{Step: "", Last: w.actor.ID}}
+		s.Skipped, s.Detour, s.Resume = nil, nil, ""
 		w.record(ActionRecord{Action: string(ActResubmit), Comment: in.Comment, Attachments: in.Attachments})
 		w.audit("flow.resubmit", append(changes, audit.Change{Field: "status", Old: string(old), New: string(StatusRunning)}), in.Comment)
 		return w.enter(w.def.Steps[0].ID, "")

@@ -10,11 +10,29 @@ import (
 	"labflow/internal/domain"
 )
 
+// StartInput is what the initiator files.
+type StartInput struct {
+	Form map[string]any
+	// Chosen names, per step whose assignee is chosen_by: initiator, the
+	// holder of the step's role the initiator picks.
+	Chosen  map[string]int64
+	IdemKey string
+}
+
 // Start starts an instance of the current version of definition key with
 // form (validated and normalized by ValidateForm). A repeated call with the
 // same idemKey returns the instance the first call started.
 func (e *Engine) Start(ctx context.Context, actor domain.Actor, key string, form map[string]any, idemKey string) (*Instance, error) {
+	return e.StartWith(ctx, actor, key, StartInput{Form: form, IdemKey: idemKey})
+}
+
+// StartWith starts an instance as Start does, with the initiator's choices
+// of assignees. Only the start fields may carry values (a field a later
+// step fills is refused, naming it); person fields must name active holders
+// of their role; the definition's guards must allow filing.
+func (e *Engine) StartWith(ctx context.Context, actor domain.Actor, key string, in StartInput) (*Instance, error) {
 	const op = "flow.Start"
+	form, idemKey := in.Form, in.IdemKey
 	if idemKey != "" {
 		if in, ok, err := e.byIdem(ctx, actor, "start:"+idemKey); ok || err != nil {
 			return in, err
@@ -27,11 +45,14 @@ func (e *Engine) Start(ctx context.Context, actor domain.Actor, key string, form
 	if !mayStart(actor, def) {
 		return nil, domain.Forbidden(op)
 	}
+	if err := checkStartKeys(def, form, nil); err != nil {
+		return nil, err
+	}
 	norm, err := ValidateForm(def, form, nil)
 	if err != nil {
 		return nil, err
 	}
-	if err := e.checkPeople(ctx, def, norm); err != nil {
+	if err := e.checkPeople(ctx, def, norm, nil); err != nil {
 		return nil, err
 	}
 	me, err := e.dir.Person(ctx, actor.ID)
@@ -54,6 +75,18 @@ func (e *Engine) Start(ctx context.Context, actor domain.Actor, key string, form
 		if attempt == 0 {
 			if err := w.guards(def.Guards, ""); err != nil {
 				return nil, err
+			}
+		}
+		if err := w.choose(in.Chosen); err != nil {
+			return nil, err
+		}
+		for _, a := range def.Viewers {
+			ps, err := w.resolveOne(&Step{}, a)
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range ps {
+				w.parties = append(w.parties, p.ID)
 			}
 		}
 		if idemKey != "" {

@@ -69,6 +69,11 @@ func (e *Engine) Act(ctx context.Context, actor domain.Actor, taskID int64, in A
 	if err := in.check(op); err != nil {
 		return nil, err
 	}
+	if !actor.HasBusinessRole() || actor.IsAdmin() {
+		// R12: the system administrator never approves, signs, rejects,
+		// returns, completes, transfers or comments on a business step.
+		return nil, domain.E(domain.KindForbidden, op, "flow.not_business")
+	}
 	if in.IdemKey != "" {
 		if inst, ok, err := e.byIdem(ctx, actor, "act:"+in.IdemKey); ok || err != nil {
 			return inst, err
@@ -201,15 +206,14 @@ func (w *work) approve(t *Task, st *Step, in ActInput) error {
 		if len(st.Editable) == 0 || t.Kind == TaskDelegated {
 			return domain.E(domain.KindForbidden, "flow.Act", "flow.field.not_editable")
 		}
-		merged, err := MergeEdit(w.def, w.inst.Form, in.Form, st.Editable)
-		if err != nil {
+		if changes, err = w.edit(st, in.Form); err != nil {
 			return err
 		}
-		for k := range in.Form {
-			changes = append(changes, audit.Change{Field: "form." + k, Old: w.inst.Form[k], New: merged[k]})
+	}
+	if t.Kind != TaskDelegated && t.Kind != TaskAdded {
+		if err := w.requireValues(st); err != nil {
+			return err
 		}
-		w.inst.Form = merged
-		w.formChanged = true
 	}
 	t.Comment = in.Comment
 	w.setTask(t, TaskDone, "approved")
@@ -218,8 +222,11 @@ func (w *work) approve(t *Task, st *Step, in ActInput) error {
 	var meaning Meaning
 	if st.Signature != "" && t.Kind != TaskDelegated {
 		meaning = st.Signature
-		w.sign(t, meaning)
-		changes = append(changes, audit.Change{Field: "signature", New: string(meaning)})
+		g, err := w.sign(t, meaning)
+		if err != nil {
+			return err
+		}
+		changes = append(changes, audit.Change{Field: "signature", New: string(meaning)}, audit.Change{Field: "content_hash", New: g.ContentHash})
 	}
 	w.record(ActionRecord{TaskID: t.ID, StepID: t.StepID, Action: string(ActApprove), Comment: in.Comment, Meaning: meaning, Attachments: in.Attachments})
 	w.audit("flow.approve", append(changes, audit.Change{Field: "step", New: t.StepID}), in.Comment)
@@ -329,6 +336,7 @@ func (w *work) returnTo(to, reason string, own int) error {
 	}
 	if target < 0 {
 		w.cancelLive()
+		w.forgetAfter(0)
 		s.Active, s.Joins, s.Touched = nil, nil, false
 		w.inst.Status = StatusReturned
 		w.notify(w.inst.InitiatorID, "returned", nil, map[string]any{"reason": reason})
@@ -345,6 +353,7 @@ func (w *work) returnTo(to, reason string, own int) error {
 		}
 	}
 	s.History = hist
+	w.forgetAfter(target)
 	if err := w.resume(b); err != nil {
 		return err
 	}
@@ -358,8 +367,22 @@ func (w *work) reassign(t *Task, st *Step, in ActInput) error {
 		return &domain.Error{Kind: domain.KindInvalid, Op: op, Key: "error.invalid", Fields: map[string]domain.Msg{"person_id": {Key: "field.required"}}}
 	}
 	p, err := w.e.dir.Person(w.ctx, in.PersonID)
-	if err != nil || !p.Active {
+	if err != nil && !domain.IsKind(err, domain.KindNotFound) {
+		return err
+	}
+	if err != nil || !mayActInBusiness(p) {
 		return &domain.Error{Kind: domain.KindInvalid, Op: op, Key: "error.invalid", Fields: map[string]domain.Msg{"person_id": {Key: "flow.bad_person"}}}
+	}
+	if st.Signature != "" && (in.Action == ActTransfer || in.Action == ActDelegate) {
+		// A signed step goes only to someone its assignee rule accepts: a
+		// director's approval is not a researcher's to sign.
+		ok, err := w.accepts(st, p.ID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return &domain.Error{Kind: domain.KindInvalid, Op: op, Key: "error.invalid", Fields: map[string]domain.Msg{"person_id": {Key: "flow.not_step_assignee"}}}
+		}
 	}
 	if w.inStep(t.StepID, t.Round, p.ID) || p.ID == w.actor.ID {
 		return &domain.Error{Kind: domain.KindInvalid, Op: op, Key: "error.invalid", Fields: map[string]domain.Msg{"person_id": {Key: "flow.already_assignee"}}}
@@ -374,12 +397,12 @@ func (w *work) reassign(t *Task, st *Step, in ActInput) error {
 	case ActTransfer:
 		t.Comment = in.Comment
 		w.setTask(t, TaskDone, "transferred")
-		n := w.newTask(st, t.Round, t.Slot, p, t.Kind, t.ParentTaskID, t.AddedBy)
-		n.sla = nil
+		// The deadline goes with the task: the new assignee has what was left.
+		w.newTask(st, t.Round, t.Slot, p, t.Kind, t.ParentTaskID, t.AddedBy).inherit(t)
 		w.audit("flow.transfer", changes, in.Comment)
 	case ActDelegate:
 		w.setTask(t, TaskWaiting, "")
-		w.newTask(st, t.Round, t.Slot, p, TaskDelegated, t.ID, w.actor.ID)
+		w.newTask(st, t.Round, t.Slot, p, TaskDelegated, t.ID, w.actor.ID).inherit(t)
 		w.audit("flow.delegate", changes, in.Comment)
 	case ActAddSigner:
 		if in.Before {
@@ -417,7 +440,10 @@ func (w *work) removeSigner(t *Task) error {
 
 func (w *work) copyTo(in ActInput) error {
 	p, err := w.e.dir.Person(w.ctx, in.PersonID)
-	if err != nil || !p.Active {
+	if err != nil && !domain.IsKind(err, domain.KindNotFound) {
+		return err
+	}
+	if err != nil || !mayActInBusiness(p) {
 		return &domain.Error{Kind: domain.KindInvalid, Op: "flow.Act", Key: "error.invalid", Fields: map[string]domain.Msg{"person_id": {Key: "flow.bad_person"}}}
 	}
 	w.ccs = append(w.ccs, p.ID)

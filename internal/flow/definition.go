@@ -57,7 +57,12 @@ type Definition struct {
 	// not when someone first signs it. Names registered by domain packages;
 	// they see the form with StepID "".
 	Guards []string `yaml:"guards,omitempty" json:"guards,omitempty"`
-	Steps  []Step   `yaml:"steps" json:"steps"`
+	// Viewers name more people who may see every request of this
+	// definition (besides the initiator, its assignees, the people named in
+	// it, the deans and the GM, and the initiator's director), resolved
+	// when a request is filed.
+	Viewers []Assignee `yaml:"viewers,omitempty" json:"viewers,omitempty"`
+	Steps   []Step     `yaml:"steps" json:"steps"`
 
 	File   string `yaml:"-" json:"-"` // where it was loaded from, for error messages
 	Source []byte `yaml:"-" json:"-"` // the YAML as loaded; its SHA-256 identifies the version
@@ -136,8 +141,19 @@ type Step struct {
 	// meaning: the password is asked again (COMPLIANCE R7–R9).
 	Signature Meaning `yaml:"signature,omitempty" json:"signature,omitempty"`
 	// Editable lists form fields this step's assignee may fill or change
-	// (e.g. purchasing enters the negotiated price).
+	// (e.g. purchasing enters the negotiated price): a top-level key, or
+	// "table.column" for one column of a table (its rows and other columns
+	// stay as they are).
 	Editable []string `yaml:"editable,omitempty" json:"editable,omitempty"`
+	// Required lists editable fields (or "table.column": every row) that
+	// must hold a value for the step to complete: what the step exists to
+	// record (the courier, the results).
+	Required []string `yaml:"required,omitempty" json:"required,omitempty"`
+	// Ceilings lists number or money fields whose signed value this step
+	// approves as a maximum (e.g. the total): a later edit may lower them
+	// without invalidating the signature; raising one sends the instance
+	// back to this step for a new signature.
+	Ceilings []string `yaml:"ceilings,omitempty" json:"ceilings,omitempty"`
 	// When, if set, is a condition on the form: false skips the step.
 	When string `yaml:"when,omitempty" json:"when,omitempty"`
 	// Next is where to go after the step completes: a step id, "end", or
@@ -230,6 +246,10 @@ type Assignee struct {
 	Role   string `yaml:"role,omitempty" json:"role,omitempty"`     // everyone holding the role (Department narrows scoped roles)
 	// Department is a department code for Role, or "initiator" for the initiator's department.
 	Department string `yaml:"department,omitempty" json:"department,omitempty"`
+	// DepartmentFrom takes Role's department from the form: a department
+	// field, or a person field (that person's department), e.g. the
+	// director of the person being promoted.
+	DepartmentFrom string `yaml:"department_from,omitempty" json:"department_from,omitempty"`
 	// Relative: "initiator", "initiator_director" (the director of the
 	// initiator's department), "previous" (who completed the previous step).
 	Relative  string `yaml:"relative,omitempty" json:"relative,omitempty"`
@@ -239,7 +259,9 @@ type Assignee struct {
 	// column of a table field, written "table.column" (e.g. the owners of a
 	// meeting's decisions, "decisions.owner").
 	Field string `yaml:"field,omitempty" json:"field,omitempty"`
-	// ChosenBy "previous" lets the previous approver pick one holder of Role.
+	// ChosenBy lets someone pick one holder of Role: "previous" (the
+	// approver of the step before, when approving) or "initiator" (when
+	// filing the request).
 	ChosenBy string `yaml:"chosen_by,omitempty" json:"chosen_by,omitempty"`
 }
 
@@ -270,4 +292,14 @@ func (d *Definition) StartFields() []string {
 		}
 	}
 	return out
+}
+
+// field returns the form field with key, or nil.
+func (d *Definition) field(key string) *Field {
+	for i := range d.Form {
+		if d.Form[i].Key == key {
+			return &d.Form[i]
+		}
+	}
+	return nil
 }

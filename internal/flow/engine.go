@@ -170,8 +170,10 @@ type work struct {
 	fire        int64 // timer fired by this work
 	enc         Encoded
 	formChanged bool
-	formJSON    string // Form as stored, when known (instCache)
-	cached      bool   // read from instCache, not the database
+	formJSON    string   // Form as stored, when known (instCache)
+	cached      bool     // read from instCache, not the database
+	parties     []int64  // people who may now see the instance (told about it, a viewer)
+	files       []string // files the instance's comments now reference
 }
 
 type note struct {
@@ -261,6 +263,7 @@ func (w *work) record(a ActionRecord) *ActionRecord {
 	if a.ActorID == 0 && a.ActorName == "" {
 		a.ActorID, a.ActorName = w.actor.ID, w.actor.Name
 	}
+	w.files = append(w.files, a.Attachments...)
 	w.acts = append(w.acts, &a)
 	return &a
 }
@@ -409,9 +412,13 @@ func (w *work) apply(tx Tx) error {
 		if t.State == TaskDone {
 			t.ActedAt = now
 		}
-		var sla *SLA = t.sla
-		if sla != nil {
-			if d, err := parseDuration(sla.Due); err == nil && d > 0 {
+		sla := t.sla
+		if sla != nil && t.DueAt.IsZero() {
+			d, err := parseDuration(sla.Due)
+			if err != nil {
+				return domain.Wrap("flow.sla", err)
+			}
+			if d > 0 {
 				t.DueAt = now.Add(d)
 			}
 		}
@@ -449,6 +456,24 @@ func (w *work) apply(tx Tx) error {
 	}
 	for _, p := range w.ccs {
 		if err := tx.InsertCC(in.ID, p, w.actor.ID); err != nil {
+			return err
+		}
+	}
+	parties, files := w.parties, w.files
+	if w.enc.FormChanged {
+		// Who is named in the form, and which files it holds, may see it / be seen through it.
+		parties = append(parties, formPeople(w.def, in.Form)...)
+		files = append(files, formFiles(w.def, in.Form)...)
+	}
+	for _, p := range parties {
+		if p != in.InitiatorID {
+			if err := tx.AddParty(in.ID, p); err != nil {
+				return err
+			}
+		}
+	}
+	for _, f := range files {
+		if err := tx.AddFile(in.ID, f); err != nil {
 			return err
 		}
 	}

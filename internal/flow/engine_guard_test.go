@@ -21,7 +21,7 @@ func TestGuardsEffectsInitiators(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		reg := flow.NewRegistry()
 		reg.RegisterGuard("test.amount_small", func(_ context.Context, g flow.GuardInput) error {
-			if n, _ := g.Form["amount"].(float64); n > 100 {
+			if n, ok := flow.FormDecimal(g.Form["amount"]); ok && n.Cmp(big.NewRat(100, 1)) > 0 {
 				return domain.E(domain.KindInvalid, "test", "test.too_much")
 			}
 			return nil

@@ -73,8 +73,10 @@ func TestResolution(t *testing.T) {
 			{"initiator director", flow.Assignee{Relative: "initiator_director"}, nil, []int64{dave}},
 			{"committee (chair once)", flow.Assignee{Committee: true}, nil, []int64{cm1, cm2, chair}},
 			{"form person field", flow.Assignee{Field: "approver"}, map[string]any{"approver": bob}, []int64{bob}},
-			{"nobody resolves: sysadmin", flow.Assignee{Role: "finance"}, nil, []int64{sam}},
-			{"initiator excluded from approval (R10): sysadmin", flow.Assignee{Relative: "initiator"}, nil, []int64{sam}},
+			// R12: nobody resolves: the step waits for someone, never the administrator.
+			{"nobody resolves: no one to act", flow.Assignee{Role: "finance"}, nil, nil},
+			{"initiator excluded from approval (R10): no one to act", flow.Assignee{Relative: "initiator"}, nil, nil},
+			{"the administrator named by username never acts (R12)", flow.Assignee{Person: "sam"}, nil, nil},
 		}
 		var defs []*flow.Definition
 		for i, c := range cases {
@@ -97,8 +99,13 @@ func TestResolution(t *testing.T) {
 				if !slices.Equal(got, want) {
 					t.Fatalf("assignees = %v, want %v", got, want)
 				}
-				if c.want[0] == sam && len(iv.Warnings) == 0 {
-					t.Fatal("fallback to the administrator without a warning")
+				if c.want == nil {
+					if len(iv.Warnings) == 0 || iv.Warnings[0].Msg.Key != "flow.warn.no_assignee" {
+						t.Fatalf("no one to act, without a warning: %+v", iv.Warnings)
+					}
+					if iv.Steps[0].State != "unassigned" {
+						t.Fatalf("step state %q, want unassigned", iv.Steps[0].State)
+					}
 				}
 			})
 		}

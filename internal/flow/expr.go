@@ -213,7 +213,23 @@ type eparser struct {
 	funcs  map[string]bool
 }
 
-var exprFuncs = map[string]int{"sum": 1, "len": 1, "days_between": 2, "today": 0}
+var exprFuncs = map[string]int{"sum": 1, "len": 1, "days_between": 2, "today": 0, "department_of": 1, "director_of": 1}
+
+// orgFuncs are the functions that look up the organisation: only step and
+// branch conditions, which the engine evaluates with a Lookup, may call them.
+var orgFuncs = map[string]bool{"department_of": true, "director_of": true}
+
+// Lookup answers the organisation functions of expressions.
+type Lookup interface {
+	// DepartmentOf returns the department id of a person (0 if none).
+	DepartmentOf(personID int64) (int64, error)
+	// DirectorOf returns the person id of a department's director (0 if none).
+	DirectorOf(departmentID int64) (int64, error)
+}
+
+// lookupKey is where the engine puts its Lookup in an expression's
+// environment; no field key can collide with it.
+const lookupKey = "\x00lookup"
 
 // Compile parses src into an expression; the error names the column.
 func Compile(src string) (*Expr, error) {
@@ -703,6 +719,26 @@ func (n *enode) call(env map[string]any) (any, error) {
 			return s, nil
 		}
 		return time.Now().UTC().Format(time.DateOnly), nil
+	case "department_of", "director_of":
+		l, ok := env[lookupKey].(Lookup)
+		if !ok {
+			return nil, n.errf("%s is available in step and branch conditions only", n.val)
+		}
+		r, ok := num(args[0])
+		if !ok || !r.IsInt() {
+			return nil, n.errf("%s needs an id", n.val)
+		}
+		var id int64
+		var err error
+		if n.val == "department_of" {
+			id, err = l.DepartmentOf(r.Num().Int64())
+		} else {
+			id, err = l.DirectorOf(r.Num().Int64())
+		}
+		if err != nil {
+			return nil, err
+		}
+		return new(big.Rat).SetInt64(id), nil
 	}
 	return nil, n.errf("unknown function")
 }

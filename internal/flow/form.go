@@ -1,7 +1,6 @@
 package flow
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -719,41 +718,4 @@ func MsgText(m domain.Msg, lang string) (string, bool) {
 	zh, _ := m.Args["zh"].(string)
 	en, _ := m.Args["en"].(string)
 	return Text{ZH: zh, EN: en}.In(lang), true
-}
-
-// checkPeople checks what ValidateForm cannot: that every person field of a
-// normalized form names an existing, active person holding the field's
-// Role (e.g. the researcher to be promoted, the sender of a sample).
-func (e *Engine) checkPeople(ctx context.Context, d *Definition, norm map[string]any) error {
-	var c domain.Checker
-	for _, f := range d.Form {
-		if f.Type != FieldPerson {
-			continue
-		}
-		id, ok := norm[f.Key].(int64)
-		if !ok {
-			continue
-		}
-		p, err := e.dir.Person(ctx, id)
-		if domain.IsKind(err, domain.KindNotFound) {
-			c.Add(f.Key, "flow.field.bad_id")
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if !p.Active || f.Role != "" && !holds(p, domain.Role(f.Role)) {
-			c.Add(f.Key, "flow.field.not_role_holder", "role", "people.role."+f.Role)
-		}
-	}
-	return c.Err("flow.checkPeople")
-}
-
-func holds(p domain.Person, role domain.Role) bool {
-	for _, g := range p.Grants {
-		if g.Role == role {
-			return true
-		}
-	}
-	return false
 }

@@ -13,10 +13,13 @@ import (
 
 // StepView is one step of an instance's diagram.
 type StepView struct {
-	ID        string   `json:"id"`
-	Title     Text     `json:"title"`
-	Kind      StepKind `json:"kind"`
-	State     string   `json:"state"` // done, current, pending, or skipped (the form as it stands takes the process past it)
+	ID    string   `json:"id"`
+	Title Text     `json:"title"`
+	Kind  StepKind `json:"kind"`
+	// State is done, current, unassigned (current, but nobody can act on
+	// it yet), pending, or skipped (the form as it stands takes the
+	// process past it, so the engine will not run it).
+	State     string   `json:"state"`
 	Assignees []string `json:"assignees,omitempty"`
 	Signature Meaning  `json:"signature,omitempty"`
 }
@@ -44,31 +47,6 @@ type InstanceView struct {
 	Children   []*Instance     `json:"children,omitempty"`
 }
 
-// canView: the initiator, anyone with a task on it (or who added one),
-// anyone copied, and the system administrators (who receive fallback tasks).
-func (e *Engine) canView(ctx context.Context, actor domain.Actor, in *Instance) (bool, error) {
-	if actor.ID == in.InitiatorID || actor.IsAdmin() {
-		return true, nil
-	}
-	ts, err := e.st.Tasks(ctx, in.ID)
-	if err != nil {
-		return false, err
-	}
-	for _, t := range ts {
-		if t.AssigneeID == actor.ID || t.AddedBy == actor.ID {
-			return true, nil
-		}
-	}
-	if in.ParentID != 0 {
-		if p, err := e.st.Instance(ctx, in.ParentID); err == nil {
-			if ok, _ := e.canView(ctx, actor, p); ok {
-				return true, nil
-			}
-		}
-	}
-	return e.st.IsCopied(ctx, in.ID, actor.ID)
-}
-
 // Instance returns the instance page for actor: the form, the steps with
 // the current position, the timeline, the signatures with their validity
 // (R9) and the actions actor may take now. Someone who may not see it gets
@@ -78,7 +56,7 @@ func (e *Engine) Instance(ctx context.Context, actor domain.Actor, id int64) (*I
 	if err != nil {
 		return nil, err
 	}
-	if ok, err := e.canView(ctx, actor, w.inst); err != nil || !ok {
+	if ok, err := e.CanView(ctx, actor, w.inst); err != nil || !ok {
 		if err == nil {
 			err = domain.NotFound("flow.Instance", "entity.instance")
 		}
@@ -95,7 +73,15 @@ func (e *Engine) Instance(ctx context.Context, actor domain.Actor, id int64) (*I
 		return nil, err
 	}
 	for i := range v.Signatures {
-		checkSignature(&v.Signatures[i], w.def, w.inst)
+		g := &v.Signatures[i]
+		if err := checkSignature(g, w.def, w.inst); err != nil {
+			return nil, err
+		}
+		for _, later := range v.Signatures[i+1:] {
+			if later.StepID == g.StepID {
+				g.Superseded = true
+			}
+		}
 	}
 	if v.Children, err = e.st.Children(ctx, id); err != nil {
 		return nil, err
@@ -104,9 +90,13 @@ func (e *Engine) Instance(ctx context.Context, actor domain.Actor, id int64) (*I
 	for _, h := range w.inst.State.History {
 		done[h.Step] = true
 	}
-	current := map[string]bool{}
+	current, unassigned, detour := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, a := range w.inst.State.Active {
 		current[a.Step] = true
+		unassigned[a.Step] = unassigned[a.Step] || a.Unassigned
+	}
+	for _, id := range w.inst.State.Detour {
+		detour[id] = true
 	}
 	reach, known := w.reachable()
 	for _, st := range w.def.Steps {
@@ -115,13 +105,17 @@ func (e *Engine) Instance(ctx context.Context, actor domain.Actor, id int64) (*I
 			sv.Kind = StepApproval
 		}
 		switch {
+		case unassigned[st.ID]:
+			sv.State = "unassigned"
 		case current[st.ID]:
 			sv.State = "current"
 			for _, t := range w.tasks {
-				if t.StepID == st.ID && live(t) {
+				if t.StepID == st.ID && live(t) && t.AssigneeID != 0 {
 					sv.Assignees = append(sv.Assignees, t.AssigneeName)
 				}
 			}
+		case detour[st.ID]:
+			// To be signed again, or newly required by a change of the form.
 		case done[st.ID]:
 			sv.State = "done"
 		case known && !reach[st.ID]:

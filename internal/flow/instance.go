@@ -56,6 +56,22 @@ type State struct {
 	Chosen   map[string]int64 `json:"chosen,omitempty"`  // step → person chosen by the previous approver
 	Vars     map[string]any   `json:"vars,omitempty"`    // engine variables for conditions
 	Warnings []Warning        `json:"warnings,omitempty"`
+	// Skipped are the steps passed over by their condition in this pass.
+	// After every form change their conditions are evaluated again, and a
+	// step whose condition now holds runs before the instance can end.
+	Skipped []Skip `json:"skipped,omitempty"`
+	// Detour lists steps to run next, before the process goes on to Resume:
+	// steps whose signature a form change invalidated (to be signed again)
+	// and passed-over steps whose condition a form change made hold.
+	Detour []string `json:"detour,omitempty"`
+	Resume string   `json:"resume,omitempty"`
+}
+
+// Skip is a step passed over by its condition; At is the length of the
+// history then, so that a return or take-back before it forgets it.
+type Skip struct {
+	Step string `json:"step"`
+	At   int    `json:"at"`
 }
 
 // ActiveStep is a step that currently has (or waits for) work.
@@ -70,6 +86,11 @@ type ActiveStep struct {
 	Queue    []int64 `json:"queue,omitempty"`    // sequential: who comes next
 	Branch   string  `json:"branch,omitempty"`   // first step of the parallel branch it belongs to
 	Waiting  bool    `json:"waiting,omitempty"`  // a subprocess runs
+	Detour   bool    `json:"detour,omitempty"`   // entered from State.Detour
+	// Unassigned: nobody resolved to act; the step waits, visibly, until
+	// the organisation is fixed (a role granted, or the administrator names
+	// a holder), never falling to the administrator (R12).
+	Unassigned bool `json:"unassigned,omitempty"`
 }
 
 // StepRecord is one completed step.
@@ -103,6 +124,10 @@ const (
 	TaskWaiting   TaskState = "waiting"   // delegated or a signer was added before: waits for that task
 	TaskDone      TaskState = "done"      // acted on (Outcome says how)
 	TaskCancelled TaskState = "cancelled" // no longer needed
+	// TaskUnassigned holds the place of a step that nobody resolved to act
+	// on (assignee 0): it waits until a role is granted or the
+	// administrator names someone (Engine.Assign).
+	TaskUnassigned TaskState = "unassigned"
 )
 
 // TaskKind says why a task exists.
@@ -179,6 +204,14 @@ type Signature struct {
 	Updated []string `json:"updated,omitempty"`
 	// Changed lists the fields whose change invalidated the signature.
 	Changed []string `json:"changed,omitempty"`
+	// Diff lists, value by value, what differs between the signed content
+	// and the form now, and how each difference bears on the signature.
+	Diff []SignedChange `json:"diff,omitempty"`
+	// SignedForm is the form as signed (from Content).
+	SignedForm map[string]any `json:"signed_form,omitempty"`
+	// Superseded is set when a later signature on the same step replaced
+	// this one (the step was signed again after a return or a change).
+	Superseded bool `json:"superseded,omitempty"`
 }
 
 // Timer is a stored SLA timer.

@@ -22,7 +22,7 @@ func TestPersonFieldMustHoldRole(t *testing.T) {
 		for _, tc := range []struct {
 			who  int64
 			want string
-		}{{bob, "flow.field.not_role_holder"}, {999, "flow.field.bad_id"}} {
+		}{{bob, "flow.field.not_role_holder"}, {999, "flow.field.bad_person"}, {sam, "flow.field.bad_person"}} {
 			_, err := v.e.Start(ctx, v.actor(alice), "pick", map[string]any{"title": "t", "approver": tc.who}, "")
 			if m, ok := domain.FieldError(err, "approver"); !ok || m.Key != tc.want {
 				t.Fatalf("approver %d: err=%v, want approver=%s", tc.who, err, tc.want)

@@ -9,10 +9,11 @@ import (
 	"labflow/internal/domain"
 )
 
-// assignees resolves who acts on st: deduplicated (nobody fills two slots),
-// without the initiator on approval steps unless the definition allows
-// self-approval (R10), and, when nobody resolves, the system
-// administrators with a visible warning on the instance.
+// assignees resolves who acts on st: active people with a business role,
+// deduplicated (nobody fills two slots), without the initiator on approval
+// steps unless the definition allows self-approval (R10). It may return
+// nobody: the step then waits, visibly, for the organisation to be fixed
+// (see staff); the system administrator never acts in the business (R12).
 func (w *work) assignees(st *Step) ([]domain.Person, error) {
 	ps, err := w.resolveOne(st, st.Assignee)
 	if err != nil {
@@ -21,7 +22,7 @@ func (w *work) assignees(st *Step) ([]domain.Person, error) {
 	var out []domain.Person
 	seen := map[int64]bool{}
 	for _, p := range ps {
-		if p.ID == 0 || seen[p.ID] || !p.Active {
+		if p.ID == 0 || seen[p.ID] || !mayActInBusiness(p) {
 			continue
 		}
 		if w.fourEyes(st) && p.ID == w.inst.InitiatorID {
@@ -30,25 +31,26 @@ func (w *work) assignees(st *Step) ([]domain.Person, error) {
 		seen[p.ID] = true
 		out = append(out, p)
 	}
-	if len(out) > 0 {
-		return out, nil
+	return out, nil
+}
+
+// mayActInBusiness: an active person holding a business role and not the
+// system administrator's (R12: the two are kept apart, and the
+// administrator never approves, signs, rejects or completes a step).
+func mayActInBusiness(p domain.Person) bool {
+	if !p.Active {
+		return false
 	}
-	admins, err := w.e.dir.WithRole(w.ctx, domain.RoleSysAdmin, 0)
-	if err != nil && !domain.IsKind(err, domain.KindNotFound) {
-		return nil, err
-	}
-	for _, p := range admins {
-		if p.Active && !seen[p.ID] {
-			seen[p.ID] = true
-			out = append(out, p)
+	business := false
+	for _, g := range p.Grants {
+		if g.Role == domain.RoleSysAdmin {
+			return false
+		}
+		if g.Role.IsBusiness() {
+			business = true
 		}
 	}
-	if len(out) == 0 {
-		return nil, domain.E(domain.KindInvalid, "flow.assignees", "flow.no_assignee", "step", st.Title.ZH, "step_en", st.Title.EN)
-	}
-	w.inst.State.Warnings = append(w.inst.State.Warnings, Warning{Step: st.ID,
-		Msg: domain.Msg{Key: "flow.warn.no_assignee", Args: map[string]any{"step": st.Title.ZH, "step_en": st.Title.EN}}})
-	return out, nil
+	return business
 }
 
 // fourEyes reports whether the initiator is kept off st (R10).
@@ -75,6 +77,12 @@ func (w *work) resolveOne(st *Step, a Assignee) ([]domain.Person, error) {
 	switch {
 	case a.Person != "":
 		return one(dir.PersonByUsername(ctx, a.Person))
+	case a.ChosenBy == "initiator" && a.Role != "":
+		// Chosen when the request was filed (Start checks the choice).
+		if id := w.inst.State.Chosen[st.ID]; id != 0 {
+			return one(dir.Person(ctx, id))
+		}
+		return w.roleHolders(ctx, a)
 	case a.ChosenBy == "previous" && a.Role != "":
 		if id := w.inst.State.Chosen[st.ID]; id != 0 {
 			return one(dir.Person(ctx, id))
@@ -155,6 +163,13 @@ func (w *work) resolveOne(st *Step, a Assignee) ([]domain.Person, error) {
 
 func (w *work) roleHolders(ctx context.Context, a Assignee) ([]domain.Person, error) {
 	var dept int64
+	if a.DepartmentFrom != "" {
+		d, err := w.departmentFrom(ctx, a.DepartmentFrom)
+		if err != nil || d == 0 {
+			return nil, err // no department on the form: nobody resolves
+		}
+		return w.scoped(ctx, a.Role, d)
+	}
 	switch a.Department {
 	case "":
 	case "initiator":
@@ -172,8 +187,35 @@ func (w *work) roleHolders(ctx context.Context, a Assignee) ([]domain.Person, er
 			return nil, nil
 		}
 	}
-	ps, err := w.e.dir.WithRole(ctx, domain.Role(a.Role), dept)
+	return w.scoped(ctx, a.Role, dept)
+}
+
+func (w *work) scoped(ctx context.Context, role string, dept int64) ([]domain.Person, error) {
+	ps, err := w.e.dir.WithRole(ctx, domain.Role(role), dept)
 	return ps, ignoreNotFound(err)
+}
+
+// departmentFrom reads a department from the form: a department field's
+// value, or the department of the person in a person field (e.g. the
+// director of the person being promoted, ORG-4).
+func (w *work) departmentFrom(ctx context.Context, key string) (int64, error) {
+	v := w.inst.Form[key]
+	f := w.def.field(key)
+	if f == nil {
+		return 0, nil
+	}
+	id := personID(v)
+	if id == 0 {
+		return 0, nil
+	}
+	if f.Type == FieldDepartment {
+		return id, nil
+	}
+	p, err := w.e.dir.Person(ctx, id)
+	if err != nil {
+		return 0, ignoreNotFound(err)
+	}
+	return p.DepartmentID, nil
 }
 
 // personID reads a person id from a form value.
@@ -212,4 +254,21 @@ func personID(v any) int64 {
 		return n
 	}
 	return 0
+}
+
+// accepts reports whether the step's assignee rule accepts person (for
+// transferring or delegating a signed step).
+func (w *work) accepts(st *Step, person int64) (bool, error) {
+	a := st.Assignee
+	a.ChosenBy = "" // any holder of the role, not only the one chosen
+	ps, err := w.resolveOne(st, a)
+	if err != nil {
+		return false, err
+	}
+	for _, p := range ps {
+		if p.ID == person && mayActInBusiness(p) && !(w.fourEyes(st) && p.ID == w.inst.InitiatorID) {
+			return true, nil
+		}
+	}
+	return false, nil
 }

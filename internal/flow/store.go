@@ -29,6 +29,17 @@ type Store interface {
 	Signatures(ctx context.Context, instanceID int64) ([]Signature, error)
 	// IsCopied reports whether person was copied on the instance.
 	IsCopied(ctx context.Context, instanceID, personID int64) (bool, error)
+	// IsParty reports whether person was told about the instance, is named
+	// in its form or is one of its definition's viewers (Tx.AddParty).
+	IsParty(ctx context.Context, instanceID, personID int64) (bool, error)
+	// InstancesWithFile lists the instances whose form or comments
+	// reference the file with this SHA-256 (Tx.AddFile).
+	InstancesWithFile(ctx context.Context, sha string) ([]int64, error)
+	// VisibleInstances lists, newest first, the instances v may see by the
+	// rule of CanView, with the total number of matches.
+	VisibleInstances(ctx context.Context, v Viewer, f VisibleFilter) ([]*Instance, int, error)
+	// UnassignedTasks lists the placeholders of steps nobody can act on, oldest first.
+	UnassignedTasks(ctx context.Context, limit int) ([]*Task, error)
 	// Idem returns the instance recorded under an actor's idempotency key.
 	Idem(ctx context.Context, actorID int64, key string) (int64, bool, error)
 	// Children returns the subprocess instances started by parent.
@@ -64,6 +75,11 @@ type Tx interface {
 	FireTimer(id int64, at time.Time) (bool, error)
 	InsertNotification(n *Notification) error
 	InsertCC(instanceID, personID, byID int64) error
+	// AddParty records that person may see the instance (named in its
+	// form, told about it, or a viewer by its definition); idempotent.
+	AddParty(instanceID, personID int64) error
+	// AddFile records that the instance references a file; idempotent.
+	AddFile(instanceID int64, sha string) error
 	PutIdem(actorID int64, key string, instanceID int64) error
 	Audit(e audit.Entry) error
 	// Raw is the underlying transaction, handed to effects (*store.Tx).

@@ -23,7 +23,30 @@ func (w *work) env() map[string]any {
 	for k, v := range w.inst.State.Vars {
 		m[k] = v
 	}
+	m[lookupKey] = orgLookup{w}
 	return m
+}
+
+// orgLookup answers department_of and director_of in conditions.
+type orgLookup struct{ w *work }
+
+func (l orgLookup) DepartmentOf(id int64) (int64, error) {
+	p, err := l.w.e.dir.Person(l.w.ctx, id)
+	if err != nil {
+		return 0, ignoreNotFound(err)
+	}
+	return p.DepartmentID, nil
+}
+
+func (l orgLookup) DirectorOf(dept int64) (int64, error) {
+	if dept == 0 {
+		return 0, nil
+	}
+	p, err := l.w.e.dir.DirectorOf(l.w.ctx, dept)
+	if err != nil {
+		return 0, ignoreNotFound(err)
+	}
+	return p.ID, nil
 }
 
 func (w *work) cond(src, field string) (bool, error) {
@@ -52,7 +75,9 @@ func (w *work) activeIndex(step string, round int) int {
 	return -1
 }
 
-func live(t *Task) bool { return t.State == TaskOpen || t.State == TaskWaiting }
+func live(t *Task) bool {
+	return t.State == TaskOpen || t.State == TaskWaiting || t.State == TaskUnassigned
+}
 
 func (w *work) findTask(id int64) *Task {
 	for _, t := range w.tasks {
@@ -64,7 +89,12 @@ func (w *work) findTask(id int64) *Task {
 }
 
 // enter activates a step; branch is the parallel branch it runs in.
-func (w *work) enter(id, branch string) error {
+func (w *work) enter(id, branch string) error { return w.enterStep(id, branch, false) }
+
+// enterStep activates a step; detour marks a step run from State.Detour,
+// after which the detour goes on (continueDetour) instead of the step's
+// own next.
+func (w *work) enterStep(id, branch string, detour bool) error {
 	w.hops++
 	if w.hops > maxHops {
 		return domain.Wrap("flow.enter", errString("definition "+w.def.Key+" loops through step "+id))
@@ -82,9 +112,15 @@ func (w *work) enter(id, branch string) error {
 			return err
 		}
 		if !ok {
-			return w.leave(st, branch)
+			w.skip(id)
+			if detour {
+				return w.continueDetour(branch)
+			}
+			// A passed-over step does not branch: it goes to its next.
+			return w.leave(st, branch, true)
 		}
 	}
+	w.unskip(id)
 	switch st.Kind {
 	case StepEnd:
 		return w.finish(StatusApproved, "")
@@ -119,18 +155,46 @@ func (w *work) enter(id, branch string) error {
 			return nil
 		}
 		delete(w.inst.State.Joins, id)
-		return w.leave(st, "")
+		return w.leave(st, "", false)
 	case StepSubprocess:
-		return w.startChild(st, branch)
+		return w.startChild(st, branch, detour)
 	}
 	people, err := w.assignees(st)
 	if err != nil {
 		return err
 	}
 	w.inst.State.Round++
-	as := ActiveStep{Step: id, Round: w.inst.State.Round, Mode: st.Mode, Slots: len(people), Branch: branch}
+	as := ActiveStep{Step: id, Round: w.inst.State.Round, Mode: st.Mode, Branch: branch, Detour: detour}
 	if as.Mode == "" {
 		as.Mode = ModeAny
+	}
+	w.inst.State.Active = append(w.inst.State.Active, as)
+	return w.staff(st, len(w.inst.State.Active)-1, people)
+}
+
+// staff gives the active step at idx its tasks, one per assignee as its
+// mode says; with nobody to act it waits for the organisation to be fixed
+// (an unassigned placeholder task, a warning, and a notice to the
+// initiator and the administrators).
+func (w *work) staff(st *Step, idx int, people []domain.Person) error {
+	as := &w.inst.State.Active[idx]
+	as.Slots, as.Queue, as.Unassigned = len(people), nil, false
+	if len(people) == 0 {
+		as.Unassigned, as.Need = true, 1
+		t := &Task{StepID: st.ID, Round: as.Round, State: TaskUnassigned, Kind: TaskSlot, DefinitionKey: w.def.Key, InitiatorID: w.inst.InitiatorID}
+		w.added = append(w.added, t)
+		w.tasks = append(w.tasks, t)
+		args := map[string]any{"step": st.Title.ZH, "step_en": st.Title.EN}
+		w.inst.State.Warnings = append(w.inst.State.Warnings, Warning{Step: st.ID, Msg: domain.Msg{Key: "flow.warn.no_assignee", Args: args}})
+		w.notify(w.inst.InitiatorID, "no_assignee", nil, args)
+		admins, err := w.e.dir.WithRole(w.ctx, domain.RoleSysAdmin, 0)
+		if err != nil && !domain.IsKind(err, domain.KindNotFound) {
+			return err
+		}
+		for _, a := range admins {
+			w.notify(a.ID, "fix_assignee", t, args)
+		}
+		return nil
 	}
 	first := people
 	switch as.Mode {
@@ -148,11 +212,60 @@ func (w *work) enter(id, branch string) error {
 	default:
 		as.Need = 1
 	}
-	w.inst.State.Active = append(w.inst.State.Active, as)
 	for i, p := range first {
 		w.newTask(st, as.Round, i, p, TaskSlot, 0, 0)
 	}
 	return nil
+}
+
+// skip records a step passed over by its condition in this pass.
+func (w *work) skip(id string) {
+	s := &w.inst.State
+	for _, k := range s.Skipped {
+		if k.Step == id {
+			return
+		}
+	}
+	s.Skipped = append(s.Skipped, Skip{Step: id, At: len(s.History)})
+}
+
+// unskip forgets that a step was passed over (it runs now).
+func (w *work) unskip(id string) {
+	s := &w.inst.State
+	for i, k := range s.Skipped {
+		if k.Step == id {
+			s.Skipped = append(s.Skipped[:i:i], s.Skipped[i+1:]...)
+			return
+		}
+	}
+}
+
+// forgetAfter drops what this pass recorded after the history's first n
+// records (a return or take-back to there): passed-over steps the walk will
+// meet again, and any detour.
+func (w *work) forgetAfter(n int) {
+	s := &w.inst.State
+	kept := s.Skipped[:0:0]
+	for _, k := range s.Skipped {
+		if k.At <= n {
+			kept = append(kept, k)
+		}
+	}
+	s.Skipped, s.Detour, s.Resume = kept, nil, ""
+}
+
+// continueDetour enters the next step of the detour, or, when it is done,
+// the step the process was going on to.
+func (w *work) continueDetour(branch string) error {
+	s := &w.inst.State
+	if len(s.Detour) > 0 {
+		id := s.Detour[0]
+		s.Detour = s.Detour[1:]
+		return w.enterStep(id, branch, true)
+	}
+	next := s.Resume
+	s.Resume = ""
+	return w.enter(next, branch)
 }
 
 type errString string
@@ -198,9 +311,9 @@ func (w *work) newTask(st *Step, round, slot int, p domain.Person, kind TaskKind
 	return t
 }
 
-// leave goes on from a step that completed (or was skipped).
-func (w *work) leave(st *Step, branch string) error {
-	next, err := w.nextStep(st)
+// leave goes on from a step that completed, or that was passed over.
+func (w *work) leave(st *Step, branch string, passedOver bool) error {
+	next, err := w.nextStep(st, passedOver)
 	if err != nil {
 		return err
 	}
@@ -209,9 +322,13 @@ func (w *work) leave(st *Step, branch string) error {
 
 // nextStep is where the process goes after st: the first branch whose
 // condition holds, else Next, else the following step in the list (or
-// "end").
-func (w *work) nextStep(st *Step) (string, error) {
+// "end"). A step passed over by its condition does not branch: it goes to
+// Next or the following step.
+func (w *work) nextStep(st *Step, passedOver bool) (string, error) {
 	for i, b := range st.Branches {
+		if passedOver {
+			break
+		}
 		ok, err := w.cond(b.When, "steps."+st.ID+".branches["+strconv.Itoa(i)+"].when")
 		if err != nil {
 			return "", err
@@ -270,7 +387,7 @@ func (w *work) reachable() (reach map[string]bool, ok bool) {
 					continue
 				}
 			}
-			next, err := w.nextStep(st)
+			next, err := w.nextStep(st, !enter)
 			if err != nil {
 				return false
 			}
@@ -332,6 +449,18 @@ func (w *work) completeStep(idx int) error {
 	s.History = append(s.History, StepRecord{Step: as.Step, By: as.Approved, Last: w.actor.ID, Mode: as.Mode, Need: as.Need, Slots: as.Slots,
 		Branch: as.Branch})
 	s.Touched = false
+	next := ""
+	if !as.Detour {
+		var err error
+		if next, err = w.nextStep(st, false); err != nil {
+			return err
+		}
+		if next == st.ID && len(s.Detour) == 0 {
+			// Back to itself: the step runs again (a new round); it has
+			// not completed, so nobody is copied or told, and no effect runs.
+			return w.enter(next, as.Branch)
+		}
+	}
 	for _, a := range st.CC {
 		ps, err := w.resolveOne(st, a)
 		if err != nil {
@@ -351,6 +480,7 @@ func (w *work) completeStep(idx int) error {
 		for _, p := range ps {
 			if !informed[p.ID] {
 				informed[p.ID] = true
+				w.parties = append(w.parties, p.ID)
 				w.notify(p.ID, "step_done", nil, map[string]any{"step": st.Title.ZH, "step_en": st.Title.EN})
 			}
 		}
@@ -358,7 +488,14 @@ func (w *work) completeStep(idx int) error {
 	for _, name := range st.Effects {
 		w.effs = append(w.effs, st.ID+"\x00"+name)
 	}
-	return w.leave(st, as.Branch)
+	if as.Detour {
+		return w.continueDetour(as.Branch)
+	}
+	if len(s.Detour) > 0 {
+		s.Resume = next
+		return w.continueDetour(as.Branch)
+	}
+	return w.enter(next, as.Branch)
 }
 
 // cancelLive cancels every open or waiting task of the instance.
@@ -498,13 +635,13 @@ func (w *work) finish(status Status, reason string) error {
 }
 
 // startChild starts the subprocess of st and waits for it.
-func (w *work) startChild(st *Step, branch string) error {
+func (w *work) startChild(st *Step, branch string, detour bool) error {
 	cdef, ok := w.e.Definition(st.Subprocess)
 	if !ok {
 		return domain.NotFound("flow.subprocess", "entity.definition")
 	}
 	w.inst.State.Round++
-	w.inst.State.Active = append(w.inst.State.Active, ActiveStep{Step: st.ID, Round: w.inst.State.Round, Branch: branch, Waiting: true})
+	w.inst.State.Active = append(w.inst.State.Active, ActiveStep{Step: st.ID, Round: w.inst.State.Round, Branch: branch, Waiting: true, Detour: detour})
 	form := map[string]any{}
 	for _, f := range cdef.Form {
 		if v, ok := w.inst.Form[f.Key]; ok {
@@ -521,4 +658,14 @@ func (w *work) startChild(st *Step, branch string) error {
 	cw.audit("flow.start", []audit.Change{{Field: "definition", New: cdef.Key + "@" + strconv.Itoa(cdef.Version)}, {Field: "parent_step", New: st.ID}}, "")
 	cw.record(ActionRecord{Action: "start"})
 	return cw.enter(cdef.Steps[0].ID, "")
+}
+
+// inherit gives a task made by a transfer or delegation the deadline of
+// the task it replaces (with timers at the same times), so that passing
+// work on never drops or restarts its deadline.
+func (t *Task) inherit(old *Task) {
+	t.DueAt = old.DueAt
+	if old.DueAt.IsZero() {
+		t.sla = nil
+	}
 }

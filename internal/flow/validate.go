@@ -100,6 +100,9 @@ func validate(d *Definition, reg *Registry) []*LoadError {
 	for i := range d.Form {
 		v.field(fmt.Sprintf("form[%d]", i), &d.Form[i], nil)
 	}
+	for i, a := range d.Viewers {
+		v.assignee(fmt.Sprintf("viewers[%d]", i), a)
+	}
 	for i, g := range d.Guards {
 		if _, ok := v.reg.Guard(g); !ok {
 			v.add(fmt.Sprintf("guards[%d]", i), "unknown guard %q", g)
@@ -139,11 +142,20 @@ func (v *vctx) text(p string, t Text, required bool) {
 }
 
 // expr compiles src and checks its identifiers against scope.
-func (v *vctx) expr(p, src string, scope map[string]bool) {
+func (v *vctx) expr(p, src string, scope map[string]bool) { v.exprIn(p, src, scope, false) }
+
+// exprIn compiles src and checks its identifiers against scope; org says
+// whether it may look up the organisation (step and branch conditions).
+func (v *vctx) exprIn(p, src string, scope map[string]bool, org bool) {
 	e, err := Compile(src)
 	if err != nil {
 		v.add(p, "bad expression %q: %v", src, err)
 		return
+	}
+	for _, f := range e.Funcs() {
+		if orgFuncs[f] && !org {
+			v.add(p, "%s looks up the organisation: only step and branch conditions may use it", f)
+		}
 	}
 	for _, id := range e.Idents() {
 		if !scope[id] {
@@ -393,10 +405,33 @@ func (v *vctx) steps() {
 		for j, e := range s.Editable {
 			if !v.formIdents[e] {
 				v.add(fmt.Sprintf("%s.editable[%d]", p, j), "unknown field %q", e)
+			} else if f := v.fields[e]; f != nil && f.Computed != "" {
+				v.add(fmt.Sprintf("%s.editable[%d]", p, j), "field %q is computed; edit its inputs", e)
+			}
+		}
+		for j, r := range s.Required {
+			rp := fmt.Sprintf("%s.required[%d]", p, j)
+			table, _, isColumn := strings.Cut(r, ".")
+			switch {
+			case !v.formIdents[r]:
+				v.add(rp, "unknown field %q", r)
+			case !contains(s.Editable, r) && !(isColumn && contains(s.Editable, table)):
+				v.add(rp, "%q is not editable at this step: a step requires values it records", r)
+			}
+		}
+		for j, c := range s.Ceilings {
+			cp := fmt.Sprintf("%s.ceilings[%d]", p, j)
+			switch f := v.fields[c]; {
+			case f == nil:
+				v.add(cp, "unknown field %q", c)
+			case f.Type != FieldNumber && f.Type != FieldMoney:
+				v.add(cp, "field %q is not a number or money field", c)
+			case s.Signature == "":
+				v.add(cp, "ceilings bound what a signature approves: the step needs a signature")
 			}
 		}
 		if s.When != "" {
-			v.expr(p+".when", s.When, cond)
+			v.exprIn(p+".when", s.When, cond, true)
 		}
 		if s.Next != "" {
 			target(p+".next", s.Next)
@@ -409,7 +444,7 @@ func (v *vctx) steps() {
 			if b.When == "" {
 				v.add(bp+".when", "required")
 			} else {
-				v.expr(bp+".when", b.When, cond)
+				v.exprIn(bp+".when", b.When, cond, true)
 			}
 			target(bp+".to", b.To)
 		}
@@ -544,6 +579,18 @@ func (v *vctx) assignee(p string, a Assignee) {
 			v.add(p+".field", "field %q is not a person field", a.Field)
 		}
 	}
+	if a.DepartmentFrom != "" {
+		switch f := v.fields[a.DepartmentFrom]; {
+		case a.Role == "":
+			v.add(p+".department_from", "department_from narrows a role; set role too")
+		case a.Department != "":
+			v.add(p+".department_from", "set department or department_from, not both")
+		case f == nil:
+			v.add(p+".department_from", "unknown field %q", a.DepartmentFrom)
+		case f.Type != FieldPerson && f.Type != FieldDepartment:
+			v.add(p+".department_from", "field %q is not a person or department field", a.DepartmentFrom)
+		}
+	}
 	if a.ChosenBy != "" {
 		if a.Role == "" {
 			v.add(p+".chosen_by", "chosen_by picks a holder of role; set role too")
@@ -652,6 +699,77 @@ func (v *vctx) graph(index map[string]int) {
 			v.add(p, "step %q is unreachable from the first step %q", s.ID, d.Steps[0].ID)
 		} else if !ends[i] {
 			v.add(p, "dead end: no way from step %q to an end", s.ID)
+		}
+	}
+	v.idleLoops(index)
+}
+
+// idleLoops reports cycles the engine could go round without anyone
+// acting: through parallel and join steps, and through people steps that
+// their condition may pass over (a passed-over step does not branch: it
+// goes to its next). A loop through a step someone always acts on is a
+// loop of work (a test repeated until it passes), not an error.
+func (v *vctx) idleLoops(index map[string]int) {
+	d := v.d
+	n := len(d.Steps)
+	idle := make([]bool, n)
+	succ := make([][]int, n)
+	for i, s := range d.Steps {
+		people := s.Kind == "" || s.Kind == StepApproval || s.Kind == StepTask
+		switch {
+		case people && s.When != "":
+			idle[i] = true
+			next := s.Next
+			if next == "" && i+1 < n {
+				next = d.Steps[i+1].ID
+			}
+			if k, ok := index[next]; ok {
+				succ[i] = append(succ[i], k)
+			}
+		case s.Kind == StepParallel || s.Kind == StepJoin:
+			idle[i] = true
+			for _, to := range Successors(d, i) {
+				if k, ok := index[to]; ok {
+					succ[i] = append(succ[i], k)
+				}
+			}
+		}
+	}
+	// Depth-first search for a back edge among idle steps.
+	state := make([]int, n) // 0 new, 1 on the path, 2 done
+	var path []int
+	reported := false
+	var visit func(i int)
+	visit = func(i int) {
+		state[i] = 1
+		path = append(path, i)
+		for _, k := range succ[i] {
+			if !idle[k] || reported {
+				continue
+			}
+			if state[k] == 1 {
+				var ids []string
+				for j := len(path) - 1; j >= 0; j-- {
+					ids = append([]string{d.Steps[path[j]].ID}, ids...)
+					if path[j] == k {
+						break
+					}
+				}
+				ids = append(ids, d.Steps[k].ID)
+				v.add(fmt.Sprintf("steps[%d].id", k), "steps %s can loop without anyone acting", strings.Join(ids, " → "))
+				reported = true
+				return
+			}
+			if state[k] == 0 {
+				visit(k)
+			}
+		}
+		path = path[:len(path)-1]
+		state[i] = 2
+	}
+	for i := range n {
+		if idle[i] && state[i] == 0 && !reported {
+			visit(i)
 		}
 	}
 }

@@ -93,20 +93,20 @@ const instanceCols = "id, def_key, def_version, title, initiator_id, initiator_n
 
 func scanInstance(s interface{ Scan(...any) error }) (*flow.Instance, error) {
 	in := &flow.Instance{}
-	var status, form, state, created, updated, ended string
+	var status, form, state string
 	err := s.Scan(&in.ID, &in.DefinitionKey, &in.DefinitionVersion, &in.Title, &in.InitiatorID, &in.InitiatorName, &in.InitiatorDept,
-		&status, &form, &state, &in.ParentID, &in.ParentStep, &in.Version, &created, &updated, &ended)
+		&status, &form, &state, &in.ParentID, &in.ParentStep, &in.Version, timeCol{&in.CreatedAt}, timeCol{&in.UpdatedAt}, timeCol{&in.EndedAt})
 	if err != nil {
 		return nil, err
 	}
 	in.Status = flow.Status(status)
-	if err := json.Unmarshal([]byte(form), &in.Form); err != nil {
+	// Numbers stay exact (json.Number), never float64.
+	if err := flow.DecodeJSON([]byte(form), &in.Form); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(state), &in.State); err != nil {
+	if err := flow.DecodeJSON([]byte(state), &in.State); err != nil {
 		return nil, err
 	}
-	in.CreatedAt, in.UpdatedAt, in.EndedAt = ParseTime(created), ParseTime(updated), ParseTime(ended)
 	return in, nil
 }
 
@@ -174,12 +174,14 @@ func (s *FlowStore) Actions(ctx context.Context, instanceID int64) ([]flow.Actio
 	var out []flow.ActionRecord
 	for rows.Next() {
 		var a flow.ActionRecord
-		var meaning, att, at string
-		if err := rows.Scan(&a.ID, &a.InstanceID, &a.TaskID, &a.StepID, &a.ActorID, &a.ActorName, &a.Action, &a.TargetID, &a.Comment, &meaning, &att, &at); err != nil {
+		var meaning, att string
+		if err := rows.Scan(&a.ID, &a.InstanceID, &a.TaskID, &a.StepID, &a.ActorID, &a.ActorName, &a.Action, &a.TargetID, &a.Comment, &meaning, &att, timeCol{&a.At}); err != nil {
 			return nil, mapErr("store.FlowActions", err)
 		}
-		a.Meaning, a.At = flow.Meaning(meaning), ParseTime(at)
-		_ = json.Unmarshal([]byte(att), &a.Attachments)
+		a.Meaning = flow.Meaning(meaning)
+		if err := json.Unmarshal([]byte(att), &a.Attachments); err != nil {
+			return nil, mapErr("store.FlowActions", err)
+		}
 		out = append(out, a)
 	}
 	return out, mapErr("store.FlowActions", rows.Err())
@@ -196,11 +198,11 @@ func (s *FlowStore) Signatures(ctx context.Context, instanceID int64) ([]flow.Si
 	var out []flow.Signature
 	for rows.Next() {
 		var g flow.Signature
-		var meaning, at string
-		if err := rows.Scan(&g.ID, &g.InstanceID, &g.TaskID, &g.StepID, &g.SignerID, &g.SignerName, &meaning, &at, &g.ContentHash, &g.Content); err != nil {
+		var meaning string
+		if err := rows.Scan(&g.ID, &g.InstanceID, &g.TaskID, &g.StepID, &g.SignerID, &g.SignerName, &meaning, timeCol{&g.SignedAt}, &g.ContentHash, &g.Content); err != nil {
 			return nil, mapErr("store.FlowSignatures", err)
 		}
-		g.Meaning, g.SignedAt = flow.Meaning(meaning), ParseTime(at)
+		g.Meaning = flow.Meaning(meaning)
 		out = append(out, g)
 	}
 	return out, mapErr("store.FlowSignatures", rows.Err())

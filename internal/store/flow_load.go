@@ -22,7 +22,7 @@ const taskColsT = "t.id, t.instance_id, t.step_id, t.round, t.slot, t.assignee_i
 // row; they are decoded from the first).
 const qTaskInstanceLive = "SELECT " + instanceColsI + ", " + taskColsT + `
 	FROM flow_task k JOIN flow_instance i ON i.id = k.instance_id JOIN flow_task t ON t.instance_id = i.id
-	WHERE k.id = $1 AND t.state IN ('open', 'waiting') ORDER BY t.id`
+	WHERE k.id = $1 AND t.state IN ('open', 'waiting', 'unassigned') ORDER BY t.id`
 
 // InstanceOfTaskLive returns the instance a task belongs to with its live
 // tasks (flow.TaskLoader): what Act needs, in one read instead of two.

@@ -1,0 +1,115 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"labflow/internal/flow"
+)
+
+// IsParty reports whether person is a party of the instance (flow_party).
+func (s *FlowStore) IsParty(ctx context.Context, instanceID, personID int64) (bool, error) {
+	var n int
+	err := s.queryRow(ctx, "SELECT COUNT(*) FROM flow_party WHERE instance_id = $1 AND person_id = $2", instanceID, personID).Scan(&n)
+	return n > 0, mapErr("store.FlowIsParty", err)
+}
+
+// InstancesWithFile lists the instances that reference a file.
+func (s *FlowStore) InstancesWithFile(ctx context.Context, sha string) ([]int64, error) {
+	rows, err := s.query(ctx, "SELECT instance_id FROM flow_file WHERE sha256 = $1 ORDER BY instance_id LIMIT 1000", sha)
+	if err != nil {
+		return nil, mapErr("store.InstancesWithFile", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, mapErr("store.InstancesWithFile", err)
+		}
+		out = append(out, id)
+	}
+	return out, mapErr("store.InstancesWithFile", rows.Err())
+}
+
+// visibleCond is the visibility rule of flow.CanView in SQL, for the
+// instance aliased i (and, one level up, its parent): arg binds values.
+func visibleCond(v flow.Viewer, arg func(any) string) string {
+	if v.All {
+		return "1 = 1"
+	}
+	me := arg(v.PersonID)
+	one := func(a string) string {
+		terms := []string{a + ".initiator_id = " + me,
+			"EXISTS (SELECT 1 FROM flow_task t WHERE t.instance_id = " + a + ".id AND (t.assignee_id = " + me + " OR t.added_by = " + me + "))",
+			"EXISTS (SELECT 1 FROM flow_party p WHERE p.instance_id = " + a + ".id AND p.person_id = " + me + ")",
+			"EXISTS (SELECT 1 FROM flow_cc c WHERE c.instance_id = " + a + ".id AND c.person_id = " + me + ")"}
+		if len(v.Departments) > 0 {
+			var ds []string
+			for _, d := range v.Departments {
+				ds = append(ds, arg(d))
+			}
+			terms = append(terms, a+".initiator_dept IN ("+strings.Join(ds, ", ")+")")
+		}
+		return "(" + strings.Join(terms, " OR ") + ")"
+	}
+	return "(" + one("i") + " OR i.parent_id <> 0 AND EXISTS (SELECT 1 FROM flow_instance pi WHERE pi.id = i.parent_id AND " + one("pi") + "))"
+}
+
+// VisibleInstances lists the instances v may see, newest first.
+func (s *FlowStore) VisibleInstances(ctx context.Context, v flow.Viewer, f flow.VisibleFilter) ([]*flow.Instance, int, error) {
+	const op = "store.VisibleInstances"
+	var args []any
+	arg := func(x any) string {
+		args = append(args, x)
+		return "$" + itoa(len(args))
+	}
+	where := []string{visibleCond(v, arg)}
+	if f.Definition != "" {
+		where = append(where, "i.def_key = "+arg(f.Definition))
+	}
+	if f.Status != "" {
+		where = append(where, "i.status = "+arg(string(f.Status)))
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		where = append(where, `i.search LIKE `+arg("%"+escapeLike(strings.ToLower(q))+"%")+` ESCAPE '\'`)
+	}
+	cond := " FROM flow_instance i WHERE " + strings.Join(where, " AND ")
+	var total int
+	if err := s.db.R().QueryRowContext(ctx, "SELECT COUNT(*)"+cond, args...).Scan(&total); err != nil {
+		return nil, 0, mapErr(op, err)
+	}
+	q := "SELECT " + instanceColsI + cond + " ORDER BY i.created_at DESC, i.id DESC LIMIT " + itoa(f.Limit)
+	if f.Offset > 0 {
+		q += " OFFSET " + itoa(f.Offset)
+	}
+	rows, err := s.db.R().QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, 0, mapErr(op, err)
+	}
+	defer rows.Close()
+	var out []*flow.Instance
+	for rows.Next() {
+		in, err := scanInstance(rows)
+		if err != nil {
+			return nil, 0, mapErr(op, err)
+		}
+		out = append(out, in)
+	}
+	return out, total, mapErr(op, rows.Err())
+}
+
+// UnassignedTasks lists the placeholders of steps nobody can act on.
+func (s *FlowStore) UnassignedTasks(ctx context.Context, limit int) ([]*flow.Task, error) {
+	return s.tasks(ctx, "SELECT "+taskCols+" FROM flow_task WHERE state = 'unassigned' ORDER BY created_at, id LIMIT "+itoa(limit))
+}
+
+func (f *flowTx) AddParty(instanceID, personID int64) error {
+	_, err := f.exec("INSERT INTO flow_party (instance_id, person_id) VALUES ($1, $2) ON CONFLICT (instance_id, person_id) DO NOTHING", instanceID, personID)
+	return mapErr("store.AddParty", err)
+}
+
+func (f *flowTx) AddFile(instanceID int64, sha string) error {
+	_, err := f.exec("INSERT INTO flow_file (instance_id, sha256) VALUES ($1, $2) ON CONFLICT (instance_id, sha256) DO NOTHING", instanceID, sha)
+	return mapErr("store.AddFile", err)
+}
