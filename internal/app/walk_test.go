@@ -571,7 +571,7 @@ func TestEXT2_SiteLoanWalk(t *testing.T) {
 		w.complete("liuyang", in.ID, "issue_log", map[string]any{"issues": []any{
 			map[string]any{"date": "2026-12-09", "issue": "制粒机转速不稳", "action": "更换备用机"}}})
 		w.expect(in.ID, "report", "liuyang")
-		records := w.upload("huanglei", "batch-records.pdf", "%PDF batch records")
+		records := w.upload("liuyang", "batch-records.pdf", "%PDF batch records")
 		w.complete("liuyang", in.ID, "report", map[string]any{"report": "三批放大均合格，详见原始记录", "records": []string{records}})
 		w.expect(in.ID, "director_confirm", "liuyang")
 		w.sign("liuyang", in.ID, "director_confirm", flow.MeaningConfirm, nil)

@@ -20,11 +20,57 @@ import (
 // MaxSize is the default upload limit (64 MiB: chromatograms, spectra, scans).
 const MaxSize = 64 << 20
 
-// Service uploads and serves attachments.
+// Service uploads and serves attachments. A file is served only to the
+// person who uploaded it and to someone who may see a record that holds it
+// (Viewer); to anyone else it does not exist.
 type Service struct {
-	db    *store.DB
-	blobs *blob.Store
-	limit int64
+	db     *store.DB
+	blobs  *blob.Store
+	limit  int64
+	viewer Viewer
+}
+
+// Viewer says whether actor may see a record that references a file (the
+// process engine: some instance holding it is one actor may see).
+type Viewer interface {
+	MaySeeFile(ctx context.Context, actor domain.Actor, sha string) (bool, error)
+}
+
+// SetViewer names who answers for the records that reference files; until
+// it is set, only uploaders read their files.
+func (s *Service) SetViewer(v Viewer) { s.viewer = v }
+
+// MayRead reports whether actor may read the file with this SHA-256: they
+// uploaded it, or they may see a record that holds it. Forms and comments
+// may reference only such files (MayAttach), so that nobody can gain a
+// file by naming its hash in a request of their own.
+func (s *Service) MayRead(ctx context.Context, actor domain.Actor, sha string) (bool, error) {
+	if actor.ID <= 0 || !blob.ValidHash(sha) {
+		return false, nil
+	}
+	ok, err := s.db.UploadedBy(ctx, sha, actor.ID)
+	if err != nil || ok || s.viewer == nil {
+		return ok, err
+	}
+	return s.viewer.MaySeeFile(ctx, actor, sha)
+}
+
+// MayAttach reports whether actor may reference the file in a record: the
+// same rule as MayRead.
+func (s *Service) MayAttach(ctx context.Context, actor domain.Actor, sha string) (bool, error) {
+	return s.MayRead(ctx, actor, sha)
+}
+
+// readable returns a NotFound error unless actor may read a.
+func (s *Service) readable(ctx context.Context, actor domain.Actor, a domain.Attachment, op string) error {
+	ok, err := s.MayRead(ctx, actor, a.SHA256)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return domain.NotFound(op, "entity.attachment")
+	}
+	return nil
 }
 
 // New returns the service; limit ≤ 0 means MaxSize.
@@ -95,19 +141,18 @@ func (s *Service) Upload(ctx context.Context, actor domain.Actor, name string, r
 	return a, err
 }
 
-// Get returns an attachment's metadata.
-func (s *Service) Get(ctx context.Context, id int64) (domain.Attachment, error) {
-	return s.db.FindAttachment(ctx, id)
-}
-
-// List returns an entity's attachments.
-func (s *Service) List(ctx context.Context, entity, entityID string) ([]domain.Attachment, error) {
-	return s.db.FindAttachments(ctx, entity, entityID)
+// Get returns an attachment's metadata, if actor may read it.
+func (s *Service) Get(ctx context.Context, actor domain.Actor, id int64) (domain.Attachment, error) {
+	a, err := s.db.FindAttachment(ctx, id)
+	if err != nil {
+		return a, err
+	}
+	return a, s.readable(ctx, actor, a, "attach.Get")
 }
 
 // OpenByHash returns the metadata of the first upload of the content with
-// this SHA-256, and its bytes.
-func (s *Service) OpenByHash(ctx context.Context, sha string) (domain.Attachment, *os.File, error) {
+// this SHA-256, and its bytes, if actor may read it.
+func (s *Service) OpenByHash(ctx context.Context, actor domain.Actor, sha string) (domain.Attachment, *os.File, error) {
 	if !blob.ValidHash(sha) {
 		return domain.Attachment{}, nil, domain.NotFound("attach.OpenByHash", "entity.attachment")
 	}
@@ -115,12 +160,15 @@ func (s *Service) OpenByHash(ctx context.Context, sha string) (domain.Attachment
 	if err != nil {
 		return a, nil, err
 	}
+	if err := s.readable(ctx, actor, a, "attach.OpenByHash"); err != nil {
+		return a, nil, err
+	}
 	return s.open(a)
 }
 
-// Open returns the attachment's metadata and bytes.
-func (s *Service) Open(ctx context.Context, id int64) (domain.Attachment, *os.File, error) {
-	a, err := s.db.FindAttachment(ctx, id)
+// Open returns the attachment's metadata and bytes, if actor may read it.
+func (s *Service) Open(ctx context.Context, actor domain.Actor, id int64) (domain.Attachment, *os.File, error) {
+	a, err := s.Get(ctx, actor, id)
 	if err != nil {
 		return a, nil, err
 	}

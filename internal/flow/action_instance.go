@@ -22,6 +22,9 @@ func (e *Engine) ActOnInstance(ctx context.Context, actor domain.Actor, instance
 			return inst, err
 		}
 	}
+	if err := e.checkAttachments(ctx, actor, in.Attachments); err != nil {
+		return nil, err
+	}
 	for attempt := 0; attempt < 10; attempt++ {
 		w, err := e.load(ctx, actor, instanceID)
 		if err != nil {

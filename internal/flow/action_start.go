@@ -55,6 +55,9 @@ func (e *Engine) StartWith(ctx context.Context, actor domain.Actor, key string, 
 	if err := e.checkPeople(ctx, def, norm, nil); err != nil {
 		return nil, err
 	}
+	if err := e.checkFiles(ctx, actor, def, norm, nil); err != nil {
+		return nil, err
+	}
 	me, err := e.dir.Person(ctx, actor.ID)
 	if err != nil {
 		return nil, err

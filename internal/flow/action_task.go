@@ -79,6 +79,9 @@ func (e *Engine) Act(ctx context.Context, actor domain.Actor, taskID int64, in A
 			return inst, err
 		}
 	}
+	if err := e.checkAttachments(ctx, actor, in.Attachments); err != nil {
+		return nil, err
+	}
 	signed := false
 	useCache := true
 	for attempt := 0; attempt < 10; attempt++ {

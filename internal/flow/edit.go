@@ -83,6 +83,9 @@ func (w *work) edit(st *Step, form map[string]any) ([]audit.Change, error) {
 	if err := w.e.checkPeople(w.ctx, w.def, merged, old); err != nil {
 		return nil, err
 	}
+	if err := w.e.checkFiles(w.ctx, w.actor, w.def, merged, old); err != nil {
+		return nil, err
+	}
 	w.inst.Form = merged
 	w.formChanged = true
 	if err := w.guards(w.def.Guards, ""); err != nil {
@@ -222,6 +225,9 @@ func (w *work) resubmitForm(form map[string]any) (map[string]any, error) {
 		return nil, err
 	}
 	if err := w.e.checkPeople(w.ctx, w.def, norm, w.inst.Form); err != nil {
+		return nil, err
+	}
+	if err := w.e.checkFiles(w.ctx, w.actor, w.def, norm, w.inst.Form); err != nil {
 		return nil, err
 	}
 	return norm, nil

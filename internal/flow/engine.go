@@ -42,6 +42,8 @@ type Engine struct {
 	reg  *Registry
 	dir  Directory
 	auth Reauthenticator
+	// files checks references to files (UseFiles); nil checks their form only.
+	files Files
 
 	cache *instCache
 

@@ -77,3 +77,10 @@ func (db *DB) FindAttachmentByHash(ctx context.Context, sha string) (domain.Atta
 	}
 	return a, err
 }
+
+// UploadedBy reports whether person uploaded content with this SHA-256.
+func (db *DB) UploadedBy(ctx context.Context, sha string, personID int64) (bool, error) {
+	var n int
+	err := db.R().QueryRowContext(ctx, "SELECT COUNT(*) FROM attachment WHERE sha256 = $1 AND uploaded_by = $2", sha, personID).Scan(&n)
+	return n > 0, mapErr("store.UploadedBy", err)
+}

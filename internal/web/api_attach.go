@@ -63,11 +63,12 @@ func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiAttachment(w http.ResponseWriter, r *http.Request) error {
+	ac, _ := actor(r)
 	id, err := pathID(r, "id", "entity.attachment")
 	if err != nil {
 		return err
 	}
-	a, err := s.Attach.Get(r.Context(), id)
+	a, err := s.Attach.Get(r.Context(), ac, id)
 	if err != nil {
 		return err
 	}
@@ -76,11 +77,12 @@ func (s *Server) apiAttachment(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiDownload(w http.ResponseWriter, r *http.Request) error {
+	ac, _ := actor(r)
 	id, err := pathID(r, "id", "entity.attachment")
 	if err != nil {
 		return err
 	}
-	a, f, err := s.Attach.Open(r.Context(), id)
+	a, f, err := s.Attach.Open(r.Context(), ac, id)
 	if err != nil {
 		return err
 	}
@@ -90,7 +92,8 @@ func (s *Server) apiDownload(w http.ResponseWriter, r *http.Request) error {
 // apiDownloadByHash serves a file by its SHA-256, as process forms and
 // comments reference files.
 func (s *Server) apiDownloadByHash(w http.ResponseWriter, r *http.Request) error {
-	a, f, err := s.Attach.OpenByHash(r.Context(), r.PathValue("sha256"))
+	ac, _ := actor(r)
+	a, f, err := s.Attach.OpenByHash(r.Context(), ac, r.PathValue("sha256"))
 	if err != nil {
 		return err
 	}
