@@ -62,6 +62,15 @@ func (c *cli) verify(ctx context.Context, args []string) error {
 		fmt.Fprintf(c.stdout, "verified up to: %d events, head %s\n", head.Count, head.Hash)
 		return &exitError{1, errSilent}
 	}
+	var re *store.RecordsError
+	if errors.As(err, &re) {
+		fmt.Fprintf(c.stdout, "FAILED: %d records are not what their audit trail says (chain intact: %d events, head %s):\n",
+			len(re.Problems), head.Count, head.Hash)
+		for _, rp := range re.Problems {
+			fmt.Fprintf(c.stdout, "  %s\n", rp)
+		}
+		return &exitError{1, errSilent}
+	}
 	if err != nil {
 		return err
 	}

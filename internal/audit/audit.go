@@ -46,6 +46,12 @@ type Event struct {
 	EntityID  string    `json:"entity_id"`
 	Changes   string    `json:"changes"` // JSON array of Change, exactly as stored and hashed
 	Reason    string    `json:"reason"`
+	// Records is the state, after this event, of every record the change
+	// wrote: a JSON object from "table/id" to the SHA-256 of the record's
+	// canonical content (see the store's seal.go). It lets a verifier
+	// prove that each record is what its trail says it is. Empty on events
+	// that wrote no record, and on events made before records were sealed.
+	Records string `json:"records,omitempty"`
 	PrevHash  string    `json:"prev_hash"`
 	Hash      string    `json:"hash"`
 }
@@ -88,6 +94,12 @@ func ComputeHash(e Event) string {
 	put(e.Changes)
 	put(e.Reason)
 	put(e.PrevHash)
+	if e.Records != "" {
+		// Events with records (format 2) hash them too; events without
+		// hash exactly as before, so that chains made earlier verify.
+		put("records")
+		put(e.Records)
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 

@@ -67,15 +67,13 @@ func (e *env) person(t *testing.T, username, pw string, grants ...domain.Grant) 
 	}
 	var id int64
 	err := e.db.Write(ctx, func(tx *store.Tx) error {
-		now := store.TimeText(tx.Now())
-		err := tx.QueryRowContext(ctx, `INSERT INTO person (username, name, lang, active, password_hash, created_at, updated_at)
-			VALUES ($1, $2, 'en', 1, $3, $4, $4) RETURNING id`, username, "Name of "+username, hash, now).Scan(&id)
+		p, err := tx.InsertPerson(domain.Person{Username: username, Name: "Name of " + username, Lang: "en", Active: true}, hash)
 		if err != nil {
 			return err
 		}
+		id = p.ID
 		for _, g := range grants {
-			if _, err := tx.Exec(`INSERT INTO role_grant (person_id, role, department_id, granted_at, granted_by)
-				VALUES ($1, $2, $3, $4, 0)`, id, string(g.Role), g.DepartmentID, now); err != nil {
+			if _, err := tx.InsertGrant(id, g, 0); err != nil {
 				return err
 			}
 		}
@@ -85,6 +83,24 @@ func (e *env) person(t *testing.T, username, pw string, grants ...domain.Grant) 
 		t.Fatal(err)
 	}
 	return id
+}
+
+// change runs a statement that changes a sealed record, with its audit
+// event (a fixture change made as the application would make it).
+func (e *env) change(t *testing.T, table string, id int64, q string, args ...any) {
+	t.Helper()
+	err := e.db.Write(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(q, args...); err != nil {
+			return err
+		}
+		if err := tx.Seal(table, id); err != nil {
+			return err
+		}
+		return tx.Audit(audit.Entry{ActorName: "test", Action: "test.change", Entity: table, EntityID: strconv.FormatInt(id, 10)})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // exec runs a statement in a write (test-only fixture changes).

@@ -63,7 +63,7 @@ func TestLogin_NoUserEnumeration(t *testing.T) {
 		alice := e.person(t, "alice", "correct horse")
 		bob := e.person(t, "bob", "battery staple")
 		e.person(t, "carol", "")
-		e.exec(t, "UPDATE person SET active = 0 WHERE id = $1", bob)
+		e.change(t, "person", bob, "UPDATE person SET active = 0 WHERE id = $1", bob)
 
 		_, errWrong := e.svc.Login(ctx, "alice", "wrong password", "10.0.0.1", "")
 		_, errUnknown := e.svc.Login(ctx, "nobody", "whatever pw", "10.0.0.1", "")
@@ -249,7 +249,7 @@ func TestSession_DeactivatedPerson(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.exec(t, "UPDATE person SET active = 0 WHERE id = $1", id)
+		e.change(t, "person", id, "UPDATE person SET active = 0 WHERE id = $1", id)
 		_, err = e.svc.Session(ctx, s.Token)
 		wantKind(t, err, domain.KindUnauthenticated, "auth.session_invalid")
 	})

@@ -211,7 +211,7 @@ func TestTokens_CreateUseRevoke(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.exec(t, "UPDATE person SET active = 0 WHERE id = $1", bob)
+		e.change(t, "person", bob, "UPDATE person SET active = 0 WHERE id = $1", bob)
 		_, err = e.svc.TokenActor(ctx, bobSecret)
 		wantKind(t, err, domain.KindUnauthenticated, "auth.token_invalid")
 		_, _, err = e.svc.CreateToken(ctx, adminActor, bob, "refused")
@@ -282,7 +282,7 @@ func TestActor_ActiveGrants(t *testing.T) {
 		}
 		_, err = e.svc.Actor(ctx, 9999)
 		wantKind(t, err, domain.KindNotFound, "")
-		e.exec(t, "UPDATE person SET active = 0 WHERE id = $1", id)
+		e.change(t, "person", id, "UPDATE person SET active = 0 WHERE id = $1", id)
 		_, err = e.svc.Actor(ctx, id)
 		wantKind(t, err, domain.KindUnauthenticated, "auth.inactive")
 	})

@@ -57,6 +57,7 @@ func (c *instCache) work(ctx context.Context, e *Engine, actor domain.Actor, tas
 		return nil
 	}
 	inst := ent.inst
+	inst.FormText = ent.form
 	if DecodeJSON([]byte(ent.form), &inst.Form) != nil || DecodeJSON([]byte(ent.state), &inst.State) != nil {
 		return nil // read from the database instead
 	}

@@ -338,15 +338,11 @@ func (w *work) encode(now time.Time) error {
 			return domain.Wrap("flow.encode", err)
 		}
 		w.enc.Form, w.enc.Search = string(f), SearchText(in.Title, form)
-		w.formJSON = w.enc.Form
-	} else if w.formJSON == "" && in.Status == StatusRunning {
-		// Read from the database: the cache needs the form as stored.
-		f, err := json.Marshal(in.Form)
-		if err != nil {
-			return domain.Wrap("flow.encode", err)
-		}
-		w.formJSON = string(f)
+		in.FormText = w.enc.Form
+	} else if in.FormText == "" {
+		return domain.Wrap("flow.encode", errString("the stored form of instance "+strconv.FormatInt(in.ID, 10)+" is unknown"))
 	}
+	w.enc.FormText, w.formJSON = in.FormText, in.FormText
 	for _, k := range w.kids {
 		if err := k.encode(now); err != nil {
 			return err

@@ -43,6 +43,10 @@ type Instance struct {
 	// Tasks, on an instance returned by Start, Act or ActOnInstance, are
 	// its open and waiting tasks after the change (not stored with the row).
 	Tasks []*Task `json:"tasks,omitempty"`
+	// FormText is the form exactly as stored (set by the store when it
+	// reads the row), so that an unchanged form is written back and sealed
+	// byte for byte.
+	FormText string `json:"-"`
 }
 
 // State is the engine's bookkeeping for a running instance, stored as JSON

@@ -91,6 +91,9 @@ type Tx interface {
 type Encoded struct {
 	Form, State, Search string
 	FormChanged         bool
+	// FormText is the form column's text after the write: Form when the
+	// form changed, else the text as stored (the store seals the row).
+	FormText string
 }
 
 // Box is one of the inbox's lists.

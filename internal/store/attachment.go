@@ -18,6 +18,7 @@ func (t *Tx) CreateAttachment(actor domain.Actor, a *domain.Attachment) error {
 	if err != nil {
 		return mapErr("store.CreateAttachment", err)
 	}
+	t.touch("attachment", a.ID)
 	return t.Audit(audit.Entry{
 		ActorID: actor.ID, ActorName: actor.Name, Action: "attachment.upload", Entity: "attachment",
 		EntityID: strconv.FormatInt(a.ID, 10),

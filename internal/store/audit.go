@@ -20,7 +20,7 @@ type AuditFilter struct {
 	Desc     bool   // newest first
 }
 
-const auditCols = "seq, at, actor_id, actor_name, action, entity, entity_id, changes, reason, prev_hash, hash"
+const auditCols = "seq, at, actor_id, actor_name, action, entity, entity_id, changes, reason, prev_hash, hash, records"
 
 // FindAudit lists audit events matching f.
 func (db *DB) FindAudit(ctx context.Context, f AuditFilter) ([]audit.Event, error) {
@@ -97,7 +97,7 @@ func (db *DB) FindAudit(ctx context.Context, f AuditFilter) ([]audit.Event, erro
 func scanEvent(s interface{ Scan(...any) error }) (audit.Event, error) {
 	var e audit.Event
 	var at string
-	err := s.Scan(&e.Seq, &at, &e.ActorID, &e.ActorName, &e.Action, &e.Entity, &e.EntityID, &e.Changes, &e.Reason, &e.PrevHash, &e.Hash)
+	err := s.Scan(&e.Seq, &at, &e.ActorID, &e.ActorName, &e.Action, &e.Entity, &e.EntityID, &e.Changes, &e.Reason, &e.PrevHash, &e.Hash, &e.Records)
 	// A time that does not parse reads as the zero time on purpose: the
 	// event's hash covers its time, so the verifier reports the event as
 	// altered rather than the listing failing as a whole.
@@ -112,9 +112,34 @@ func (db *DB) AuditHead(ctx context.Context) (audit.Head, error) {
 	return h, mapErr("store.AuditHead", err)
 }
 
+// RecordsError lists the records that are not what their trail says
+// (VerifyAudit's error when the chain itself holds).
+type RecordsError struct {
+	Problems []RecordProblem
+}
+
+func (e *RecordsError) Error() string {
+	var b strings.Builder
+	b.WriteString("records edited behind the audit trail's back: ")
+	for i, p := range e.Problems {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		if i == 20 {
+			b.WriteString("…")
+			break
+		}
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
 // VerifyAudit walks the whole chain in sequence order and returns its head,
 // or the first problem found (an *audit.Problem) with the head so far.
-// expectHead, if given, is a hash recorded earlier that must still be in the chain.
+// expectHead, if given, is a hash recorded earlier that must still be in the
+// chain. When the chain holds, it then checks every sealed record against
+// the state the trail records for it, and returns a *RecordsError naming
+// each record edited, inserted or removed behind the trail's back.
 func (db *DB) VerifyAudit(ctx context.Context, expectHead string) (audit.Head, error) {
 	v := audit.NewVerifier(expectHead)
 	// Read in a consistent snapshot so that concurrent appends do not
@@ -134,6 +159,7 @@ func (db *DB) VerifyAudit(ctx context.Context, expectHead string) (audit.Head, e
 	}
 	defer rows.Close()
 	var last audit.Head
+	trail := recordDigests{}
 	for rows.Next() {
 		e, err := scanEvent(rows)
 		if err != nil {
@@ -142,12 +168,27 @@ func (db *DB) VerifyAudit(ctx context.Context, expectHead string) (audit.Head, e
 		if err := v.Add(e); err != nil {
 			return last, err
 		}
+		if err := trail.addEvent(e.Records); err != nil {
+			return last, &audit.Problem{Seq: e.Seq, Reason: "altered", Detail: "records are not readable: " + err.Error()}
+		}
 		last = audit.Head{Count: e.Seq, Hash: e.Hash}
 	}
 	if err := rows.Err(); err != nil {
 		return last, mapErr("store.VerifyAudit", err)
 	}
-	return v.Finish(stored)
+	rows.Close()
+	head, err := v.Finish(stored)
+	if err != nil {
+		return head, err
+	}
+	problems, err := checkRecords(ctx, tx, trail)
+	if err != nil {
+		return head, mapErr("store.VerifyAudit", err)
+	}
+	if len(problems) > 0 {
+		return head, &RecordsError{Problems: problems}
+	}
+	return head, nil
 }
 
 func escapeLike(s string) string {

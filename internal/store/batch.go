@@ -250,6 +250,11 @@ func (b *batcher) runTx(pbatch *[]*writeReq, perrs *[]error, pafters *[][]func()
 		// per statement.
 		t.ctx, t.now, t.after = context.WithoutCancel(context.WithValue(r.ctx, inWriteKey{}, true)), b.db.Now(), nil
 		ferr := call(r.fn, t)
+		if ferr == nil {
+			// The records the writer changed are sealed into its last
+			// audit event; a change without an audit event fails here.
+			ferr = t.sealShare(saved)
+		}
 		if ferr != nil {
 			if pg && isBusy(ferr) {
 				// A deadlock between concurrent batches (40P01): the

@@ -68,7 +68,7 @@ var (
 	outboxRows = newBulkTable("flow_outbox",
 		"channel", "recipient_id", "kind", "instance_id", "task_id", "args", "created_at")
 	auditRows = newBulkTable("audit_event",
-		"seq", "at", "actor_id", "actor_name", "action", "entity", "entity_id", "changes", "reason", "prev_hash", "hash")
+		"seq", "at", "actor_id", "actor_name", "action", "entity", "entity_id", "changes", "reason", "prev_hash", "hash", "records")
 )
 
 // prepareBulk prepares every table's INSERTs on the write pool (at Open).
@@ -127,11 +127,14 @@ type txMark struct {
 	later  [8]int
 }
 
+// mark notes where a writer starts; it also starts the writer's list of
+// records to seal (seal.go), which belongs to that writer alone.
 func (t *Tx) mark() txMark {
 	m := txMark{audits: len(t.audits)}
 	for i := range t.later {
 		m.later[i] = len(t.later[i])
 	}
+	t.touched, t.sealed = t.touched[:0], t.sealed[:0]
 	return m
 }
 
@@ -140,6 +143,7 @@ func (t *Tx) rollbackTo(m txMark) {
 	for i := range t.later {
 		t.later[i] = t.later[i][:m.later[i]]
 	}
+	t.touched, t.sealed = t.touched[:0], t.sealed[:0]
 }
 
 // flushBulk inserts the queued rows of every table but the audit trail

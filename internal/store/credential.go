@@ -81,6 +81,7 @@ func (t *Tx) SetPasswordHash(personID int64, hash string, oldHash *string) error
 	if err != nil {
 		return mapErr("store.SetPasswordHash", err)
 	}
+	t.touch("person", personID)
 	if n, err := res.RowsAffected(); err != nil {
 		return mapErr("store.SetPasswordHash", err)
 	} else if n == 0 {

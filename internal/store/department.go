@@ -67,6 +67,7 @@ func (t *Tx) InsertDepartment(d domain.Department) (domain.Department, error) {
 	if err != nil {
 		return d, mapErr("store.InsertDepartment", err)
 	}
+	t.touch("department", d.ID)
 	d.CreatedAt, d.UpdatedAt = ParseTime(now), ParseTime(now)
 	return d, nil
 }
@@ -82,6 +83,7 @@ func (t *Tx) UpdateDepartment(d domain.Department) (domain.Department, error) {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return d, domain.NotFound("store.UpdateDepartment", "entity.department")
 	}
+	t.touch("department", d.ID)
 	d.UpdatedAt = ParseTime(now)
 	return d, nil
 }

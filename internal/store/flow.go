@@ -62,10 +62,12 @@ func (s *FlowStore) SaveDefinition(ctx context.Context, key, hash string, body [
 		if err := tx.QueryRowContext(tx.ctx, "SELECT COALESCE(MAX(version), 0) + 1 FROM flow_definition WHERE key = $1", key).Scan(&v); err != nil {
 			return err
 		}
-		if _, err := tx.Exec("INSERT INTO flow_definition (key, version, hash, body, created_at) VALUES ($1, $2, $3, $4, $5)",
-			key, v, hash, string(body), TimeText(tx.Now())); err != nil {
+		var id int64
+		if err := tx.QueryRowContext(tx.ctx, "INSERT INTO flow_definition (key, version, hash, body, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+			key, v, hash, string(body), TimeText(tx.Now())).Scan(&id); err != nil {
 			return err
 		}
+		tx.touch("flow_definition", id)
 		return tx.Audit(audit.Entry{ActorID: 0, ActorName: "system", Action: "flow.definition", Entity: "flow_definition",
 			EntityID: fmt.Sprintf("%s@%d", key, v), Changes: []audit.Change{{Field: "hash", New: hash}}})
 	})
@@ -101,6 +103,7 @@ func scanInstance(s interface{ Scan(...any) error }) (*flow.Instance, error) {
 	}
 	in.Status = flow.Status(status)
 	// Numbers stay exact (json.Number), never float64.
+	in.FormText = form
 	if err := flow.DecodeJSON([]byte(form), &in.Form); err != nil {
 		return nil, err
 	}
@@ -271,6 +274,7 @@ func (f *flowTx) InsertInstance(in *flow.Instance, enc flow.Encoded) (int64, err
 		if err != nil {
 			return 0, mapErr("store.InsertInstance", err)
 		}
+		f.sealInstance(id, in, enc)
 		f.tx.insertLater(instanceRows, id,
 			in.DefinitionKey, in.DefinitionVersion, in.Title, in.InitiatorID, in.InitiatorName, in.InitiatorDept, string(in.Status),
 			enc.Form, enc.State, enc.Search, in.ParentID, in.ParentStep, in.Version,
@@ -282,7 +286,17 @@ func (f *flowTx) InsertInstance(in *flow.Instance, enc flow.Encoded) (int64, err
 		in.DefinitionKey, in.DefinitionVersion, in.Title, in.InitiatorID, in.InitiatorName, in.InitiatorDept, string(in.Status),
 		enc.Form, enc.State, enc.Search, in.ParentID, in.ParentStep, in.Version,
 		TimeText(in.CreatedAt), TimeText(in.UpdatedAt), TimeText(in.EndedAt)).Scan(&id)
+	if err == nil {
+		f.sealInstance(id, in, enc)
+	}
 	return id, mapErr("store.InsertInstance", err)
+}
+
+// sealInstance records the digest of the instance row as written.
+func (f *flowTx) sealInstance(id int64, in *flow.Instance, enc flow.Encoded) {
+	f.tx.seal("flow_instance", id, id, in.DefinitionKey, int64(in.DefinitionVersion), in.Title, in.InitiatorID, in.InitiatorName,
+		in.InitiatorDept, string(in.Status), enc.FormText, enc.State, in.ParentID, in.ParentStep, in.Version,
+		TimeText(in.CreatedAt), TimeText(in.UpdatedAt), TimeText(in.EndedAt))
 }
 
 func (f *flowTx) UpdateInstance(in *flow.Instance, oldVersion int64, enc flow.Encoded) error {
@@ -294,7 +308,11 @@ func (f *flowTx) UpdateInstance(in *flow.Instance, oldVersion int64, enc flow.En
 	} else {
 		res, err = f.exec(qUpdateInstance, string(in.Status), enc.State, in.Version, TimeText(in.UpdatedAt), TimeText(in.EndedAt), in.ID, oldVersion)
 	}
-	return oneRow("store.UpdateInstance", res, err)
+	if err := oneRow("store.UpdateInstance", res, err); err != nil {
+		return err
+	}
+	f.sealInstance(in.ID, in, enc)
+	return nil
 }
 
 func oneRow(op string, res sql.Result, err error) error {

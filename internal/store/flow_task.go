@@ -67,19 +67,34 @@ func (f *flowTx) InsertTask(t *flow.Task) (int64, error) {
 		f.tx.insertLater(taskRows, id,
 			t.InstanceID, t.StepID, t.Round, t.Slot, t.AssigneeID, t.AssigneeName, string(t.State), string(t.Kind), t.ParentTaskID, t.AddedBy,
 			t.Outcome, t.Comment, t.DefinitionKey, t.InitiatorID, TimeText(t.CreatedAt), TimeText(t.ActedAt), TimeText(t.DueAt), t.Version)
+		f.sealTask(id, t)
 		return id, nil
 	}
 	var id int64
 	err := f.queryRow(qInsertTask,
 		t.InstanceID, t.StepID, t.Round, t.Slot, t.AssigneeID, t.AssigneeName, string(t.State), string(t.Kind), t.ParentTaskID, t.AddedBy,
 		t.Outcome, t.Comment, t.DefinitionKey, t.InitiatorID, TimeText(t.CreatedAt), TimeText(t.ActedAt), TimeText(t.DueAt), t.Version).Scan(&id)
+	if err == nil {
+		f.sealTask(id, t)
+	}
 	return id, mapErr("store.InsertTask", err)
 }
 
 func (f *flowTx) UpdateTask(t *flow.Task, oldState flow.TaskState) error {
 	res, err := f.exec(qUpdateTask,
 		string(t.State), t.Outcome, t.Comment, TimeText(t.ActedAt), t.AssigneeID, t.AssigneeName, t.Version, t.ID, string(oldState))
-	return oneRow("store.UpdateTask", res, err)
+	if err := oneRow("store.UpdateTask", res, err); err != nil {
+		return err
+	}
+	f.sealTask(t.ID, t)
+	return nil
+}
+
+// sealTask records the digest of the task row as written (taskCols order).
+func (f *flowTx) sealTask(id int64, t *flow.Task) {
+	f.tx.seal("flow_task", id, id, t.InstanceID, t.StepID, int64(t.Round), int64(t.Slot), t.AssigneeID, t.AssigneeName, string(t.State),
+		string(t.Kind), t.ParentTaskID, t.AddedBy, t.Outcome, t.Comment, t.DefinitionKey, t.InitiatorID, TimeText(t.CreatedAt),
+		TimeText(t.ActedAt), TimeText(t.DueAt), t.Version)
 }
 
 func (f *flowTx) InsertAction(a *flow.ActionRecord) error {
@@ -97,10 +112,15 @@ func (f *flowTx) InsertAction(a *flow.ActionRecord) error {
 }
 
 func (f *flowTx) InsertSignature(g *flow.Signature) error {
-	_, err := f.exec(`INSERT INTO flow_signature (instance_id, task_id, step_id, signer_id, signer_name, meaning, signed_at, content_hash, content)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		g.InstanceID, g.TaskID, g.StepID, g.SignerID, g.SignerName, string(g.Meaning), TimeText(g.SignedAt), g.ContentHash, g.Content)
-	return mapErr("store.InsertSignature", err)
+	err := f.queryRow(`INSERT INTO flow_signature (instance_id, task_id, step_id, signer_id, signer_name, meaning, signed_at, content_hash, content)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		g.InstanceID, g.TaskID, g.StepID, g.SignerID, g.SignerName, string(g.Meaning), TimeText(g.SignedAt), g.ContentHash, g.Content).Scan(&g.ID)
+	if err != nil {
+		return mapErr("store.InsertSignature", err)
+	}
+	f.tx.seal("flow_signature", g.ID, g.ID, g.InstanceID, g.TaskID, g.StepID, g.SignerID, g.SignerName, string(g.Meaning),
+		TimeText(g.SignedAt), g.ContentHash, g.Content)
+	return nil
 }
 
 func (f *flowTx) InsertCC(instanceID, personID, byID int64) error {

@@ -185,6 +185,7 @@ func (t *Tx) InsertPerson(p domain.Person, passwordHash string) (domain.Person, 
 	if err != nil {
 		return p, mapErr("store.InsertPerson", err)
 	}
+	t.touch("person", p.ID)
 	p.CreatedAt, p.UpdatedAt = ParseTime(now), ParseTime(now)
 	return p, nil
 }
@@ -202,6 +203,7 @@ func (t *Tx) UpdatePerson(p domain.Person) (domain.Person, error) {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return p, domain.NotFound("store.UpdatePerson", "entity.person")
 	}
+	t.touch("person", p.ID)
 	p.UpdatedAt = ParseTime(now)
 	return p, nil
 }

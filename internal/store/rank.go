@@ -61,5 +61,8 @@ func CurrentRanks(ctx context.Context, r Reader, personIDs ...int64) (map[int64]
 func (t *Tx) InsertRank(e domain.RankEntry) (domain.RankEntry, error) {
 	err := t.QueryRowContext(t.ctx, `INSERT INTO rank_history (person_id, rank, since, note, created_at)
 		VALUES ($1, $2, $3, $4, $5) RETURNING id`, e.PersonID, string(e.Rank), e.Since, e.Note, TimeText(t.now)).Scan(&e.ID)
+	if err == nil {
+		t.touch("rank_history", e.ID)
+	}
 	return e, mapErr("store.InsertRank", err)
 }

@@ -79,18 +79,30 @@ func (t *Tx) InsertGrant(personID int64, g domain.Grant, by int64) (domain.RoleG
 	err := t.QueryRowContext(t.ctx, `INSERT INTO role_grant (person_id, role, department_id, granted_at, granted_by)
 		VALUES ($1, $2, $3, $4, $5) RETURNING id`, personID, string(g.Role), g.DepartmentID, now, by).Scan(&rg.ID)
 	rg.GrantedAt = ParseTime(now)
+	if err == nil {
+		t.touch("role_grant", rg.ID)
+	}
 	return rg, mapErr("store.InsertGrant", err)
 }
 
 // RevokeGrant marks a person's active grant g as revoked by by. It reports
 // whether there was such a grant.
 func (t *Tx) RevokeGrant(personID int64, g domain.Grant, by int64) (bool, error) {
-	res, err := t.Exec(`UPDATE role_grant SET revoked_at = $1, revoked_by = $2
-		WHERE person_id = $3 AND role = $4 AND department_id = $5 AND revoked_at = ''`,
+	rows, err := t.QueryContext(t.ctx, `UPDATE role_grant SET revoked_at = $1, revoked_by = $2
+		WHERE person_id = $3 AND role = $4 AND department_id = $5 AND revoked_at = '' RETURNING id`,
 		TimeText(t.now), by, personID, string(g.Role), g.DepartmentID)
 	if err != nil {
 		return false, mapErr("store.RevokeGrant", err)
 	}
-	n, _ := res.RowsAffected()
-	return n > 0, nil
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return false, mapErr("store.RevokeGrant", err)
+		}
+		t.touch("role_grant", id)
+		n++
+	}
+	return n > 0, mapErr("store.RevokeGrant", rows.Err())
 }

@@ -65,6 +65,10 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := db.sealBaseline(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	for _, q := range []string{qSavepoint, qRelease, qRollbackTo, qAuditHead + db.dialect.forUpdate(), qAuditHeadUpdate} {
 		db.prepare(q)
 	}

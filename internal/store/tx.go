@@ -21,6 +21,10 @@ type Tx struct {
 	later  [][]any          // rows queued per bulk table (insertLater), inserted at the end (flushBulk)
 	ids    map[string]int64 // the last id assigned per table (nextID)
 	after  []func()
+	// This writer's records to seal (seal.go): rows to read back, and
+	// digests the writer computed itself.
+	touched []recordKey
+	sealed  []sealedRecord
 }
 
 // Now returns the transaction's clock reading (server UTC, R6). It is fixed
@@ -94,7 +98,7 @@ func (t *Tx) flushAudit() error {
 	vals := make([]any, 0, len(t.audits)*auditRows.cols)
 	for _, ev := range t.audits {
 		vals = append(vals, ev.Seq, ev.At.Format(audit.TimeFormat), ev.ActorID, ev.ActorName, ev.Action, ev.Entity, ev.EntityID,
-			ev.Changes, ev.Reason, ev.PrevHash, ev.Hash)
+			ev.Changes, ev.Reason, ev.PrevHash, ev.Hash, ev.Records)
 	}
 	if err := t.insertRows(auditRows, vals); err != nil {
 		return err
