@@ -51,9 +51,9 @@ type Event struct {
 	// canonical content (see the store's seal.go). It lets a verifier
 	// prove that each record is what its trail says it is. Empty on events
 	// that wrote no record, and on events made before records were sealed.
-	Records string `json:"records,omitempty"`
-	PrevHash  string    `json:"prev_hash"`
-	Hash      string    `json:"hash"`
+	Records  string `json:"records,omitempty"`
+	PrevHash string `json:"prev_hash"`
+	Hash     string `json:"hash"`
 }
 
 // EncodeChanges returns the JSON text stored for a list of changes.

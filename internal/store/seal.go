@@ -347,7 +347,7 @@ func (db *DB) sealBaseline(ctx context.Context) error {
 			}
 			if err := tx.Audit(audit.Entry{ActorName: "system", Action: "integrity.baseline", Entity: "system", EntityID: "baseline",
 				Changes: []audit.Change{{Field: "records", New: len(recs)}},
-				Reason: "records that existed before the audit trail sealed record states"}); err != nil {
+				Reason:  "records that existed before the audit trail sealed record states"}); err != nil {
 				return err
 			}
 			tx.audits[len(tx.audits)-1].Records = string(b)
