@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -57,11 +58,21 @@ type Event struct {
 }
 
 // EncodeChanges returns the JSON text stored for a list of changes.
+// A change whose old and new values are the same ("yes → yes") changes
+// nothing and is left out.
 func EncodeChanges(cs []Change) (string, error) {
-	if cs == nil {
-		cs = []Change{}
+	kept := make([]Change, 0, len(cs))
+	for _, c := range cs {
+		old, err1 := json.Marshal(c.Old)
+		nw, err2 := json.Marshal(c.New)
+		if err := errors.Join(err1, err2); err != nil {
+			return "", err
+		}
+		if string(old) != string(nw) {
+			kept = append(kept, c)
+		}
 	}
-	b, err := json.Marshal(cs)
+	b, err := json.Marshal(kept)
 	return string(b), err
 }
 

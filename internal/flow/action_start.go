@@ -95,7 +95,10 @@ func (e *Engine) StartWith(ctx context.Context, actor domain.Actor, key string, 
 		if idemKey != "" {
 			w.idem = "start:" + idemKey
 		}
-		w.audit("flow.start", []audit.Change{{Field: "definition", New: def.Key + "@" + strconv.Itoa(def.Version)}}, "")
+		// The trail holds every value filed (R1): the instance can be
+		// rebuilt from it alone (AsOf).
+		w.audit("flow.start", append([]audit.Change{{Field: "definition", New: def.Key + "@" + strconv.Itoa(def.Version)},
+			{Field: "title", New: title}, {Field: "status", New: string(StatusRunning)}}, formChanges(nil, norm)...), "")
 		w.record(ActionRecord{Action: "start"})
 		if len(def.Steps) == 0 {
 			return nil, domain.Wrap(op, errString("definition "+def.Key+" has no steps"))

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -176,6 +177,15 @@ type work struct {
 	cached      bool     // read from instCache, not the database
 	parties     []int64  // people who may now see the instance (told about it, a viewer)
 	files       []string // files the instance's comments now reference
+	// What the instance was when loaded, so that the trail records every
+	// change of status, title and position (trailState).
+	was wasState
+}
+
+type wasState struct {
+	status Status
+	title  string
+	steps  []string
 }
 
 type note struct {
@@ -184,7 +194,53 @@ type note struct {
 }
 
 func (e *Engine) newWork(ctx context.Context, actor domain.Actor, def *Definition, inst *Instance, tasks []*Task) *work {
-	return &work{e: e, ctx: ctx, actor: actor, def: def, inst: inst, oldVer: inst.Version, tasks: tasks, dirty: map[*Task]TaskState{}}
+	w := &work{e: e, ctx: ctx, actor: actor, def: def, inst: inst, oldVer: inst.Version, tasks: tasks, dirty: map[*Task]TaskState{}}
+	if inst.Version != 0 {
+		w.was = wasState{status: inst.Status, title: inst.Title, steps: activeSteps(inst)}
+	}
+	return w
+}
+
+// activeSteps lists the steps an instance is at.
+func activeSteps(in *Instance) []string {
+	var out []string
+	for _, a := range in.State.Active {
+		out = append(out, a.Step)
+	}
+	return out
+}
+
+// trailState completes the last audit event of w with what it changed of
+// the instance's status, title and position (the steps it is at), unless
+// an event of w records it already: the trail alone rebuilds the instance
+// at any moment (AsOf).
+func (w *work) trailState() {
+	if len(w.audits) == 0 {
+		return
+	}
+	has := map[string]bool{}
+	for _, a := range w.audits {
+		for _, c := range a.Changes {
+			has[c.Field] = true
+		}
+	}
+	last := &w.audits[len(w.audits)-1]
+	if w.inst.Status != w.was.status && !has["status"] {
+		last.Changes = append(last.Changes, audit.Change{Field: "status", Old: nilIfEmpty(string(w.was.status)), New: string(w.inst.Status)})
+	}
+	if w.inst.Title != w.was.title && !has["title"] {
+		last.Changes = append(last.Changes, audit.Change{Field: "title", Old: nilIfEmpty(w.was.title), New: w.inst.Title})
+	}
+	if now := activeSteps(w.inst); !slices.Equal(now, w.was.steps) {
+		last.Changes = append(last.Changes, audit.Change{Field: "steps", Old: w.was.steps, New: now})
+	}
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // load reads an instance with its live tasks for a change.
@@ -312,6 +368,7 @@ func (e *Engine) commit(ctx context.Context, w *work) error {
 // encode prepares the JSON of w and the instances it changes, outside the
 // write (so that the group-commit goroutine only runs SQL).
 func (w *work) encode(now time.Time) error {
+	w.trailState()
 	in := w.inst
 	for i := range in.State.History {
 		if in.State.History[i].At.IsZero() {

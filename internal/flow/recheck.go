@@ -100,11 +100,15 @@ func (w *work) invalidation(g Signature) string {
 				}
 			}
 		}
-		verb := " 改为 "
+		was := describeValue(col, c.Was, "zh")
+		verb := "改为 "
 		if decimalCmp(c.Now, c.Was) > 0 && !isEmpty(c.Was) {
-			verb = " 增至 "
+			verb = "增至 "
 		}
-		parts = append(parts, pathLabel(w.def, c.Path, "zh")+"由 "+describeValue(col, c.Was, "zh")+verb+describeValue(col, c.Now, "zh"))
+		if !strings.HasSuffix(was, "元") {
+			verb = " " + verb
+		}
+		parts = append(parts, pathLabel(w.def, c.Path, "zh")+"由 "+was+verb+describeValue(col, c.Now, "zh"))
 	}
 	step := g.StepID
 	if st := stepOf(w.def, g.StepID); st != nil {

@@ -38,6 +38,9 @@ type Store interface {
 	// VisibleInstances lists, newest first, the instances v may see by the
 	// rule of CanView, with the total number of matches.
 	VisibleInstances(ctx context.Context, v Viewer, f VisibleFilter) ([]*Instance, int, error)
+	// Events lists the audit events of one entity up to until (inclusive),
+	// oldest first.
+	Events(ctx context.Context, entity string, id int64, until time.Time) ([]audit.Event, error)
 	// UnassignedTasks lists the placeholders of steps nobody can act on, oldest first.
 	UnassignedTasks(ctx context.Context, limit int) ([]*Task, error)
 	// Idem returns the instance recorded under an actor's idempotency key.

@@ -655,7 +655,8 @@ func (w *work) startChild(st *Step, branch string, detour bool) error {
 	cw.parent = w
 	cw.hops = w.hops
 	w.kids = append(w.kids, cw)
-	cw.audit("flow.start", []audit.Change{{Field: "definition", New: cdef.Key + "@" + strconv.Itoa(cdef.Version)}, {Field: "parent_step", New: st.ID}}, "")
+	cw.audit("flow.start", append([]audit.Change{{Field: "definition", New: cdef.Key + "@" + strconv.Itoa(cdef.Version)}, {Field: "parent_step", New: st.ID},
+		{Field: "title", New: child.Title}, {Field: "status", New: string(StatusRunning)}}, formChanges(nil, form)...), "")
 	cw.record(ActionRecord{Action: "start"})
 	return cw.enter(cdef.Steps[0].ID, "")
 }

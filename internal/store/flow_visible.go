@@ -2,7 +2,11 @@ package store
 
 import (
 	"context"
+	"strconv"
 	"strings"
+	"time"
+
+	"labflow/internal/audit"
 
 	"labflow/internal/flow"
 )
@@ -112,4 +116,23 @@ func (f *flowTx) AddParty(instanceID, personID int64) error {
 func (f *flowTx) AddFile(instanceID int64, sha string) error {
 	_, err := f.exec("INSERT INTO flow_file (instance_id, sha256) VALUES ($1, $2) ON CONFLICT (instance_id, sha256) DO NOTHING", instanceID, sha)
 	return mapErr("store.AddFile", err)
+}
+
+// Events lists an entity's audit events up to until, oldest first.
+func (s *FlowStore) Events(ctx context.Context, entity string, id int64, until time.Time) ([]audit.Event, error) {
+	rows, err := s.query(ctx, "SELECT "+auditCols+" FROM audit_event WHERE entity = $1 AND entity_id = $2 AND at <= $3 ORDER BY seq",
+		entity, strconv.FormatInt(id, 10), TimeText(until))
+	if err != nil {
+		return nil, mapErr("store.Events", err)
+	}
+	defer rows.Close()
+	var out []audit.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, mapErr("store.Events", err)
+		}
+		out = append(out, e)
+	}
+	return out, mapErr("store.Events", rows.Err())
 }
