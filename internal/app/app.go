@@ -200,6 +200,13 @@ func (a *App) runTimers(ctx context.Context, every time.Duration) {
 		} else if n > 0 {
 			a.Log.Info("flow timers fired", "n", n)
 		}
+		// Steps waiting for someone: the organisation may have changed
+		// (a role granted by import or the CLI, a person reactivated).
+		if n, err := a.Flow.Reassess(ctx); err != nil && ctx.Err() == nil {
+			a.Log.Error("flow reassess", "err", err)
+		} else if n > 0 {
+			a.Log.Info("waiting steps assigned", "n", n)
+		}
 		select {
 		case <-ctx.Done():
 			return

@@ -106,6 +106,11 @@ func (e *Engine) Definition(key string) (*Definition, bool) {
 	return d, ok
 }
 
+// DefinitionAt returns a definition at a version (a running instance's).
+func (e *Engine) DefinitionAt(ctx context.Context, key string, version int) (*Definition, error) {
+	return e.definition(ctx, key, version)
+}
+
 // definition returns a definition at a version, loading older versions
 // from the store.
 func (e *Engine) definition(ctx context.Context, key string, version int) (*Definition, error) {

@@ -108,7 +108,7 @@ func (w *work) invalidation(g Signature) string {
 		if !strings.HasSuffix(was, "元") {
 			verb = " " + verb
 		}
-		parts = append(parts, pathLabel(w.def, c.Path, "zh")+"由 "+was+verb+describeValue(col, c.Now, "zh"))
+		parts = append(parts, PathLabel(w.def, c.Path, "zh")+"由 "+was+verb+describeValue(col, c.Now, "zh"))
 	}
 	step := g.StepID
 	if st := stepOf(w.def, g.StepID); st != nil {

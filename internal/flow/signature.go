@@ -329,8 +329,8 @@ func describeValue(f *Field, v any, lang string) string {
 	return fmt.Sprint(v)
 }
 
-// pathLabel names a value path ("items.2.unit_price") in lang: "采购明细 第2行 单价（元）".
-func pathLabel(def *Definition, path, lang string) string {
+// PathLabel names a value path ("items.2.unit_price") in lang: "采购明细 第2行 单价（元）".
+func PathLabel(def *Definition, path, lang string) string {
 	parts := strings.Split(path, ".")
 	f := def.field(parts[0])
 	if f == nil {

@@ -144,6 +144,8 @@ type verifyOutput struct {
 	Count   int64  `json:"count"`
 	Hash    string `json:"hash"`
 	Problem string `json:"problem,omitempty"`
+	// Records lists each record that is not what its trail says.
+	Records []store.RecordProblem `json:"records,omitempty"`
 }
 
 func (s *Server) apiVerify(w http.ResponseWriter, r *http.Request) error {
@@ -155,6 +157,11 @@ func (s *Server) apiVerify(w http.ResponseWriter, r *http.Request) error {
 	var p *audit.Problem
 	if errors.As(err, &p) {
 		writeJSON(w, http.StatusOK, verifyOutput{OK: false, Count: h.Count, Hash: h.Hash, Problem: p.Error()})
+		return nil
+	}
+	var re *store.RecordsError
+	if errors.As(err, &re) {
+		writeJSON(w, http.StatusOK, verifyOutput{OK: false, Count: h.Count, Hash: h.Hash, Problem: re.Error(), Records: re.Problems})
 		return nil
 	}
 	if err != nil {

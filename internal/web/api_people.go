@@ -261,7 +261,13 @@ type roleInput struct {
 }
 
 func (s *Server) apiGrantRole(w http.ResponseWriter, r *http.Request) error {
-	return s.apiRole(w, r, s.People.GrantRole)
+	return s.apiRole(w, r, func(ctx context.Context, a domain.Actor, id int64, g domain.Grant, reason string) error {
+		if err := s.People.GrantRole(ctx, a, id, g, reason); err != nil {
+			return err
+		}
+		s.reassess(r) // a step waiting for this role gets its people
+		return nil
+	})
 }
 
 func (s *Server) apiRevokeRole(w http.ResponseWriter, r *http.Request) error {

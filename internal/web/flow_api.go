@@ -98,8 +98,11 @@ func (s *Server) apiDefinition(w http.ResponseWriter, r *http.Request) error {
 }
 
 type startInput struct {
-	Form           map[string]any `json:"form"`
-	IdempotencyKey string         `json:"idempotency_key,omitempty"`
+	Form map[string]any `json:"form"`
+	// Chosen names, per step whose assignee the initiator picks
+	// (chosen_by: initiator), the person chosen.
+	Chosen         map[string]int64 `json:"chosen,omitempty"`
+	IdempotencyKey string           `json:"idempotency_key,omitempty"`
 }
 
 // idemKey returns the request's idempotency key: the body's, else the
@@ -111,8 +114,8 @@ func idemKey(r *http.Request, body string) string {
 	return strings.TrimSpace(r.Header.Get("Idempotency-Key"))
 }
 
-func (s *Server) start(r *http.Request, a domain.Actor, d *flow.Definition, form map[string]any, key string) (*flow.Instance, error) {
-	return s.Flow.Start(r.Context(), a, d.Key, form, key)
+func (s *Server) start(r *http.Request, a domain.Actor, d *flow.Definition, form map[string]any, chosen map[string]int64, key string) (*flow.Instance, error) {
+	return s.Flow.StartWith(r.Context(), a, d.Key, flow.StartInput{Form: form, Chosen: chosen, IdemKey: key})
 }
 
 func (s *Server) apiStart(w http.ResponseWriter, r *http.Request) error {
@@ -128,7 +131,7 @@ func (s *Server) apiStart(w http.ResponseWriter, r *http.Request) error {
 	if in.Form == nil {
 		in.Form = map[string]any{}
 	}
-	inst, err := s.start(r, a, d, in.Form, idemKey(r, in.IdempotencyKey))
+	inst, err := s.start(r, a, d, in.Form, in.Chosen, idemKey(r, in.IdempotencyKey))
 	if err != nil {
 		return err
 	}

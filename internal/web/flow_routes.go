@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"labflow/internal/flow"
+)
 
 // flowRoutes registers the process engine's API and pages (inbox, instances).
 func (s *Server) flowRoutes() {
@@ -10,6 +14,13 @@ func (s *Server) flowRoutes() {
 	s.api("GET /api/v1/definitions/{key}", s.apiDefinition, doc{Summary: "One process definition by key", Out: definitionOut{}})
 	s.api("POST /api/v1/processes/{key}/instances", s.apiStart, doc{Summary: "Start an instance with a form; repeat-safe with idempotency_key or the Idempotency-Key header",
 		In: startInput{}, Out: flowInstanceOut{}, Status: http.StatusCreated})
+	s.api("GET /api/v1/instances", s.apiVisible, doc{Summary: "The requests the caller may see (initiated, assigned, copied, told, named in them; a director their department's; the deans and the GM all), newest first",
+		Out: visibleOut{}, Query: visibleQuery})
+	s.api("GET /api/v1/instances/{id}/as-of", s.apiAsOf, doc{Summary: "An instance as it stood at a moment (at=RFC 3339 time), rebuilt from the audit trail alone, with the differences to now",
+		Out: flow.AsOfView{}, Query: []string{"at"}})
+	s.api("GET /api/v1/admin/waiting", s.apiWaiting, doc{Summary: "Steps nobody can act on (administrator): grant the role or name a holder", Out: []flow.WaitingStep{}})
+	s.api("POST /api/v1/tasks/{id}/assign", s.apiAssign, doc{Summary: "Name who acts on a step nobody could act on (administrator; a person holding a business role; reason required)",
+		In: assignInput{}, Status: http.StatusNoContent})
 	s.api("GET /api/v1/instances/{id}", s.apiInstance, doc{Summary: "An instance: form, steps with the current position, timeline, signatures with validity, allowed actions",
 		Out: flowInstanceViewOut{}})
 	s.api("POST /api/v1/instances/{id}/actions", s.apiInstanceAction, doc{Summary: "Act on an instance: withdraw, take_back, urge, comment, copy, resubmit",
@@ -31,6 +42,10 @@ func (s *Server) flowRoutes() {
 	m.HandleFunc("GET /inbox", s.page(s.uiInbox))
 	m.HandleFunc("POST /inbox/bulk-approve", s.page(s.uiBulkApprove))
 	m.HandleFunc("GET /instances/{id}", s.page(s.uiInstance))
+	m.HandleFunc("GET /instances/{id}/as-of", s.page(s.uiAsOf))
+	m.HandleFunc("GET /purchasing", s.page(s.uiPurchasing))
+	m.HandleFunc("GET /admin/waiting", s.page(s.uiWaiting))
+	m.HandleFunc("POST /admin/waiting/{id}/assign", s.page(s.uiAssign))
 	m.HandleFunc("POST /instances/{id}/act", s.page(s.uiInstanceAct))
 	m.HandleFunc("GET /notifications", s.page(s.uiNotifications))
 	m.HandleFunc("POST /notifications/read", s.page(s.uiMarkRead))

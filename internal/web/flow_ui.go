@@ -424,9 +424,59 @@ func (s *Server) renderStartForm(w http.ResponseWriter, r *http.Request, d *flow
 	if idem == "" {
 		idem = newIdemKey()
 	}
+	choices, err := s.startChoices(r, d)
+	if err != nil {
+		return err
+	}
+	if errs == nil {
+		errs = map[string]string{}
+	}
 	s.render(w, r, "process_start", map[string]any{"Def": d, "Title": d.Title.In(lang), "Description": d.Description.In(lang),
-		"Fields": fc.fields(d, d.StartFields(), rows), "Error": msg, "Errors": errs, "IdemKey": idem})
+		"Fields": fc.fields(d, d.StartFields(), rows), "Choices": choices, "Error": msg, "Errors": errs, "IdemKey": idem})
 	return nil
+}
+
+// choiceView is a step whose assignee the initiator picks when filing
+// (chosen_by: initiator), with the holders of its role to pick from.
+type choiceView struct {
+	Step, Title, Selected string
+	Options               []optionView
+}
+
+func (s *Server) startChoices(r *http.Request, d *flow.Definition) ([]choiceView, error) {
+	a, _ := actor(r)
+	lang := s.lang(r)
+	var out []choiceView
+	for _, st := range d.Steps {
+		if st.Assignee.ChosenBy != "initiator" {
+			continue
+		}
+		holders, err := s.People.WithRole(r.Context(), domain.Role(st.Assignee.Role), 0)
+		if err != nil {
+			return nil, err
+		}
+		cv := choiceView{Step: st.ID, Title: st.Title.In(lang), Selected: r.PostFormValue("chosen." + st.ID)}
+		for _, p := range holders {
+			if p.ID != a.ID {
+				cv.Options = append(cv.Options, optionView{Value: strconv.FormatInt(p.ID, 10), Label: p.Name + " (" + p.Username + ")"})
+			}
+		}
+		out = append(out, cv)
+	}
+	return out, nil
+}
+
+// formChosen reads the start form's choices of assignees ("chosen.STEP").
+func formChosen(r *http.Request) map[string]int64 {
+	out := map[string]int64{}
+	for k, vs := range r.PostForm {
+		if step, ok := strings.CutPrefix(k, "chosen."); ok && len(vs) > 0 {
+			if id, err := strconv.ParseInt(vs[0], 10, 64); err == nil && id > 0 {
+				out[step] = id
+			}
+		}
+	}
+	return out
 }
 
 func (s *Server) uiNewInstance(w http.ResponseWriter, r *http.Request) error {
@@ -470,7 +520,7 @@ func (s *Server) uiStartInstance(w http.ResponseWriter, r *http.Request) error {
 		rows[more] += moreTableRows
 		return s.renderStartForm(w, r, d, form, rows, nil, "", idem)
 	}
-	inst, err := s.start(r, a, d, form, idem)
+	inst, err := s.start(r, a, d, form, formChosen(r), idem)
 	if err != nil {
 		return s.formError(w, r, err, func(_ map[string]string, msg string) error {
 			fe, _ := s.formMessages(r, err)
@@ -865,6 +915,17 @@ func (s *Server) renderInstance(w http.ResponseWriter, r *http.Request, data map
 	for _, wn := range v.Warnings {
 		warnings = append(warnings, stepTitle(wn.Step)+": "+translate(lang, wn.Msg))
 	}
+	var sigs []sigView
+	for _, g := range v.Signatures {
+		sv := sigView{Signature: g}
+		for _, c := range g.Diff {
+			sv.Diff = append(sv.Diff, sigDiffView{Label: flow.PathLabel(d, c.Path, lang), Was: valueText(c.Was), Now: valueText(c.Now),
+				Kind: c.Kind, Text: i18n.T(lang, "flowui.sig.kind."+c.Kind, nil)})
+		}
+		sigs = append(sigs, sv)
+	}
+	data["Signatures"] = sigs
+	data["AsOfNow"] = s.DB.Now().In(s.TimeZone).Format("2006-01-02T15:04:05")
 	data["View"] = v
 	data["Inst"] = v.Instance
 	data["DefTitle"] = d.Title.In(lang)
@@ -892,6 +953,17 @@ func (s *Server) renderInstance(w http.ResponseWriter, r *http.Request, data map
 	}
 	s.render(w, r, "instance", data)
 	return nil
+}
+
+// sigView is a signature on the instance page with what differs, value by
+// value, between what was signed and the form now.
+type sigView struct {
+	flow.Signature
+	Diff []sigDiffView
+}
+
+type sigDiffView struct {
+	Label, Was, Now, Kind, Text string
 }
 
 type stepBox struct {

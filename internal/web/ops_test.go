@@ -159,7 +159,7 @@ func TestI18N_PagesHaveNoRawKeys(t *testing.T) {
 	e := newEnv(t)
 	keyRE := keyPattern()
 	pages := []string{"/", "/people", "/people/1", "/people/12", "/people/new", "/people/12/edit", "/departments", "/departments/1", "/admin",
-		"/admin/audit", "/admin/import", "/account", "/projects", "/samples", "/no/such/page"}
+		"/admin/audit", "/admin/import", "/admin/waiting", "/account", "/no/such/page"}
 	for _, lang := range []string{"zh", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			c := e.login(t, "admin")

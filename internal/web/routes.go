@@ -89,12 +89,5 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /admin/import", s.page(s.uiImport))
 	m.HandleFunc("GET /attachments/{id}", s.page(s.apiDownload))
 	m.HandleFunc("GET /files/{sha256}", s.page(s.apiDownloadByHash))
-	for _, p := range []struct{ path, title string }{{"/projects", "nav.projects"}, {"/samples", "nav.samples"}} {
-		title := p.title
-		m.HandleFunc("GET "+p.path, s.page(func(w http.ResponseWriter, r *http.Request) error {
-			s.render(w, r, "soon", map[string]any{"Title": title})
-			return nil
-		}))
-	}
 	m.HandleFunc("/", s.notFound)
 }

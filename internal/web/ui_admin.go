@@ -19,7 +19,15 @@ func (s *Server) uiAdmin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, r, "admin", map[string]any{"Head": head, "Schema": v, "Backend": string(s.DB.Dialect()), "Version": s.Version})
+	waiting := 0
+	if a.IsAdmin() {
+		ws, err := s.Flow.Waiting(r.Context(), a)
+		if err != nil {
+			return err
+		}
+		waiting = len(ws)
+	}
+	s.render(w, r, "admin", map[string]any{"Head": head, "Schema": v, "Backend": string(s.DB.Dialect()), "Version": s.Version, "Waiting": waiting})
 	return nil
 }
 

@@ -232,7 +232,11 @@ func grantFromForm(r *http.Request) domain.Grant {
 
 func (s *Server) uiGrantRole(w http.ResponseWriter, r *http.Request) error {
 	return s.personAction(w, r, "grant", func(a domain.Actor, id int64) error {
-		return s.People.GrantRole(r.Context(), a, id, grantFromForm(r), r.PostFormValue("reason"))
+		if err := s.People.GrantRole(r.Context(), a, id, grantFromForm(r), r.PostFormValue("reason")); err != nil {
+			return err
+		}
+		s.reassess(r) // a step waiting for this role gets its people
+		return nil
 	})
 }
 
