@@ -100,6 +100,15 @@ func (e *Engine) Act(ctx context.Context, actor domain.Actor, taskID int64, in A
 			return nil, domain.Conflict(op, "flow.task_closed")
 		}
 		st := stepOf(w.def, t.StepID)
+		if t.AssigneeID != actor.ID && t.AddedBy != actor.ID {
+			// Someone who may not see the request learns nothing of it.
+			if ok, err := e.CanView(ctx, actor, w.inst); err != nil || !ok {
+				if err == nil {
+					err = domain.NotFound(op, "entity.task")
+				}
+				return nil, err
+			}
+		}
 		if err := w.permit(t, st, in); err != nil {
 			if w.cached {
 				continue

@@ -356,8 +356,13 @@ func TestTransferDelegateAddSigner(t *testing.T) {
 		in = v.start("tda", nil)
 		v.must(bob, in.ID, flow.ActInput{Action: flow.ActAddSigner, PersonID: pat, Before: true})
 		added := v.todo(pat, in.ID)
-		if _, err := v.e.Act(ctx, v.actor(carol), added, flow.ActInput{Action: flow.ActRemove}); !domain.IsKind(err, domain.KindForbidden) {
+		// carol may not even see the request: it does not exist for her.
+		if _, err := v.e.Act(ctx, v.actor(carol), added, flow.ActInput{Action: flow.ActRemove}); !domain.IsKind(err, domain.KindNotFound) {
 			t.Fatalf("removing someone else's signer: %v", err)
+		}
+		// bob's peer who may see it (gina, the GM) is refused.
+		if _, err := v.e.Act(ctx, v.actor(gina), added, flow.ActInput{Action: flow.ActRemove}); !domain.IsKind(err, domain.KindForbidden) {
+			t.Fatalf("the GM removes bob's signer: %v", err)
 		}
 		if _, err := v.e.Act(ctx, v.actor(bob), added, flow.ActInput{Action: flow.ActRemove}); err != nil {
 			t.Fatal(err)
