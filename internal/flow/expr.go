@@ -525,12 +525,7 @@ func (e *Expr) EvalBool(env map[string]any) (bool, error) {
 // as ValidateForm returns them, or plain Go values). The result is a
 // *big.Rat for numbers (see FormatDecimal, FormatMoney), a string, a bool,
 // a []any or nil.
-func (e *Expr) Eval(env map[string]any) (v any, err error) {
-	defer func() {
-		if r := recover(); r != nil { // a bug in the evaluator must not take the server down
-			v, err = nil, &ExprError{1, fmt.Sprint("evaluation failed: ", r)}
-		}
-	}()
+func (e *Expr) Eval(env map[string]any) (any, error) {
 	return e.root.eval(env)
 }
 

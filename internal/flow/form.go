@@ -75,15 +75,10 @@ func compiledPattern(p string) (*regexp.Regexp, error) {
 // computed fields are computed when their inputs are present, and only
 // Checks whose fields are all present run; a step editing fields should
 // rather use MergeEdit, which validates the whole merged form.
-func ValidateForm(d *Definition, form map[string]any, only []string) (out map[string]any, err error) {
+func ValidateForm(d *Definition, form map[string]any, only []string) (map[string]any, error) {
 	const op = "flow.ValidateForm"
-	defer func() {
-		if r := recover(); r != nil {
-			out, err = nil, &domain.Error{Kind: domain.KindInternal, Op: op, Key: "error.internal", Err: fmt.Errorf("panic: %v", r)}
-		}
-	}()
 	var c domain.Checker
-	out = validateForm(&c, d, form, only)
+	out := validateForm(&c, d, form, only)
 	if err := c.Err(op); err != nil {
 		return nil, err
 	}
@@ -95,12 +90,7 @@ func ValidateForm(d *Definition, form map[string]any, only []string) (out map[st
 // computed fields and columns whose inputs are there (a line's amount, the
 // total), even while other fields are missing or wrong. Nothing is stored;
 // the form page shows the computed values as they change.
-func PreviewForm(d *Definition, form map[string]any) (out map[string]any) {
-	defer func() {
-		if recover() != nil {
-			out = map[string]any{}
-		}
-	}()
+func PreviewForm(d *Definition, form map[string]any) map[string]any {
 	var c domain.Checker
 	return validateForm(&c, d, form, nil)
 }

@@ -81,12 +81,7 @@ func LoadErrors(err error) []*LoadError {
 // Parse decodes and validates one definition. Decoding is strict: an
 // unknown key is an error. It sets File, Source and Hash (the SHA-256 of
 // src, hex). The error is one *LoadError or several joined.
-func Parse(file string, src []byte, reg *Registry) (d *Definition, err error) {
-	defer func() {
-		if r := recover(); r != nil { // the YAML library must not take the server down on hostile input
-			d, err = nil, &LoadError{File: file, Line: 1, Column: 1, Msg: fmt.Sprint("cannot parse: ", r)}
-		}
-	}()
+func Parse(file string, src []byte, reg *Registry) (*Definition, error) {
 	if reg == nil {
 		reg = NewRegistry()
 	}
@@ -103,7 +98,7 @@ func Parse(file string, src []byte, reg *Registry) (d *Definition, err error) {
 	if hasAlias(f.Docs[0].Body, 0) {
 		return nil, &LoadError{File: file, Line: 1, Column: 1, Msg: "YAML anchors and aliases are not allowed"}
 	}
-	d = new(Definition)
+	d := new(Definition)
 	if err := yaml.UnmarshalWithOptions(src, d, yaml.Strict()); err != nil {
 		return nil, yamlError(file, f, err)
 	}
