@@ -48,11 +48,16 @@ type fieldView struct {
 	Error                  string
 	Min, Max, Step         string
 	MaxLen                 int
+	// ReadOnly shows the value without letting it change (a table column a
+	// step may not edit, when it may edit another: items.unit_price).
+	ReadOnly bool
 	// Tables.
 	Columns  []fieldView
 	Rows     [][]fieldView
 	RowCount int
 	RowError map[int]string
+	// FixedRows: the rows cannot be added or removed (column-level editing).
+	FixedRows bool
 }
 
 type formCtx struct {
@@ -250,6 +255,45 @@ func (fc *formCtx) fields(d *flow.Definition, keys []string, rows map[string]int
 			tv.Rows = append(tv.Rows, cells)
 		}
 		out = append(out, tv)
+	}
+	return out
+}
+
+// editFields builds the views of what a step may edit (its Editable
+// entries): whole fields, and for "table.column" entries the table with
+// only those columns open, its rows fixed.
+func (fc *formCtx) editFields(d *flow.Definition, editable []string) []fieldView {
+	var keys []string
+	cols := map[string][]string{}
+	for _, e := range editable {
+		table, col, isCol := strings.Cut(e, ".")
+		if !containsStr(keys, table) {
+			keys = append(keys, table)
+		}
+		if isCol {
+			cols[table] = append(cols[table], col)
+		} else {
+			cols[table] = nil
+			cols[table+"\x00whole"] = []string{}
+		}
+	}
+	out := fc.fields(d, keys, nil)
+	for i := range out {
+		tv := &out[i]
+		open, limited := cols[tv.Key]
+		if _, whole := cols[tv.Key+"\x00whole"]; tv.Type != flow.FieldTable || !limited || whole || open == nil {
+			continue
+		}
+		data := rowsOf(fc.values[tv.Key])
+		tv.Rows, tv.RowCount, tv.FixedRows = tv.Rows[:len(data)], len(data), true
+		for r := range tv.Rows {
+			for c := range tv.Rows[r] {
+				cell := &tv.Rows[r][c]
+				if !cell.Computed && !containsStr(open, tv.Columns[c].Key) {
+					cell.ReadOnly = true
+				}
+			}
+		}
 	}
 	return out
 }
@@ -885,12 +929,7 @@ func (s *Server) renderInstance(w http.ResponseWriter, r *http.Request, data map
 		for _, t := range v.Tasks {
 			if t.ID == av.TaskID {
 				if st := d.Step(t.StepID); st != nil && len(st.Editable) > 0 && av.Has["approve"] {
-					var keys []string
-					for _, k := range st.Editable {
-						k, _, _ = strings.Cut(k, ".")
-						keys = append(keys, k)
-					}
-					av.Editable = fc.fields(d, keys, nil)
+					av.Editable = fc.editFields(d, st.Editable)
 					av.HasEditable = true
 				}
 			}

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -313,5 +314,35 @@ func TestR8_NumbersStayExact(t *testing.T) {
 	r.json(t, &v)
 	if len(v.Signatures) != 1 || !v.Signatures[0].Valid {
 		t.Fatalf("signature over exact numbers: %+v", v.Signatures)
+	}
+}
+
+// TestR9_NegotiationPageOpensOnlyTheUnitPrices: on the page, purchasing's
+// negotiation shows the signed lines read-only and only the unit prices as
+// inputs; the form posted from it is accepted.
+func TestR9_NegotiationPageOpensOnlyTheUnitPrices(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := e.file(t, "zhangwei", "purchase-request", map[string]any{"reason": "r", "category": "reagent", "acceptance": "requester_confirms",
+		"items": []any{map[string]any{"name": "乙腈", "quantity": "2", "unit": "瓶"}}})
+	e.mustAct(t, "chenzhiqiang", id, sign(nil))
+	e.mustAct(t, "lihua", id, sign(nil))
+	e.mustAct(t, "wangjianguo", id, sign(nil))
+	e.mustAct(t, "gaoyuan", id, map[string]any{"action": "approve", "form": map[string]any{"supplier": "国药"}})
+	c := e.login(t, "gaoyuan")
+	page := e.do(t, c, "GET", idPath("/instances/%d", id), nil, nil)
+	if !strings.Contains(page.body, `<span class="readonly">乙腈</span>`) || !strings.Contains(page.body, `name="items.1.unit_price"`) ||
+		strings.Contains(page.body, `id="more-items"`) {
+		t.Fatalf("negotiation form: %s", page.body)
+	}
+	task := e.taskOf(t, "gaoyuan", id)
+	form := url.Values{"task_id": {itoa64(task)}, "edit": {"1"}, "action": {"approve"}, "supplier": {"国药"}, "rows.items": {"1"},
+		"items.1.name": {"乙腈"}, "items.1.quantity": {"2"}, "items.1.unit": {"瓶"}, "items.1.unit_price": {"35.50"}}
+	r := e.do(t, c, "POST", idPath("/instances/%d/act", id), form.Encode(), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("post the negotiated price: %d %s", r.status, r.body)
+	}
+	if v := e.view(t, "zhangwei", id); v.Instance.Form["total"] != "71.00" {
+		t.Fatalf("total %v", v.Instance.Form["total"])
 	}
 }
