@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"regexp"
 	"strings"
 
 	"labflow/internal/audit"
@@ -69,12 +70,32 @@ func (w *work) recheck(editing *Step) ([]audit.Change, error) {
 		}
 		queued[k.Step] = true
 		add = append(add, k.Step)
-		reason := "条件「" + st.When + "」现已成立，须办理此步骤"
+		reason := "条件「" + w.conditionText(st.When) + "」现已成立，须办理此步骤"
 		w.record(ActionRecord{StepID: k.Step, Action: "required", Comment: reason})
 		changes = append(changes, audit.Change{Field: "required_step", New: k.Step}, audit.Change{Field: "required_reason", New: reason})
 	}
 	s.Detour = append(s.Detour, add...)
 	return changes, nil
+}
+
+// conditionText is a condition with its field keys replaced by their
+// labels ("合计（元） > 50000"), for a reason people read.
+func (w *work) conditionText(src string) string {
+	e, err := compileCached(src)
+	if err != nil {
+		return src
+	}
+	out := src
+	for _, id := range e.Idents() {
+		if f := w.def.field(id); f != nil {
+			out = identRE(id).ReplaceAllString(out, f.Label.ZH)
+		}
+	}
+	return out
+}
+
+func identRE(id string) *regexp.Regexp {
+	return regexp.MustCompile(`\b` + regexp.QuoteMeta(id) + `\b`)
 }
 
 // invalidation says, in Chinese as the audit trail keeps it, what changed

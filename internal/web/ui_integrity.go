@@ -228,7 +228,13 @@ func valueSummary(vs []valueView) string {
 	case v.Table != nil:
 		var rows []string
 		for _, r := range v.Table.Rows {
-			rows = append(rows, strings.Join(r, " / "))
+			var cells []string
+			for _, c := range r {
+				if c != "" {
+					cells = append(cells, c)
+				}
+			}
+			rows = append(rows, strings.Join(cells, " / "))
 		}
 		return strings.Join(rows, "；")
 	case v.Files != nil:
