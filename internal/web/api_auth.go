@@ -35,6 +35,7 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	noteUser(r.Context(), sess.Actor.Username)
 	s.setSessionCookie(w, sess.Token, sess.ExpiresAt)
 	out := meOf(sess.Actor)
 	out.SessionUntil = sess.ExpiresAt

@@ -62,26 +62,35 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // logRequests gives each request an id (echoed as X-Request-Id) and writes
-// one structured access-log line with the route pattern, status and time.
+// one structured access-log line with the route pattern, status, time and
+// the signed-in user. The route and the user are known only further in,
+// on copies of the request, so they come back through slots in the
+// context (recordRoute, noteUser).
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := nextRequestID()
 		w.Header().Set("X-Request-Id", id)
-		route := new(string)
-		r = r.WithContext(context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyRoute, route))
+		route, user := new(string), new(string)
+		ctx := context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyRoute, route)
+		r = r.WithContext(context.WithValue(ctx, keyUser, user))
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		r.Pattern = *route
-		user := ""
-		if a, ok := domain.ActorFrom(r.Context()); ok {
-			user = a.Username
-		}
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.String("route", r.Pattern), slog.Int("status", sw.status), slog.Int("bytes", sw.bytes),
-			slog.Duration("duration", time.Since(start)), slog.String("user", user), slog.String("ip", clientIP(r)))
+			slog.Duration("duration", time.Since(start)), slog.String("user", *user), slog.String("ip", clientIP(r)))
 	})
+}
+
+// noteUser records the authenticated username for the access log, in the
+// slot logRequests put in the context: authenticate's actor, or the person
+// a sign-in has just signed in (never a name that failed to sign in).
+func noteUser(ctx context.Context, username string) {
+	if p, ok := ctx.Value(keyUser).(*string); ok {
+		*p = username
+	}
 }
 
 // routeOf returns the matched route pattern, recorded by the mux wrapper.
@@ -151,12 +160,14 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				s.writeError(w, r, err)
 				return
 			}
+			noteUser(ctx, a.Username)
 			next.ServeHTTP(w, r.WithContext(domain.WithActor(ctx, a)))
 			return
 		}
 		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
 			a, err := s.Auth.Session(ctx, c.Value)
 			if err == nil {
+				noteUser(ctx, a.Username)
 				ctx = auth.WithSessionToken(context.WithValue(domain.WithActor(ctx, a), keySession, c.Value), c.Value)
 			} else if domain.IsKind(err, domain.KindUnauthenticated) {
 				s.clearSessionCookie(w)

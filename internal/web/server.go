@@ -123,6 +123,7 @@ const (
 	keyRequestID ctxKey = iota
 	keySession
 	keyRoute
+	keyUser // *string: the signed-in username, for the access log
 )
 
 func requestID(ctx context.Context) string {

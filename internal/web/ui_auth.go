@@ -59,6 +59,7 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, "login", map[string]any{"Next": next, "Error": msg, "Username": username})
 		return
 	}
+	noteUser(r.Context(), sess.Actor.Username)
 	s.setSessionCookie(w, sess.Token, sess.ExpiresAt)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
