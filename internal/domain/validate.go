@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -55,6 +56,33 @@ func (c *Checker) Text(field, v string, req bool, max int) {
 				return
 			}
 		}
+	}
+}
+
+// Name checks a printed name — a person's, a department's: what Text
+// checks, and nothing that can make two names look the same while they
+// differ (so that "王建\u200b国" cannot pass for 王建国 on a signature or an
+// approver list). It refuses control characters (Unicode Cc, newlines and
+// tabs too), format characters (Cf: zero-width space and joiners, bidi
+// embeddings, overrides and isolates, the byte-order mark, the soft
+// hyphen), line and paragraph separators, private-use characters, the other
+// default-ignorable code points (such as the Hangul fillers) and variation
+// selectors ("field.bad_name"), and leading or trailing spaces
+// ("field.name_spaces").
+func (c *Checker) Name(field, v string, req bool, max int) {
+	c.Text(field, v, req, max)
+	if v == "" || c.Has(field) {
+		return
+	}
+	for _, r := range v {
+		if unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp, unicode.Co,
+			unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector) {
+			c.Add(field, "field.bad_name")
+			return
+		}
+	}
+	if strings.TrimSpace(v) != v {
+		c.Add(field, "field.name_spaces")
 	}
 }
 

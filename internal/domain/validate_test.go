@@ -50,3 +50,45 @@ func TestErrorKinds(t *testing.T) {
 		t.Fatal("Wrap lost the kind")
 	}
 }
+
+// Ensure a printed name refuses what makes two names look alike while they
+// differ: control, format (zero-width, bidi, BOM, soft hyphen) and other
+// invisible characters, and leading or trailing spaces; real names pass.
+func TestR7_NameRefusesInvisibleCharacters(t *testing.T) {
+	bad := map[string]string{
+		"王建\u200b国":        "field.bad_name", // zero-width space
+		"王建国\u200d":        "field.bad_name", // zero-width joiner
+		"王\u200c建国":        "field.bad_name", // zero-width non-joiner
+		"\u2060王建国":        "field.bad_name", // word joiner
+		"\ufeff王建国":        "field.bad_name", // byte-order mark
+		"王建\u00ad国":        "field.bad_name", // soft hyphen
+		"\u202e国建王":        "field.bad_name", // right-to-left override
+		"王建国\u2066x\u2069": "field.bad_name", // isolate
+		"王建\u200e国":        "field.bad_name", // left-to-right mark
+		"王建\u3164国":        "field.bad_name", // Hangul filler (invisible)
+		"王建国\ufe0f":        "field.bad_name", // variation selector
+		"王建\u2028国":        "field.bad_name", // line separator
+		"王建\n国":            "field.bad_name", // newline
+		"王建\t国":            "field.bad_name", // tab
+		"王建\ue000国":        "field.bad_name", // private use
+		" 王建国":             "field.name_spaces",
+		"王建国 ":             "field.name_spaces",
+		"王建国\u3000":        "field.name_spaces", // ideographic space
+		"王建\x00国":          "field.bad_text",
+		"":                 "field.required",
+	}
+	for v, key := range bad {
+		var c Checker
+		c.Name("name", v, true, 100)
+		if m, ok := FieldError(c.Err("op"), "name"); !ok || m.Key != key {
+			t.Errorf("%q: got %+v, want %s", v, m, key)
+		}
+	}
+	for _, v := range []string{"王建国", "欧阳 娜娜", "Anne-Marie O'Brien", "José Müller", "阿卜杜拉·买买提", "合成部", "Synthesis"} {
+		var c Checker
+		c.Name("name", v, true, 100)
+		if err := c.Err("op"); err != nil {
+			t.Errorf("%q refused: %v", v, err)
+		}
+	}
+}

@@ -81,8 +81,8 @@ func (in DepartmentInput) check(c *domain.Checker) {
 	} else if !codeRE.MatchString(in.Code) {
 		c.Add("code", "people.bad_code")
 	}
-	c.Text("name_zh", in.NameZH, true, maxName)
-	c.Text("name_en", in.NameEN, true, maxName)
+	c.Name("name_zh", in.NameZH, true, maxName)
+	c.Name("name_en", in.NameEN, true, maxName)
 }
 
 // CreateDepartment adds an active department. It returns KindForbidden
@@ -278,8 +278,16 @@ func (in *PersonInput) normalize() {
 	}
 }
 
-func checkProfile(c *domain.Checker, name, email, phone, hiredOn, lang string) {
-	c.Text("name", name, true, maxName)
+// checkProfile checks a person's profile fields, the printed name with
+// Checker.Name when newName (a name being set), else as plain text: a name
+// stored before that check existed must not block other changes, such as
+// one's own language switch.
+func checkProfile(c *domain.Checker, newName bool, name, email, phone, hiredOn, lang string) {
+	if newName {
+		c.Name("name", name, true, maxName)
+	} else {
+		c.Text("name", name, true, maxName)
+	}
 	c.Text("email", email, false, maxEmail)
 	c.Email("email", email)
 	c.Text("phone", phone, false, maxPhone)
@@ -294,7 +302,7 @@ func checkProfile(c *domain.Checker, name, email, phone, hiredOn, lang string) {
 // is active. Role rules that depend on other people are checked at write time.
 func (in PersonInput) check(ctx context.Context, r store.Reader, c *domain.Checker) error {
 	c.Username("username", in.Username)
-	checkProfile(c, in.Name, in.Email, in.Phone, in.HiredOn, in.Lang)
+	checkProfile(c, true, in.Name, in.Email, in.Phone, in.HiredOn, in.Lang)
 	if err := checkDepartment(ctx, r, c, "department_id", in.DepartmentID); err != nil {
 		return err
 	}
@@ -574,7 +582,7 @@ func (s *Service) UpdatePerson(ctx context.Context, actor domain.Actor, id int64
 			p.DepartmentID = *u.DepartmentID
 		}
 		var c domain.Checker
-		checkProfile(&c, p.Name, p.Email, p.Phone, p.HiredOn, p.Lang)
+		checkProfile(&c, u.Name != nil, p.Name, p.Email, p.Phone, p.HiredOn, p.Lang)
 		checkReason(&c, reason, false)
 		if p.DepartmentID != old.DepartmentID {
 			if err := checkDepartment(tx.Context(), tx, &c, "department_id", p.DepartmentID); err != nil {
