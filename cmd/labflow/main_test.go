@@ -209,6 +209,9 @@ func TestCLI_UserLifecycle(t *testing.T) {
 			t.Errorf("login with the added password: %d", code)
 		}
 		mustOK(t, cmd(t, "second-password-2\n", args(b, "user", "passwd", "alice", "--password-stdin")...))
+		if code, _ := get(t, srv, "/api/v1/me", token); code != 401 {
+			t.Errorf("token made before passwd: %d", code)
+		}
 		if code := login(t, srv, "alice", "first-password-1"); code != 401 {
 			t.Errorf("old password after passwd: %d", code)
 		}
@@ -220,6 +223,9 @@ func TestCLI_UserLifecycle(t *testing.T) {
 			t.Errorf("short password: %v", r.err)
 		}
 		// The CLI's changes are audited under the operating-system user.
+		r = mustOK(t, cmd(t, "", args(b, "user", "token", "alice", "--name", "ci2")...))
+		words = strings.Fields(r.stdout)
+		token = words[len(words)-1]
 		code, body := get(t, srv, "/api/v1/audit/verify", token)
 		if code != 200 || !strings.Contains(body, `"ok":true`) {
 			t.Errorf("verify via API after CLI changes: %d %s", code, body)

@@ -30,9 +30,10 @@ func checkNewPassword(c *domain.Checker, field, pw string) {
 // ChangePassword changes actor's own password after checking the old one.
 // Input problems are KindInvalid with Fields "old_password" (required, or
 // "auth.wrong_password", which also counts toward lockout) or
-// "new_password" (policy, or "auth.password_same"). On success it ends the
-// actor's other sessions — all but the one named with WithSessionToken in
-// ctx — and audits "auth.password_change".
+// "new_password" (policy, or "auth.password_same"). On success the actor's
+// other sessions end — all but the one named with WithSessionToken in ctx —
+// and every API token of the actor is revoked, all in the write that
+// audits "auth.password_change".
 func (s *Service) ChangePassword(ctx context.Context, actor domain.Actor, oldPassword, newPassword string) error {
 	const op = "auth.ChangePassword"
 	var c domain.Checker
@@ -68,23 +69,45 @@ func (s *Service) ChangePassword(ctx context.Context, actor domain.Actor, oldPas
 		if err := tx.SetPasswordHash(actor.ID, hash, &cred.PasswordHash); err != nil {
 			return err
 		}
-		ended, err := tx.EndPersonSessions(actor.ID, keep)
+		changes := []audit.Change{{Field: "password_changed_at", Old: store.TimeText(cred.PasswordChangedAt), New: store.TimeText(tx.Now())}}
+		ended, err := s.endAccess(tx, actor.ID, keep)
 		if err != nil {
 			return err
 		}
 		return tx.Audit(audit.Entry{ActorID: actor.ID, ActorName: actor.Name, Action: "auth.password_change",
-			Entity: "person", EntityID: idText(actor.ID), Changes: []audit.Change{
-				{Field: "password_changed_at", Old: store.TimeText(cred.PasswordChangedAt), New: store.TimeText(tx.Now())},
-				{Field: "sessions_ended", Old: nil, New: ended},
-			}})
+			Entity: "person", EntityID: idText(actor.ID), Changes: append(changes, ended...)})
 	})
+}
+
+// endAccess ends a person's sessions (all but keep, a session id or "") and
+// revokes all their API tokens inside tx, after a password change or
+// reset: whoever held the old password may have made either. It returns
+// the audit changes that say what ended.
+func (s *Service) endAccess(tx *store.Tx, personID int64, keep string) ([]audit.Change, error) {
+	ended, err := tx.EndPersonSessions(personID, keep)
+	if err != nil {
+		return nil, err
+	}
+	revoked, err := tx.RevokePersonTokens(personID)
+	if err != nil {
+		return nil, err
+	}
+	changes := []audit.Change{
+		{Field: "sessions_ended", Old: nil, New: ended},
+		{Field: "tokens_revoked", Old: nil, New: len(revoked)},
+	}
+	if len(revoked) > 0 {
+		changes = append(changes, audit.Change{Field: "revoked_token_ids", Old: nil, New: revoked})
+	}
+	return changes, nil
 }
 
 // SetPassword sets a person's password without the old one: an
 // administrator's reset (actor holds sysadmin) or the system's (CLI,
 // seeding). It clears the failed-login count and lock, ends the person's
-// sessions (except the caller's own, see WithSessionToken) and audits
-// "auth.password_reset" without the hash. Others get KindForbidden; a bad
+// sessions (except the caller's own, see WithSessionToken), revokes all
+// their API tokens and audits "auth.password_reset" without the hash, in
+// one write. Others get KindForbidden; a bad
 // password is KindInvalid on "password"; an unknown person KindNotFound.
 func (s *Service) SetPassword(ctx context.Context, actor domain.Actor, personID int64, newPassword string) error {
 	const op = "auth.SetPassword"
@@ -119,14 +142,14 @@ func (s *Service) SetPassword(ctx context.Context, actor domain.Actor, personID 
 		if err := tx.SetPasswordHash(personID, hash, nil); err != nil {
 			return err
 		}
-		ended, err := tx.EndPersonSessions(personID, keep)
+		changes := []audit.Change{
+			{Field: "password_changed_at", Old: store.TimeText(cred.PasswordChangedAt), New: store.TimeText(tx.Now())},
+		}
+		ended, err := s.endAccess(tx, personID, keep)
 		if err != nil {
 			return err
 		}
-		changes := []audit.Change{
-			{Field: "password_changed_at", Old: store.TimeText(cred.PasswordChangedAt), New: store.TimeText(tx.Now())},
-			{Field: "sessions_ended", Old: nil, New: ended},
-		}
+		changes = append(changes, ended...)
 		if old.FailedLogins != 0 {
 			changes = append(changes, audit.Change{Field: "failed_logins", Old: old.FailedLogins, New: 0})
 		}

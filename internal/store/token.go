@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"labflow/internal/domain"
@@ -102,4 +103,29 @@ func (t *Tx) RevokeToken(id int64) (bool, error) {
 func (t *Tx) TouchToken(id int64) error {
 	_, err := t.Exec("UPDATE api_token SET last_used_at = $1 WHERE id = $2", TimeText(t.now), id)
 	return mapErr("store.TouchToken", err)
+}
+
+// RevokePersonTokens revokes every active token of a person now and returns
+// the ids it revoked, in id order.
+func (t *Tx) RevokePersonTokens(personID int64) ([]int64, error) {
+	const op = "store.RevokePersonTokens"
+	rows, err := t.tx.QueryContext(t.ctx, "UPDATE api_token SET revoked_at = $1 WHERE person_id = $2 AND revoked_at = '' RETURNING id",
+		TimeText(t.now), personID)
+	if err != nil {
+		return nil, mapErr(op, err)
+	}
+	defer rows.Close()
+	ids := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, mapErr(op, err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(op, err)
+	}
+	slices.Sort(ids)
+	return ids, nil
 }
