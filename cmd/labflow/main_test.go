@@ -208,7 +208,7 @@ func TestCLI_UserLifecycle(t *testing.T) {
 		if code := login(t, srv, "alice", "first-password-1"); code != 200 {
 			t.Errorf("login with the added password: %d", code)
 		}
-		mustOK(t, cmd(t, "second-password-2\n", args(b, "user", "passwd", "alice", "--password-stdin")...))
+		mustOK(t, cmd(t, "second-password-2\n", args(b, "user", "passwd", "alice", "--password-stdin", "--permanent")...))
 		if code, _ := get(t, srv, "/api/v1/me", token); code != 401 {
 			t.Errorf("token made before passwd: %d", code)
 		}

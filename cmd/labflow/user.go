@@ -15,11 +15,16 @@ import (
 )
 
 const userUsage = `Usage:
-  labflow user add USERNAME --name NAME [--department CODE] [--role ROLE]... [--password-stdin]
-  labflow user passwd USERNAME [--password-stdin]
+  labflow user add USERNAME --name NAME [--department CODE] [--role ROLE]... [--password-stdin] [--permanent]
+  labflow user passwd USERNAME [--password-stdin] [--permanent]
   labflow user list
   labflow user token USERNAME [--name NAME]
-(each also takes --data DIR or --db DSN)`
+(each also takes --data DIR or --db DSN)
+
+A password set by add or passwd is temporary: its owner must change it at
+the next sign-in before doing anything else, and it never completes an
+electronic signature. --permanent makes it a normal password (for example
+for one's own account).`
 
 // cliActor is the actor of administration commands: the system, named
 // after the operating-system user who ran the command, so the audit trail
@@ -59,6 +64,7 @@ func (c *cli) user(ctx context.Context, args []string) error {
 	var roles roleList
 	fs.Var(&roles, "role", "role to grant (add; repeatable): "+rolesText())
 	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+	permanent := fs.Bool("permanent", false, "the password is not temporary (add, passwd): no change needed at the next sign-in, and it may sign")
 	username, rest := "", args
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		username, rest = args[0], args[1:]
@@ -106,7 +112,7 @@ func (c *cli) user(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		in := people.PersonInput{Username: username, Name: *name, PasswordHash: hash}
+		in := people.PersonInput{Username: username, Name: *name, PasswordHash: hash, PasswordPermanent: *permanent}
 		if *dept != "" {
 			ds, err := ppl.Departments(ctx, false)
 			if err != nil {
@@ -133,9 +139,7 @@ func (c *cli) user(ctx context.Context, args []string) error {
 			return describe(err)
 		}
 		fmt.Fprintf(c.stdout, "created %s (id %d)\n", p.Username, p.ID)
-		if generated {
-			fmt.Fprintf(c.stdout, "password: %s\n", pw)
-		}
+		c.printPassword(pw, generated, *permanent)
 		return nil
 	case "passwd":
 		p, err := ppl.PersonByUsername(ctx, username)
@@ -146,13 +150,15 @@ func (c *cli) user(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := au.SetPassword(ctx, actor, p.ID, pw); err != nil {
+		set := au.SetPassword
+		if *permanent {
+			set = au.SetPermanentPassword
+		}
+		if err := set(ctx, actor, p.ID, pw); err != nil {
 			return describe(err)
 		}
 		fmt.Fprintf(c.stdout, "password set for %s\n", p.Username)
-		if generated {
-			fmt.Fprintf(c.stdout, "password: %s\n", pw)
-		}
+		c.printPassword(pw, generated, *permanent)
 		return nil
 	case "token":
 		p, err := ppl.PersonByUsername(ctx, username)
@@ -172,6 +178,17 @@ func (c *cli) user(ctx context.Context, args []string) error {
 	default:
 		fmt.Fprintf(c.stderr, "labflow user: unknown subcommand %q\n%s\n", sub, userUsage)
 		return &exitError{2, errSilent}
+	}
+}
+
+// printPassword prints a generated password (once) and says whether the
+// password is temporary.
+func (c *cli) printPassword(pw string, generated, permanent bool) {
+	if generated {
+		fmt.Fprintf(c.stdout, "password: %s\n", pw)
+	}
+	if !permanent {
+		fmt.Fprintln(c.stdout, "the password is temporary: it must be changed at the next sign-in and cannot sign")
 	}
 }
 

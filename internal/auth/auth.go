@@ -1,7 +1,9 @@
 // Package auth signs people in and keeps them signed in: argon2id password
 // hashes, server-side sessions keyed by the SHA-256 of a random cookie
-// token, API tokens, per-account lockout and per-address throttling, and
-// re-authentication for electronic signatures (COMPLIANCE R8). Every
+// token, API tokens, per-account lockout and per-address throttling,
+// temporary passwords (set by someone other than their owner: to be changed
+// first, and never signing), and re-authentication for electronic
+// signatures (COMPLIANCE R8). Every
 // sign-in, failure, lockout, sign-out, password change and token change is
 // audited in the same write as the change (R1); hashes and secrets never
 // reach the audit trail.

@@ -30,10 +30,11 @@ func checkNewPassword(c *domain.Checker, field, pw string) {
 // ChangePassword changes actor's own password after checking the old one.
 // Input problems are KindInvalid with Fields "old_password" (required, or
 // "auth.wrong_password", which also counts toward lockout) or
-// "new_password" (policy, or "auth.password_same"). On success the actor's
-// other sessions end — all but the one named with WithSessionToken in ctx —
-// and every API token of the actor is revoked, all in the write that
-// audits "auth.password_change".
+// "new_password" (policy, or "auth.password_same"). On success the new
+// password is the owner's own, so it is permanent (a temporary one is
+// cleared); the actor's other sessions end — all but the one named with
+// WithSessionToken in ctx — and every API token of the actor is revoked,
+// all in the write that audits "auth.password_change".
 func (s *Service) ChangePassword(ctx context.Context, actor domain.Actor, oldPassword, newPassword string) error {
 	const op = "auth.ChangePassword"
 	var c domain.Checker
@@ -50,10 +51,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor domain.Actor, oldPas
 	if actor.ID <= 0 {
 		return unauth(op, "auth.session_invalid")
 	}
-	if err := s.checkOwnPassword(ctx, op, actor, oldPassword, "old_password", "change_password", domain.KindInvalid, "error.invalid"); err != nil {
-		return err
-	}
-	cred, err := s.db.CredentialByID(ctx, actor.ID)
+	cred, err := s.checkOwnPassword(ctx, op, actor, oldPassword, "old_password", "change_password", domain.KindInvalid, "error.invalid", false)
 	if err != nil {
 		return err
 	}
@@ -66,10 +64,13 @@ func (s *Service) ChangePassword(ctx context.Context, actor domain.Actor, oldPas
 		keep = sha256Hex(t)
 	}
 	return s.db.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.SetPasswordHash(actor.ID, hash, &cred.PasswordHash); err != nil {
+		if err := tx.SetPasswordHash(actor.ID, hash, &cred.PasswordHash, false); err != nil {
 			return err
 		}
 		changes := []audit.Change{{Field: "password_changed_at", Old: store.TimeText(cred.PasswordChangedAt), New: store.TimeText(tx.Now())}}
+		if cred.PasswordTemporary {
+			changes = append(changes, audit.Change{Field: "password_temporary", Old: true, New: false})
+		}
 		ended, err := s.endAccess(tx, actor.ID, keep)
 		if err != nil {
 			return err
@@ -103,14 +104,36 @@ func (s *Service) endAccess(tx *store.Tx, personID int64, keep string) ([]audit.
 }
 
 // SetPassword sets a person's password without the old one: an
-// administrator's reset (actor holds sysadmin) or the system's (CLI,
-// seeding). It clears the failed-login count and lock, ends the person's
-// sessions (except the caller's own, see WithSessionToken), revokes all
-// their API tokens and audits "auth.password_reset" without the hash, in
-// one write. Others get KindForbidden; a bad
-// password is KindInvalid on "password"; an unknown person KindNotFound.
+// administrator's reset (actor holds sysadmin) or the system's (CLI).
+// Because someone other than the owner chose it, the password is temporary
+// (COMPLIANCE R8, R12): the person must change it at the next sign-in
+// before doing anything else, and it never completes an electronic
+// signature (Reauthenticate refuses it) — so an administrator who knows it
+// cannot sign in the person's name. This holds for a reset of one's own
+// password too: only ChangePassword, which asks for the old one, sets a
+// permanent password. SetPassword clears the failed-login count and lock,
+// ends the person's sessions (except the caller's own, see
+// WithSessionToken), revokes all their API tokens and audits
+// "auth.password_reset" (never the hash), in one write. Others get
+// KindForbidden; a bad password is KindInvalid on "password"; an unknown
+// person KindNotFound.
 func (s *Service) SetPassword(ctx context.Context, actor domain.Actor, personID int64, newPassword string) error {
-	const op = "auth.SetPassword"
+	return s.setPassword(ctx, "auth.SetPassword", actor, personID, newPassword, true)
+}
+
+// SetPermanentPassword is SetPassword for in-process work only (actors with
+// Via "system": the CLI's "user passwd --permanent", seeding): the password
+// is not temporary. Any other actor gets KindForbidden — no request can set
+// a permanent password for someone else.
+func (s *Service) SetPermanentPassword(ctx context.Context, actor domain.Actor, personID int64, newPassword string) error {
+	const op = "auth.SetPermanentPassword"
+	if actor.Via != domain.System.Via {
+		return domain.Forbidden(op)
+	}
+	return s.setPassword(ctx, op, actor, personID, newPassword, false)
+}
+
+func (s *Service) setPassword(ctx context.Context, op string, actor domain.Actor, personID int64, newPassword string, temporary bool) error {
 	if !isSystem(actor) && !actor.IsAdmin() {
 		return domain.Forbidden(op)
 	}
@@ -139,11 +162,12 @@ func (s *Service) SetPassword(ctx context.Context, actor domain.Actor, personID 
 		if err != nil {
 			return err
 		}
-		if err := tx.SetPasswordHash(personID, hash, nil); err != nil {
+		if err := tx.SetPasswordHash(personID, hash, nil, temporary); err != nil {
 			return err
 		}
 		changes := []audit.Change{
 			{Field: "password_changed_at", Old: store.TimeText(cred.PasswordChangedAt), New: store.TimeText(tx.Now())},
+			{Field: "password_temporary", Old: old.PasswordTemporary, New: temporary},
 		}
 		ended, err := s.endAccess(tx, personID, keep)
 		if err != nil {

@@ -32,6 +32,10 @@ var sessionTokenLen = base64.RawURLEncoding.EncodedLen(32)
 // trail records the real reason. A locked account returns KindTooMany
 // "auth.locked" (argument "until"), and so does the failure that locks it;
 // an address with too many recent failures gets KindTooMany "auth.throttled".
+//
+// A person whose password is temporary (set by someone else) signs in
+// normally; the session's actor has MustChangePassword set, and the web
+// layer lets them do nothing but change it.
 func (s *Service) Login(ctx context.Context, username, password, ip, userAgent string) (Session, error) {
 	const op = "auth.Login"
 	ip, userAgent = truncate(ip, 64), truncate(userAgent, 256)
@@ -224,38 +228,49 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 }
 
 // Reauthenticate checks actor's password again, for electronic signatures
-// (COMPLIANCE R8): a session alone never signs. A wrong password counts
-// toward the account lockout and is audited as "auth.reauth_failed"; it
-// returns KindUnauthenticated ("auth.reauth_failed") with Fields["password"].
-// A locked account returns KindTooMany "auth.locked".
+// (COMPLIANCE R8): a session alone never signs. A temporary password — one
+// that someone other than its owner set (SetPassword) — never signs either:
+// while the stored password is temporary it returns KindForbidden
+// "auth.temporary_password" without checking it, so that nobody can sign
+// with a password an administrator chose. A wrong password counts toward
+// the account lockout and is audited as "auth.reauth_failed"; it returns
+// KindUnauthenticated ("auth.reauth_failed") with Fields["password"]. A
+// locked account returns KindTooMany "auth.locked".
 func (s *Service) Reauthenticate(ctx context.Context, actor domain.Actor, password string) error {
 	const op = "auth.Reauthenticate"
-	return s.checkOwnPassword(ctx, op, actor, password, "password", "reauthenticate", domain.KindUnauthenticated, "auth.reauth_failed")
+	_, err := s.checkOwnPassword(ctx, op, actor, password, "password", "reauthenticate", domain.KindUnauthenticated, "auth.reauth_failed", true)
+	return err
 }
 
 // checkOwnPassword verifies actor's current password, counting a failure
-// toward lockout. A failure is an error of kind with Fields[field].
-func (s *Service) checkOwnPassword(ctx context.Context, op string, actor domain.Actor, password, field, purpose string, kind domain.Kind, errKey string) error {
+// toward lockout, and returns the credential it checked. A failure is an
+// error of kind with Fields[field]. With refuseTemporary, a temporary
+// password is refused (KindForbidden "auth.temporary_password") before it
+// is checked.
+func (s *Service) checkOwnPassword(ctx context.Context, op string, actor domain.Actor, password, field, purpose string, kind domain.Kind, errKey string, refuseTemporary bool) (store.Credential, error) {
 	fail := func(key string) error {
 		return &domain.Error{Kind: kind, Op: op, Key: errKey, Fields: map[string]domain.Msg{field: {Key: key}}}
 	}
 	if actor.ID <= 0 {
-		return fail("auth.wrong_password")
+		return store.Credential{}, fail("auth.wrong_password")
 	}
 	cred, err := s.db.CredentialByID(ctx, actor.ID)
 	if domain.IsKind(err, domain.KindNotFound) {
-		return fail("auth.wrong_password")
+		return cred, fail("auth.wrong_password")
 	} else if err != nil {
-		return err
+		return cred, err
 	}
 	if !cred.Active {
-		return unauth(op, "auth.session_invalid")
+		return cred, unauth(op, "auth.session_invalid")
+	}
+	if refuseTemporary && cred.PasswordTemporary {
+		return cred, domain.E(domain.KindForbidden, op, "auth.temporary_password")
 	}
 	if cred.LockedUntil.After(s.db.Now()) {
-		return lockedErr(op, cred.LockedUntil)
+		return cred, lockedErr(op, cred.LockedUntil)
 	}
 	if password == "" {
-		return fail("field.required")
+		return cred, fail("field.required")
 	}
 	hash := cred.PasswordHash
 	if hash == "" {
@@ -263,9 +278,9 @@ func (s *Service) checkOwnPassword(ctx context.Context, op string, actor domain.
 	}
 	if CheckPassword(hash, password) && cred.PasswordHash != "" {
 		if cred.FailedLogins == 0 {
-			return nil
+			return cred, nil
 		}
-		return s.db.Write(ctx, func(tx *store.Tx) error { return tx.SetLoginFailures(actor.ID, 0, time.Time{}) })
+		return cred, s.db.Write(ctx, func(tx *store.Tx) error { return tx.SetLoginFailures(actor.ID, 0, time.Time{}) })
 	}
 	var until time.Time
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
@@ -275,10 +290,10 @@ func (s *Service) checkOwnPassword(ctx context.Context, op string, actor domain.
 		return err
 	})
 	if err != nil {
-		return err
+		return cred, err
 	}
 	if !until.IsZero() {
-		return lockedErr(op, until)
+		return cred, lockedErr(op, until)
 	}
-	return fail("auth.wrong_password")
+	return cred, fail("auth.wrong_password")
 }

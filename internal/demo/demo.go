@@ -147,7 +147,10 @@ func Seed(ctx context.Context, ppl *people.Service, hash func(password string) (
 				return nil, err
 			}
 			in := people.PersonInput{Username: m.username, Name: m.name, Email: m.username + "@labflow.example",
-				DepartmentID: ids[m.dept], HiredOn: m.hired, Lang: "zh", PasswordHash: h}
+				DepartmentID: ids[m.dept], HiredOn: m.hired, Lang: "zh", PasswordHash: h,
+				// The demo logins are published and shared; they are meant
+				// to work as printed, not to be changed first.
+				PasswordPermanent: true}
 			for _, r := range m.roles {
 				g := domain.Grant{Role: r}
 				if r.Scoped() {

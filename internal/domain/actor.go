@@ -11,6 +11,11 @@ type Actor struct {
 	Lang     string
 	Grants   []Grant
 	Via      string // "session", "token", "cli" or "system"
+	// MustChangePassword is set while the person's password is temporary:
+	// set by someone other than its owner (an administrator's reset, the
+	// CLI). Until the owner changes it they may do nothing else, and it
+	// never completes an electronic signature (COMPLIANCE R8, R12).
+	MustChangePassword bool
 }
 
 // System is the actor for work that no person started (demo seeding,

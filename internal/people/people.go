@@ -260,6 +260,12 @@ type PersonInput struct {
 	Rank                         domain.Rank // optional initial rank
 	RankSince                    string      // YYYY-MM-DD, required with Rank
 	PasswordHash                 string      // optional; already hashed by the caller, never logged or audited
+	// PasswordPermanent keeps PasswordHash from being temporary. A password
+	// someone other than its owner chose is temporary (COMPLIANCE R8, R12):
+	// it must be changed at the first sign-in and never signs. Only
+	// in-process work (Via "system": demo seeding, the CLI's --permanent)
+	// may set this; anyone else gets KindForbidden.
+	PasswordPermanent bool
 }
 
 func (in *PersonInput) normalize() {
@@ -351,7 +357,7 @@ func usernameTaken(op string) error {
 // KindConflict when a role rule (R12, one director, one chair) is broken.
 func (s *Service) CreatePerson(ctx context.Context, actor domain.Actor, in PersonInput) (domain.Person, error) {
 	const op = "people.CreatePerson"
-	if !mayAdminister(actor) {
+	if !mayAdminister(actor) || in.PasswordPermanent && actor.Via != domain.System.Via {
 		return domain.Person{}, domain.Forbidden(op)
 	}
 	in.normalize()
@@ -422,6 +428,13 @@ func createPerson(tx *store.Tx, op string, actor domain.Actor, in PersonInput) (
 	if in.PasswordHash != "" {
 		// Only the fact, never the hash.
 		changes = append(changes, audit.Change{Field: "password_set", Old: false, New: true})
+		temporary := !in.PasswordPermanent
+		if temporary {
+			if err := tx.SetPasswordTemporary(p.ID, true); err != nil {
+				return p, err
+			}
+		}
+		changes = append(changes, audit.Change{Field: "password_temporary", Old: nil, New: temporary})
 	}
 	p.Grants = held
 	return p, tx.Audit(entry(actor, "person.create", "person", p.ID, changes, ""))

@@ -21,16 +21,21 @@ type Credential struct {
 	PasswordChangedAt time.Time
 	FailedLogins      int
 	LockedUntil       time.Time
+	// PasswordTemporary is set while the password is one that someone other
+	// than its owner set (COMPLIANCE R8): it must be changed before anything
+	// else and never completes an electronic signature.
+	PasswordTemporary bool
 }
 
-const credCols = "id, username, name, lang, active, password_hash, password_changed_at, failed_logins, locked_until"
+const credCols = "id, username, name, lang, active, password_hash, password_changed_at, failed_logins, locked_until, password_temporary"
 
 func scanCredential(row *sql.Row) (Credential, error) {
 	var c Credential
-	var active int
+	var active, temporary int
 	var changed, locked string
-	err := row.Scan(&c.PersonID, &c.Username, &c.Name, &c.Lang, &active, &c.PasswordHash, &changed, &c.FailedLogins, &locked)
+	err := row.Scan(&c.PersonID, &c.Username, &c.Name, &c.Lang, &active, &c.PasswordHash, &changed, &c.FailedLogins, &locked, &temporary)
 	c.Active = active != 0
+	c.PasswordTemporary = temporary != 0
 	c.PasswordChangedAt = ParseTime(changed)
 	c.LockedUntil = ParseTime(locked)
 	return c, err
@@ -67,14 +72,15 @@ func (t *Tx) SetLoginFailures(personID int64, failures int, lockedUntil time.Tim
 }
 
 // SetPasswordHash replaces a person's password hash, records when it
-// changed and clears the failed-login count and lock. When oldHash is not
-// nil, the update only happens if the stored hash still equals *oldHash;
-// otherwise KindConflict is returned (someone changed it meanwhile).
-func (t *Tx) SetPasswordHash(personID int64, hash string, oldHash *string) error {
-	q := "UPDATE person SET password_hash = $1, password_changed_at = $2, failed_logins = 0, locked_until = '', updated_at = $2 WHERE id = $3"
-	args := []any{hash, TimeText(t.now), personID}
+// changed, whether it is temporary (set by someone other than its owner),
+// and clears the failed-login count and lock. When oldHash is not nil, the
+// update only happens if the stored hash still equals *oldHash; otherwise
+// KindConflict is returned (someone changed it meanwhile).
+func (t *Tx) SetPasswordHash(personID int64, hash string, oldHash *string, temporary bool) error {
+	q := "UPDATE person SET password_hash = $1, password_changed_at = $2, failed_logins = 0, locked_until = '', updated_at = $2, password_temporary = $3 WHERE id = $4"
+	args := []any{hash, TimeText(t.now), boolInt(temporary), personID}
 	if oldHash != nil {
-		q += " AND password_hash = $4"
+		q += " AND password_hash = $5"
 		args = append(args, *oldHash)
 	}
 	res, err := t.Exec(q, args...)
@@ -91,6 +97,13 @@ func (t *Tx) SetPasswordHash(personID int64, hash string, oldHash *string) error
 		return domain.NotFound("store.SetPasswordHash", "entity.person")
 	}
 	return nil
+}
+
+// SetPasswordTemporary marks a person's password temporary or not, for a
+// password stored with the person (InsertPerson).
+func (t *Tx) SetPasswordTemporary(personID int64, temporary bool) error {
+	_, err := t.Exec("UPDATE person SET password_temporary = $1 WHERE id = $2", boolInt(temporary), personID)
+	return mapErr("store.SetPasswordTemporary", err)
 }
 
 // IPThrottle is the per-address failed-login state.
@@ -169,7 +182,7 @@ func loadActor(ctx context.Context, r Reader, personID int64) (domain.Actor, boo
 	return scanActor(op, rows)
 }
 
-const actorCols = "p.id, p.username, p.name, p.lang, p.active, COALESCE(g.role, ''), COALESCE(g.department_id, 0)"
+const actorCols = "p.id, p.username, p.name, p.lang, p.active, p.password_temporary, COALESCE(g.role, ''), COALESCE(g.department_id, 0)"
 
 // scanActor reads an actor from rows of actorCols (one per active grant)
 // and closes rows; lead receives the columns before actorCols of the first
@@ -177,12 +190,12 @@ const actorCols = "p.id, p.username, p.name, p.lang, p.active, COALESCE(g.role, 
 func scanActor(op string, rows *sql.Rows, lead ...any) (domain.Actor, bool, error) {
 	defer rows.Close()
 	var a domain.Actor
-	var active int
+	var active, temporary int
 	found := false
 	for rows.Next() {
 		var role string
 		var dept int64
-		dest := []any{&a.ID, &a.Username, &a.Name, &a.Lang, &active, &role, &dept}
+		dest := []any{&a.ID, &a.Username, &a.Name, &a.Lang, &active, &temporary, &role, &dept}
 		if !found {
 			dest = append(lead, dest...)
 		} else if len(lead) > 0 {
@@ -206,5 +219,6 @@ func scanActor(op string, rows *sql.Rows, lead ...any) (domain.Actor, bool, erro
 	if !found {
 		return a, false, domain.NotFound(op, "entity.person")
 	}
+	a.MustChangePassword = temporary != 0
 	return a, active != 0, nil
 }

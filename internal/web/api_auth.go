@@ -14,16 +14,20 @@ type loginInput struct {
 }
 
 type meOutput struct {
-	ID           int64          `json:"id"`
-	Username     string         `json:"username"`
-	Name         string         `json:"name"`
-	Lang         string         `json:"lang"`
-	Roles        []domain.Grant `json:"roles"`
-	SessionUntil time.Time      `json:"session_until,omitzero"`
+	ID       int64          `json:"id"`
+	Username string         `json:"username"`
+	Name     string         `json:"name"`
+	Lang     string         `json:"lang"`
+	Roles    []domain.Grant `json:"roles"`
+	// MustChangePassword is true while the password is temporary (set by
+	// someone else): until it is changed (POST /api/v1/me/password) every
+	// other route answers 403 auth.password_change_required.
+	MustChangePassword bool      `json:"must_change_password"`
+	SessionUntil       time.Time `json:"session_until,omitzero"`
 }
 
 func meOf(a domain.Actor) meOutput {
-	return meOutput{ID: a.ID, Username: a.Username, Name: a.Name, Lang: a.Lang, Roles: a.Grants}
+	return meOutput{ID: a.ID, Username: a.Username, Name: a.Name, Lang: a.Lang, Roles: a.Grants, MustChangePassword: a.MustChangePassword}
 }
 
 func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) error {

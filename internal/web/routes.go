@@ -78,6 +78,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /people/{id}/roles", s.page(s.uiGrantRole))
 	m.HandleFunc("POST /people/{id}/roles/revoke", s.page(s.uiRevokeRole))
 	m.HandleFunc("POST /people/{id}/ranks", s.page(s.uiAddRank))
+	m.HandleFunc("POST /people/{id}/password", s.page(s.uiResetPassword))
 	m.HandleFunc("GET /departments", s.page(s.uiDepartments))
 	m.HandleFunc("POST /departments", s.page(s.uiCreateDepartment))
 	m.HandleFunc("GET /departments/{id}", s.page(s.uiDepartment))

@@ -73,12 +73,13 @@ func New(d Deps) (*Server, error) {
 	s.routes()
 	// The chain, outermost first: request id and access log → panic
 	// recovery → metrics → security headers → cross-origin (CSRF)
-	// protection → authentication → the mux.
+	// protection → authentication → the temporary-password gate → the mux.
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, domain.E(domain.KindForbidden, "web.csrf", "error.cross_origin"))
 	}))
 	var h http.Handler = recordRoute(s.mux)
+	h = s.requirePasswordChange(h)
 	h = s.authenticate(h)
 	h = csrf.Handler(h)
 	h = securityHeaders(h)

@@ -61,6 +61,9 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	noteUser(r.Context(), sess.Actor.Username)
 	s.setSessionCookie(w, sess.Token, sess.ExpiresAt)
+	if sess.Actor.MustChangePassword {
+		next = "/account" // nothing else is open until the temporary password is changed
+	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
@@ -127,6 +130,10 @@ func (s *Server) uiChangePassword(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	// The password is now the owner's own: the page shows the account as
+	// it is from now on (the actor was loaded before the change).
+	a.MustChangePassword = false
+	r = r.WithContext(domain.WithActor(r.Context(), a))
 	return s.renderAccount(w, r, map[string]any{"Notice": "account.password_changed"})
 }
 

@@ -246,6 +246,14 @@ func (s *Server) uiRevokeRole(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
+// uiResetPassword is the administrator's password reset from the person
+// page; the password it sets is temporary (auth.SetPassword).
+func (s *Server) uiResetPassword(w http.ResponseWriter, r *http.Request) error {
+	return s.personAction(w, r, "password", func(a domain.Actor, id int64) error {
+		return s.Auth.SetPassword(r.Context(), a, id, r.PostFormValue("password"))
+	})
+}
+
 func (s *Server) uiAddRank(w http.ResponseWriter, r *http.Request) error {
 	return s.personAction(w, r, "rank", func(a domain.Actor, id int64) error {
 		return s.People.AddRank(r.Context(), a, id, domain.Rank(r.PostFormValue("rank")), r.PostFormValue("since"), r.PostFormValue("note"))
