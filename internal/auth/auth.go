@@ -1,9 +1,9 @@
 // Package auth signs people in and keeps them signed in: argon2id password
 // hashes, server-side sessions keyed by the SHA-256 of a random cookie
-// token, API tokens, per-account lockout and per-address throttling,
-// temporary passwords (set by someone other than their owner: to be changed
-// first, and never signing), and re-authentication for electronic
-// signatures (COMPLIANCE R8). Every
+// token, API tokens, per-account lockout (a name without an account locks
+// alike) and per-address throttling, temporary passwords (set by someone
+// other than their owner: to be changed first, and never signing), and
+// re-authentication for electronic signatures (COMPLIANCE R8). Every
 // sign-in, failure, lockout, sign-out, password change and token change is
 // audited in the same write as the change (R1); hashes and secrets never
 // reach the audit trail.
@@ -35,6 +35,9 @@ type Config struct {
 	Lockout         time.Duration // how long a locked account stays locked; default 15m
 	IPMaxFailures   int           // failures per address within IPWindow before throttling; default 20
 	IPWindow        time.Duration // the per-address counting window and block time; default 15m
+	// MaxUnknownNames bounds how many names that belong to no account have
+	// their failures remembered (oldest failure forgotten first); default 10000.
+	MaxUnknownNames int
 }
 
 func (c Config) withDefaults() Config {
@@ -52,6 +55,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.IPMaxFailures <= 0 {
 		c.IPMaxFailures = 20
+	}
+	if c.MaxUnknownNames <= 0 {
+		c.MaxUnknownNames = 10000
 	}
 	return c
 }
@@ -155,8 +161,9 @@ func (s *Service) Actor(ctx context.Context, personID int64) (domain.Actor, erro
 }
 
 // countFailure records one more failed password check for a person inside
-// tx (attempted by byID/byName: anonymous at sign-in), locking the account when the count reaches MaxFailures, and audits
-// it (action with reason; "auth.lockout" when the account locks). The
+// tx (attempted by byID/byName: anonymous at sign-in), locking the account
+// when the count reaches MaxFailures, and audits it (action with reason;
+// "auth.lockout" when the account locks). The
 // person's failed-login count stays at its value while locked, so after
 // the lock ends one more failure locks again until a success resets it.
 // It returns the lock end when the account is (now) locked.
@@ -191,4 +198,47 @@ func (s *Service) countFailure(tx *store.Tx, personID, byID int64, byName, actio
 			{Field: "failed_logins", Old: c.FailedLogins, New: n},
 		},
 		Reason: strconv.Itoa(n) + " consecutive failed password checks"})
+}
+
+// countUnknownFailure is countFailure for a sign-in under a name that
+// belongs to no account (audit entity "login", id the name): the same
+// count, the same lock at MaxFailures for the same Lockout, the same
+// re-lock after it ends, so that the answers to a made-up name follow the
+// sequence a real account's would. Only as many names as MaxUnknownNames
+// are remembered; the one whose last failure is oldest goes first.
+func (s *Service) countUnknownFailure(tx *store.Tx, name string, extra []audit.Change) (time.Time, error) {
+	before, after, err := tx.RecordUnknownLoginFailure(name)
+	if err != nil {
+		return time.Time{}, err
+	}
+	now := tx.Now()
+	if after.LockedUntil.After(now) {
+		return after.LockedUntil, nil // locked meanwhile by a concurrent attempt
+	}
+	if before.Failures == 0 {
+		if _, err := tx.PruneUnknownLogins(s.cfg.MaxUnknownNames, name); err != nil {
+			return time.Time{}, err
+		}
+	}
+	var until time.Time
+	if after.Failures >= s.cfg.MaxFailures {
+		until = now.Add(s.cfg.Lockout)
+		if err := tx.LockUnknownLogin(name, until); err != nil {
+			return time.Time{}, err
+		}
+	}
+	changes := append([]audit.Change{{Field: "failed_logins", Old: before.Failures, New: after.Failures}}, extra...)
+	if err := tx.Audit(audit.Entry{ActorName: anonymous, Action: "auth.login_failed", Entity: "login", EntityID: name,
+		Changes: changes, Reason: "unknown_user"}); err != nil {
+		return time.Time{}, err
+	}
+	if until.IsZero() {
+		return until, nil
+	}
+	return until, tx.Audit(audit.Entry{ActorName: "system", Action: "auth.lockout", Entity: "login", EntityID: name,
+		Changes: []audit.Change{
+			{Field: "locked_until", Old: store.TimeText(before.LockedUntil), New: store.TimeText(until)},
+			{Field: "failed_logins", Old: before.Failures, New: after.Failures},
+		},
+		Reason: strconv.Itoa(after.Failures) + " consecutive failed sign-ins under a name that belongs to no account"})
 }

@@ -32,6 +32,10 @@ var sessionTokenLen = base64.RawURLEncoding.EncodedLen(32)
 // trail records the real reason. A locked account returns KindTooMany
 // "auth.locked" (argument "until"), and so does the failure that locks it;
 // an address with too many recent failures gets KindTooMany "auth.throttled".
+// Failures under a name that belongs to no account are counted and lock
+// that name just as an account's would (countUnknownFailure), so the
+// sequence of answers to repeated failures — including the lock and its
+// end — is the same for a made-up name as for a real one.
 //
 // A person whose password is temporary (set by someone else) signs in
 // normally; the session's actor has MustChangePassword set, and the web
@@ -57,21 +61,31 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent s
 		return Session{}, err
 	}
 	meta := []audit.Change{{Field: "ip", Old: nil, New: ip}, {Field: "user_agent", Old: nil, New: userAgent}}
+	// Who the attempt is recorded against: the person, or the name tried.
+	entity, entityID, lockedUntil := "person", idText(cred.PersonID), cred.LockedUntil
+	unknownName := truncate(name, 100)
+	if !known {
+		u, err := s.db.UnknownLogin(ctx, unknownName)
+		if err != nil {
+			return Session{}, err
+		}
+		entity, entityID, lockedUntil = "login", unknownName, u.LockedUntil
+	}
 
-	if known && cred.Active && cred.LockedUntil.After(now) {
+	if lockedUntil.After(now) {
 		// Locked: refuse without checking the password, but count the
 		// attempt against the address.
 		err := s.db.Write(ctx, func(tx *store.Tx) error {
 			if _, err := tx.RecordIPFailure(ip, s.cfg.IPWindow, s.cfg.IPMaxFailures); err != nil {
 				return err
 			}
-			return tx.Audit(audit.Entry{ActorName: anonymous, Action: "auth.login_failed", Entity: "person",
-				EntityID: idText(cred.PersonID), Changes: meta, Reason: "locked"})
+			return tx.Audit(audit.Entry{ActorName: anonymous, Action: "auth.login_failed", Entity: entity,
+				EntityID: entityID, Changes: meta, Reason: "locked"})
 		})
 		if err != nil {
 			return Session{}, err
 		}
-		return Session{}, lockedErr(op, cred.LockedUntil)
+		return Session{}, lockedErr(op, lockedUntil)
 	}
 
 	hash := cred.PasswordHash
@@ -96,16 +110,14 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent s
 			if _, err := tx.RecordIPFailure(ip, s.cfg.IPWindow, s.cfg.IPMaxFailures); err != nil {
 				return err
 			}
-			switch reason {
-			case "unknown_user":
-				return tx.Audit(audit.Entry{ActorName: anonymous, Action: "auth.login_failed", Entity: "login",
-					EntityID: truncate(name, 100), Changes: meta, Reason: reason})
-			case "inactive":
-				return tx.Audit(audit.Entry{ActorName: anonymous, Action: "auth.login_failed", Entity: "person",
-					EntityID: idText(cred.PersonID), Changes: meta, Reason: reason})
-			}
 			var err error
-			lockedUntil, err = s.countFailure(tx, cred.PersonID, 0, anonymous, "auth.login_failed", reason, meta)
+			if !known {
+				lockedUntil, err = s.countUnknownFailure(tx, unknownName, meta)
+			} else {
+				// A deactivated account counts too: it must answer as an
+				// active one would.
+				lockedUntil, err = s.countFailure(tx, cred.PersonID, 0, anonymous, "auth.login_failed", reason, meta)
+			}
 			return err
 		})
 		if err != nil {
