@@ -4,7 +4,10 @@
 // with its audit events (R1, R13), and nothing is ever hard-deleted (R5).
 //
 // Read methods take no actor: the web layer lets any signed-in user with a
-// business role (or the administrator) read the organization.
+// business role (or the administrator) read the organization. The one
+// exception is History, which keeps a person's security events (sign-ins,
+// addresses, password and token events) to that person and the
+// administrator.
 package people
 
 import (

@@ -330,11 +330,21 @@ func (s *Server) apiAddRank(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// apiPersonHistory answers a person's audit history as the people service
+// shows it to the caller: the security events (sign-ins, addresses,
+// password and token events) only to the person and the administrator.
 func (s *Server) apiPersonHistory(w http.ResponseWriter, r *http.Request) error {
-	return s.apiHistory(w, r, "person", "entity.person", func(id int64) error {
-		_, err := s.People.Person(r.Context(), id)
+	a, _ := actor(r)
+	id, err := pathID(r, "id", "entity.person")
+	if err != nil {
 		return err
-	})
+	}
+	evs, err := s.People.History(r.Context(), a, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, auditOutputs(evs))
+	return nil
 }
 
 // apiHistory answers the audit history of the entity named in the path,

@@ -139,7 +139,8 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, data map[s
 	if err != nil {
 		return err
 	}
-	evs, err := s.DB.FindAudit(r.Context(), storeAuditFilter("person", strconv.FormatInt(id, 10)))
+	a, _ := actor(r)
+	evs, err := s.People.History(r.Context(), a, id)
 	if err != nil {
 		return err
 	}
