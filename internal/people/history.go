@@ -22,6 +22,19 @@ const maxHistory = 1000
 // event.
 var businessActions = []string{"person.", "role.", "rank."}
 
+// securityActions are the action prefixes of security events.
+var securityActions = []string{"auth.", "token."}
+
+// ScopeTrail narrows a query of the whole audit trail to what actor may
+// read of it: the security events (sign-ins with their addresses and
+// browsers, lockouts, passwords, tokens) are the administrator's only; the
+// deans and the GM review the rest.
+func ScopeTrail(actor domain.Actor, f *store.AuditFilter) {
+	if !isSystem(actor) && !actor.IsAdmin() {
+		f.Without = append(f.Without, securityActions...)
+	}
+}
+
 // maySeeSecurityEvents reports whether actor may read personID's security
 // events: the person themself, the system administrator (who answers for
 // accounts), and in-process work.

@@ -16,8 +16,11 @@ type AuditFilter struct {
 	Action   string // exact action, or a prefix ending in "." (e.g. "person.")
 	From, To string // inclusive UTC time bounds as stored text (or a YYYY-MM-DD date)
 	AfterSeq int64  // keyset paging: events with seq > AfterSeq
-	Limit    int    // default 100, at most 10000
-	Desc     bool   // newest first
+	// Without leaves out events whose action starts with one of these
+	// prefixes (e.g. the security events a viewer may not read).
+	Without []string
+	Limit   int  // default 100, at most 10000
+	Desc    bool // newest first
 }
 
 const auditCols = "seq, at, actor_id, actor_name, action, entity, entity_id, changes, reason, prev_hash, hash, records"
@@ -43,6 +46,9 @@ func (db *DB) FindAudit(ctx context.Context, f AuditFilter) ([]audit.Event, erro
 		add(`action LIKE ? ESCAPE '\'`, escapeLike(f.Action)+"%")
 	} else if f.Action != "" {
 		add("action = ?", f.Action)
+	}
+	for _, p := range f.Without {
+		add(`action NOT LIKE ? ESCAPE '\'`, escapeLike(p)+"%")
 	}
 	if f.From != "" {
 		add("at >= ?", f.From)

@@ -103,6 +103,7 @@ func (t *Tx) SetPasswordHash(personID int64, hash string, oldHash *string, tempo
 // password stored with the person (InsertPerson).
 func (t *Tx) SetPasswordTemporary(personID int64, temporary bool) error {
 	_, err := t.Exec("UPDATE person SET password_temporary = $1 WHERE id = $2", boolInt(temporary), personID)
+	t.touch("person", personID)
 	return mapErr("store.SetPasswordTemporary", err)
 }
 

@@ -46,7 +46,7 @@ var sealedTables = []sealedTable{
 	{"flow_task", strings.Split(taskCols, ", "), "task"},
 	{"flow_signature", strings.Split(signatureCols, ", "), "signature"},
 	{"person", []string{"id", "username", "name", "email", "phone", "department_id", "hired_on", "lang", "active", "password_hash",
-		"password_changed_at", "created_at", "updated_at"}, "person"},
+		"password_changed_at", "password_temporary", "created_at", "updated_at"}, "person"},
 	{"role_grant", []string{"id", "person_id", "role", "department_id", "granted_at", "granted_by", "revoked_at", "revoked_by"}, "role"},
 	{"department", []string{"id", "code", "name_zh", "name_en", "active", "created_at", "updated_at"}, "department"},
 	{"rank_history", []string{"id", "person_id", "rank", "since", "note", "created_at"}, "rank"},

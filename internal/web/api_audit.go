@@ -11,6 +11,7 @@ import (
 
 	"labflow/internal/audit"
 	"labflow/internal/domain"
+	"labflow/internal/people"
 	"labflow/internal/store"
 )
 
@@ -91,6 +92,7 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	people.ScopeTrail(a, &f)
 	switch r.URL.Query().Get("format") {
 	case "csv":
 		if f.Limit == 100 {

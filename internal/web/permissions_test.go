@@ -234,3 +234,28 @@ func TestPermissionMatrix_CoversEveryRouteWithAnID(t *testing.T) {
 		t.Fatalf("routes with an id missing from the permission matrix: %v", missing)
 	}
 }
+
+// TestR12_TrailKeepsSecurityEventsToTheAdministrator: the deans and the GM
+// review the audit trail, but the security events (sign-ins with their
+// addresses and browsers, lockouts, passwords, tokens) are the
+// administrator's only (issue 7 item 4).
+func TestR12_TrailKeepsSecurityEventsToTheAdministrator(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.login(t, "zhangwei")
+	for user, want := range map[string]bool{"admin": true, "wangjianguo": false, "lihua": false} {
+		r := e.as(t, user, "GET", "/api/v1/audit?limit=1000", nil)
+		if r.status != 200 {
+			t.Fatalf("%s: %d", user, r.status)
+		}
+		if got := strings.Contains(r.body, `"action":"auth.login"`); got != want {
+			t.Fatalf("%s sees sign-ins: %v, want %v", user, got, want)
+		}
+		if !strings.Contains(r.body, `"action":"person.create"`) {
+			t.Fatalf("%s does not see the business trail", user)
+		}
+	}
+	if r := e.as(t, "zhangwei", "GET", "/api/v1/audit", nil); r.status != 403 {
+		t.Fatalf("a researcher reads the trail: %d", r.status)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"labflow/internal/domain"
+	"labflow/internal/people"
 )
 
 func (s *Server) uiAdmin(w http.ResponseWriter, r *http.Request) error {
@@ -43,6 +44,7 @@ func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		})
 	}
+	people.ScopeTrail(a, &f)
 	evs, err := s.DB.FindAudit(r.Context(), f)
 	if err != nil {
 		return err
