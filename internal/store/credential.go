@@ -32,12 +32,9 @@ const credCols = "id, username, name, lang, active, password_hash, password_chan
 func scanCredential(row *sql.Row) (Credential, error) {
 	var c Credential
 	var active, temporary int
-	var changed, locked string
-	err := row.Scan(&c.PersonID, &c.Username, &c.Name, &c.Lang, &active, &c.PasswordHash, &changed, &c.FailedLogins, &locked, &temporary)
+	err := row.Scan(&c.PersonID, &c.Username, &c.Name, &c.Lang, &active, &c.PasswordHash, timeCol{&c.PasswordChangedAt}, &c.FailedLogins, timeCol{&c.LockedUntil}, &temporary)
 	c.Active = active != 0
 	c.PasswordTemporary = temporary != 0
-	c.PasswordChangedAt = ParseTime(changed)
-	c.LockedUntil = ParseTime(locked)
 	return c, err
 }
 
@@ -119,13 +116,11 @@ type IPThrottle struct {
 // zero state (and no error).
 func (db *DB) IPThrottle(ctx context.Context, ip string) (IPThrottle, error) {
 	th := IPThrottle{IP: ip}
-	var start, locked string
 	err := db.R().QueryRowContext(ctx, "SELECT failures, window_start, locked_until FROM login_throttle WHERE ip = $1", ip).
-		Scan(&th.Failures, &start, &locked)
+		Scan(&th.Failures, timeCol{&th.WindowStart}, timeCol{&th.LockedUntil})
 	if errors.Is(err, sql.ErrNoRows) {
 		return th, nil
 	}
-	th.WindowStart, th.LockedUntil = ParseTime(start), ParseTime(locked)
 	return th, mapErr("store.IPThrottle", err)
 }
 
@@ -137,18 +132,16 @@ func (t *Tx) RecordIPFailure(ip string, window time.Duration, max int) (IPThrott
 	now := TimeText(t.now)
 	stale := TimeText(t.now.Add(-window))
 	th := IPThrottle{IP: ip}
-	var start, locked string
 	// One statement, so that concurrent processes on PostgreSQL cannot lose
 	// an increment between a read and a write.
 	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO login_throttle (ip, failures, window_start, locked_until) VALUES ($1, 1, $2, '')
 		ON CONFLICT (ip) DO UPDATE SET
 			failures = CASE WHEN login_throttle.window_start <= $3 THEN 1 ELSE login_throttle.failures + 1 END,
 			window_start = CASE WHEN login_throttle.window_start <= $3 THEN $2 ELSE login_throttle.window_start END
-		RETURNING failures, window_start, locked_until`, ip, now, stale).Scan(&th.Failures, &start, &locked)
+		RETURNING failures, window_start, locked_until`, ip, now, stale).Scan(&th.Failures, timeCol{&th.WindowStart}, timeCol{&th.LockedUntil})
 	if err != nil {
 		return th, mapErr("store.RecordIPFailure", err)
 	}
-	th.WindowStart, th.LockedUntil = ParseTime(start), ParseTime(locked)
 	if th.Failures >= max && !th.LockedUntil.After(t.now) {
 		th.LockedUntil = t.now.Add(window)
 		if _, err := t.Exec("UPDATE login_throttle SET locked_until = $1 WHERE ip = $2", TimeText(th.LockedUntil), ip); err != nil {

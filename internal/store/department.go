@@ -11,10 +11,8 @@ const departmentCols = "id, code, name_zh, name_en, active, created_at, updated_
 func scanDepartment(s interface{ Scan(...any) error }) (domain.Department, error) {
 	var d domain.Department
 	var active int
-	var created, updated string
-	err := s.Scan(&d.ID, &d.Code, &d.NameZH, &d.NameEN, &active, &created, &updated)
+	err := s.Scan(&d.ID, &d.Code, &d.NameZH, &d.NameEN, &active, timeCol{&d.CreatedAt}, timeCol{&d.UpdatedAt})
 	d.Active = active != 0
-	d.CreatedAt, d.UpdatedAt = ParseTime(created), ParseTime(updated)
 	return d, err
 }
 

@@ -21,13 +21,11 @@ type UnknownLogin struct {
 // seen has the zero state (and no error).
 func (db *DB) UnknownLogin(ctx context.Context, username string) (UnknownLogin, error) {
 	u := UnknownLogin{Username: username}
-	var locked, at string
 	err := db.R().QueryRowContext(ctx, "SELECT failures, locked_until, failed_at FROM login_unknown WHERE username = $1", username).
-		Scan(&u.Failures, &locked, &at)
+		Scan(&u.Failures, timeCol{&u.LockedUntil}, timeCol{&u.FailedAt})
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, nil
 	}
-	u.LockedUntil, u.FailedAt = ParseTime(locked), ParseTime(at)
 	return u, mapErr("store.UnknownLogin", err)
 }
 
@@ -40,16 +38,14 @@ func (t *Tx) RecordUnknownLoginFailure(username string) (before, after UnknownLo
 	const op = "store.RecordUnknownLoginFailure"
 	now := TimeText(t.now)
 	after = UnknownLogin{Username: username}
-	var locked, at string
 	err = t.tx.QueryRowContext(t.ctx, `INSERT INTO login_unknown (username, failures, locked_until, failed_at) VALUES ($1, 1, '', $2)
 		ON CONFLICT (username) DO UPDATE SET
 			failures = CASE WHEN login_unknown.locked_until > $2 THEN login_unknown.failures ELSE login_unknown.failures + 1 END,
 			failed_at = CASE WHEN login_unknown.locked_until > $2 THEN login_unknown.failed_at ELSE $2 END
-		RETURNING failures, locked_until, failed_at`, username, now).Scan(&after.Failures, &locked, &at)
+		RETURNING failures, locked_until, failed_at`, username, now).Scan(&after.Failures, timeCol{&after.LockedUntil}, timeCol{&after.FailedAt})
 	if err != nil {
 		return before, after, mapErr(op, err)
 	}
-	after.LockedUntil, after.FailedAt = ParseTime(locked), ParseTime(at)
 	before = after
 	if !after.LockedUntil.After(t.now) {
 		before.Failures--

@@ -14,11 +14,9 @@ func scanPerson(s interface{ Scan(...any) error }) (domain.Person, error) {
 	var p domain.Person
 	var dept sql.NullInt64
 	var active int
-	var created, updated string
-	err := s.Scan(&p.ID, &p.Username, &p.Name, &p.Email, &p.Phone, &dept, &p.HiredOn, &p.Lang, &active, &created, &updated)
+	err := s.Scan(&p.ID, &p.Username, &p.Name, &p.Email, &p.Phone, &dept, &p.HiredOn, &p.Lang, &active, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt})
 	p.DepartmentID = dept.Int64
 	p.Active = active != 0
-	p.CreatedAt, p.UpdatedAt = ParseTime(created), ParseTime(updated)
 	return p, err
 }
 
@@ -61,15 +59,14 @@ func PersonFull(ctx context.Context, r Reader, id int64, username string) (domai
 	for rows.Next() {
 		var dept sql.NullInt64
 		var active int
-		var created, updated, role, rank string
+		var role, rank string
 		var gdept int64
-		if err := rows.Scan(&p.ID, &p.Username, &p.Name, &p.Email, &p.Phone, &dept, &p.HiredOn, &p.Lang, &active, &created, &updated,
+		if err := rows.Scan(&p.ID, &p.Username, &p.Name, &p.Email, &p.Phone, &dept, &p.HiredOn, &p.Lang, &active, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt},
 			&role, &gdept, &rank); err != nil {
 			return domain.Person{}, mapErr(op, err)
 		}
 		if !found {
 			p.DepartmentID, p.Active, p.Rank = dept.Int64, active != 0, domain.Rank(rank)
-			p.CreatedAt, p.UpdatedAt = ParseTime(created), ParseTime(updated)
 			p.Grants = []domain.Grant{}
 			found = true
 		}

@@ -11,10 +11,9 @@ const grantCols = "g.id, g.person_id, g.role, g.department_id, g.granted_at, g.g
 
 func scanGrant(s interface{ Scan(...any) error }) (domain.RoleGrant, error) {
 	var g domain.RoleGrant
-	var role, granted, revoked string
-	err := s.Scan(&g.ID, &g.PersonID, &role, &g.DepartmentID, &granted, &g.GrantedBy, &revoked, &g.RevokedBy)
+	var role string
+	err := s.Scan(&g.ID, &g.PersonID, &role, &g.DepartmentID, timeCol{&g.GrantedAt}, &g.GrantedBy, timeCol{&g.RevokedAt}, &g.RevokedBy)
 	g.Role = domain.Role(role)
-	g.GrantedAt, g.RevokedAt = ParseTime(granted), ParseTime(revoked)
 	return g, err
 }
 

@@ -30,11 +30,9 @@ func (t *Tx) InsertSession(s SessionRow) error {
 // there is none.
 func (db *DB) SessionByID(ctx context.Context, id string) (SessionRow, error) {
 	var s SessionRow
-	var created, seen, expires, ended string
 	err := db.R().QueryRowContext(ctx, `SELECT id, person_id, created_at, last_seen_at, expires_at, ip, user_agent, ended_at
 		FROM session WHERE id = $1`, id).
-		Scan(&s.ID, &s.PersonID, &created, &seen, &expires, &s.IP, &s.UserAgent, &ended)
-	s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.EndedAt = ParseTime(created), ParseTime(seen), ParseTime(expires), ParseTime(ended)
+		Scan(&s.ID, &s.PersonID, timeCol{&s.CreatedAt}, timeCol{&s.LastSeenAt}, timeCol{&s.ExpiresAt}, &s.IP, &s.UserAgent, timeCol{&s.EndedAt})
 	return s, mapErr("store.SessionByID", err)
 }
 

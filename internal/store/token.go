@@ -25,9 +25,7 @@ const tokenCols = "id, person_id, name, prefix, created_at, last_used_at, revoke
 
 func scanToken(s interface{ Scan(...any) error }) (APIToken, error) {
 	var k APIToken
-	var created, used, revoked string
-	err := s.Scan(&k.ID, &k.PersonID, &k.Name, &k.Prefix, &created, &used, &revoked)
-	k.CreatedAt, k.LastUsedAt, k.RevokedAt = ParseTime(created), ParseTime(used), ParseTime(revoked)
+	err := s.Scan(&k.ID, &k.PersonID, &k.Name, &k.Prefix, timeCol{&k.CreatedAt}, timeCol{&k.LastUsedAt}, timeCol{&k.RevokedAt})
 	return k, err
 }
 
@@ -52,15 +50,13 @@ func (db *DB) TokenActor(ctx context.Context, hash string) (APIToken, domain.Act
 		return APIToken{}, domain.Actor{}, false, mapErr(op, err)
 	}
 	var k APIToken
-	var created, used, revoked string
-	a, active, err := scanActor(op, rows, &k.ID, &k.PersonID, &k.Name, &k.Prefix, &created, &used, &revoked)
+	a, active, err := scanActor(op, rows, &k.ID, &k.PersonID, &k.Name, &k.Prefix, timeCol{&k.CreatedAt}, timeCol{&k.LastUsedAt}, timeCol{&k.RevokedAt})
 	if err != nil {
 		if domain.IsKind(err, domain.KindNotFound) {
 			err = domain.NotFound(op, "entity.token")
 		}
 		return APIToken{}, domain.Actor{}, false, err
 	}
-	k.CreatedAt, k.LastUsedAt, k.RevokedAt = ParseTime(created), ParseTime(used), ParseTime(revoked)
 	return k, a, active, nil
 }
 
