@@ -23,12 +23,13 @@ const (
 	KindUnauthenticated             // no or bad credentials
 	KindTooMany                     // throttled: too many attempts
 	KindTooLarge                    // the body or file is above the limit
+	KindUnavailable                 // the database cannot answer or store now; try again later
 )
 
 var kindNames = map[Kind]string{
 	KindInternal: "internal", KindInvalid: "invalid", KindNotFound: "not_found",
 	KindConflict: "conflict", KindForbidden: "forbidden", KindUnauthenticated: "unauthenticated",
-	KindTooMany: "too_many", KindTooLarge: "too_large",
+	KindTooMany: "too_many", KindTooLarge: "too_large", KindUnavailable: "unavailable",
 }
 
 // String returns the kind's stable name, used in metrics and problem types.

@@ -157,13 +157,34 @@ func (b *batcher) run(batch []*writeReq) {
 }
 
 // ack tells each writer of a batch its outcome and runs the after-commit
-// hooks of those that succeeded.
+// hooks of those that succeeded. A writer whose work failed because the
+// database could not answer or store (its own statement, or the batch's
+// BEGIN, flush or COMMIT) is told so as KindUnavailable, whatever wrapped
+// the driver's error. It also keeps StorageFull: set when a writer failed
+// for lack of space, cleared when a batch commits without such a failure.
 func (b *batcher) ack(d *done) {
-	for i, r := range d.batch {
+	full, committed := false, false
+	for i := range d.batch {
 		e := d.errs[i]
 		if e == nil && d.err != nil {
 			e = mapErr("store.Write", d.err)
+		} else if e != nil {
+			e = upgradeFault("store.Write", e)
 		}
+		if e == nil {
+			committed = true
+		} else if IsStorageFull(e) {
+			full = true
+		}
+		d.errs[i] = e
+	}
+	if full {
+		b.db.full.Store(true)
+	} else if committed {
+		b.db.full.Store(false)
+	}
+	for i, r := range d.batch {
+		e := d.errs[i]
 		if e == nil {
 			for _, f := range d.afters[i] {
 				f()

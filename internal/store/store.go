@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -53,6 +54,9 @@ type DB struct {
 	w       *batcher
 	path    string
 	stmts   stmts
+	// full is set while the last write failed because storage is full,
+	// until a write commits again (StorageFull).
+	full atomic.Bool
 }
 
 // Open opens (creating if needed) the database and applies migrations.
@@ -200,3 +204,7 @@ func redact(dsn string) string {
 	}
 	return "…"
 }
+
+// StorageFull reports whether the last write failed because the database
+// (or the disk under it) is full; it stays set until a write commits.
+func (db *DB) StorageFull() bool { return db.full.Load() }

@@ -21,7 +21,12 @@ var statusOf = map[domain.Kind]int{
 	domain.KindUnauthenticated: http.StatusUnauthorized,
 	domain.KindTooMany:         http.StatusTooManyRequests,
 	domain.KindTooLarge:        http.StatusRequestEntityTooLarge,
+	domain.KindUnavailable:     http.StatusServiceUnavailable,
 }
+
+// retryAfter is the Retry-After of a 503: the database is unreachable,
+// frozen or full, which an operator or a failover may mend any moment.
+const retryAfter = "5"
 
 // FieldProblem is one field's message in a problem document.
 type FieldProblem struct {
@@ -73,22 +78,30 @@ func problemOf(err error, lang string) (Problem, *domain.Error) {
 }
 
 // writeError is the one place errors become HTTP responses: it maps the kind
-// to a status, logs internal errors with the request's attributes, counts
-// errors by kind, and answers problem+json for the API or an HTML page for
-// the UI — in the user's language, never with internal text.
+// to a status, logs internal errors and unavailability with the request's
+// attributes, counts errors by kind, and answers problem+json for the API
+// or an HTML page for the UI — in the user's language, never with internal
+// text. A 503 carries Retry-After.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	lang := s.lang(r)
 	p, de := problemOf(err, lang)
 	p.Instance = r.URL.Path
 	p.RequestID = requestID(r.Context())
 	s.metrics.errors.WithLabelValues(de.Kind.String()).Inc()
-	if de.Kind == domain.KindInternal {
+	switch de.Kind {
+	case domain.KindInternal:
 		s.log.ErrorContext(r.Context(), "internal error", slog.String("op", de.Op), slog.Any("err", err),
+			slog.String("route", routeOf(r)), slog.String("request_id", p.RequestID))
+	case domain.KindUnavailable:
+		s.log.WarnContext(r.Context(), "database unavailable", slog.String("reason", p.Key), slog.String("op", de.Op), slog.Any("err", err),
 			slog.String("route", routeOf(r)), slog.String("request_id", p.RequestID))
 	}
 	if de.Kind == domain.KindUnauthenticated && !wantsJSON(r) {
 		http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
+	}
+	if p.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfter)
 	}
 	if wantsJSON(r) {
 		w.Header().Set("Content-Type", "application/problem+json")
@@ -98,6 +111,15 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	w.WriteHeader(p.Status)
 	s.render(w, r, "error", map[string]any{"Problem": p})
+}
+
+// serverFault reports whether err is the server's failure (internal, or the
+// database unavailable) rather than something the user can correct on a
+// form; forms show the others beside their fields and leave these to
+// writeError (which logs them, and adds Retry-After to a 503).
+func serverFault(err error) bool {
+	k := domain.ErrorKind(err)
+	return k == domain.KindInternal || k == domain.KindUnavailable
 }
 
 // wantsJSON reports whether the client is the API (or asks for JSON).

@@ -50,7 +50,7 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.PostFormValue("next"))
 	sess, err := s.Auth.Login(r.Context(), username, password, clientIP(r), r.UserAgent())
 	if err != nil {
-		if domain.ErrorKind(err) == domain.KindInternal {
+		if serverFault(err) {
 			s.writeError(w, r, err)
 			return
 		}
@@ -122,7 +122,7 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, data map[
 func (s *Server) uiChangePassword(w http.ResponseWriter, r *http.Request) error {
 	a, _ := actor(r)
 	err := s.Auth.ChangePassword(r.Context(), a, r.PostFormValue("old_password"), r.PostFormValue("new_password"))
-	if err != nil && domain.ErrorKind(err) != domain.KindInternal {
+	if err != nil && !serverFault(err) {
 		fe, msg := s.fieldErrors(r, err)
 		w.WriteHeader(statusOf[domain.ErrorKind(err)])
 		return s.renderAccount(w, r, map[string]any{"Errors": fe, "Error": msg})
@@ -140,7 +140,7 @@ func (s *Server) uiChangePassword(w http.ResponseWriter, r *http.Request) error 
 func (s *Server) uiCreateToken(w http.ResponseWriter, r *http.Request) error {
 	a, _ := actor(r)
 	secret, _, err := s.Auth.CreateToken(r.Context(), a, a.ID, r.PostFormValue("name"))
-	if err != nil && domain.ErrorKind(err) != domain.KindInternal {
+	if err != nil && !serverFault(err) {
 		fe, msg := s.fieldErrors(r, err)
 		w.WriteHeader(statusOf[domain.ErrorKind(err)])
 		return s.renderAccount(w, r, map[string]any{"Errors": fe, "Error": msg})

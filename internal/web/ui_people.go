@@ -110,7 +110,7 @@ func (s *Server) uiCreatePerson(w http.ResponseWriter, r *http.Request) error {
 // leaves internal errors to writeError.
 func (s *Server) formError(w http.ResponseWriter, r *http.Request, err error, again func(map[string]string, string) error) error {
 	k := domain.ErrorKind(err)
-	if k == domain.KindInternal || k == domain.KindUnauthenticated {
+	if serverFault(err) || k == domain.KindUnauthenticated {
 		return err
 	}
 	fe, msg := s.fieldErrors(r, err)

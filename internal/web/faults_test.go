@@ -1,0 +1,150 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"labflow/internal/i18n"
+	"labflow/internal/store"
+	"labflow/internal/store/storetest"
+)
+
+// leaked lists internal words a fault answer must not show.
+var leaked = []string{"sql", "SQL", "sqlite", "pgx", "pgconn", "dial", "tcp", "127.0.0.1", "EOF", "deadline", "store.", "people.", "goroutine"}
+
+// wantFault checks a 503 answer: Retry-After, and (for the API) a problem
+// with key whose detail is the translated message in lang, with no
+// internal text.
+func wantFault(t *testing.T, r response, key, lang string) {
+	t.Helper()
+	if r.status != http.StatusServiceUnavailable {
+		t.Fatalf("status %d, want 503; %.400s", r.status, r.body)
+	}
+	if ra := r.header.Get("Retry-After"); ra == "" {
+		t.Errorf("503 without Retry-After")
+	}
+	text := r.body
+	if strings.HasPrefix(r.header.Get("Content-Type"), "application/problem+json") {
+		p := r.problem(t)
+		if p.Key != key || p.Status != 503 || p.RequestID == "" {
+			t.Errorf("problem %+v, want key %s", p, key)
+		}
+		if want := i18n.T(lang, key, nil); p.Detail != want {
+			t.Errorf("detail %q, want %q", p.Detail, want)
+		}
+		text = p.Detail + " " + p.Title + " " + p.Type
+	} else {
+		text = visibleText(r.body)
+		if want := i18n.T(lang, key, nil); !strings.Contains(text, want) {
+			t.Errorf("page lacks %q: %.400s", want, text)
+		}
+	}
+	for _, l := range leaked {
+		if strings.Contains(text, l) {
+			t.Errorf("answer shows %q: %.400s", l, text)
+		}
+	}
+}
+
+// metricValue returns the value of one /metrics series ("" when absent).
+func metricValue(t *testing.T, e *env, series string) string {
+	t.Helper()
+	r := e.do(t, nil, "GET", "/metrics", nil, nil)
+	for _, line := range strings.Split(r.body, "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// Ensure a SQLite database that cannot grow (the disk is full; here
+// PRAGMA max_page_count on the one write connection) answers a write with
+// 503, Retry-After and the translated storage-full reason, counted as
+// "unavailable", and that reads still work (COMPLIANCE, "Integrity before
+// breadth" item 10).
+func TestFaults_SQLiteStorageFull_503RetryAfter(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.token(t, "admin")
+	// The limit cannot go below the file's size: 1 means "no growth".
+	if err := e.app.DB.Write(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.Exec("PRAGMA max_page_count = 1")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var full response
+	for i := 0; ; i++ {
+		if i == 500 {
+			t.Fatal("500 departments fitted into a database that cannot grow")
+		}
+		full = e.as(t, "admin", "POST", "/api/v1/departments", map[string]string{
+			"code": fmt.Sprintf("full-%d", i), "name_zh": strings.Repeat("满", 60), "name_en": strings.Repeat("Full ", 19)})
+		if full.status != http.StatusCreated {
+			break
+		}
+	}
+	wantFault(t, full, "error.storage_full", i18n.ZH)
+	if got := metricValue(t, e, `labflow_errors_total{kind="unavailable"}`); got == "" || got == "0" {
+		t.Errorf("unavailable errors counted: %q", got)
+	}
+	if got := metricValue(t, e, `labflow_errors_total{kind="internal"}`); got != "" && got != "0" {
+		t.Errorf("storage full counted as internal: %q", got)
+	}
+	// Reads go on.
+	if r := e.as(t, "admin", "GET", "/api/v1/departments", nil); r.status != http.StatusOK {
+		t.Errorf("read while full: %d %.300s", r.status, r.body)
+	}
+}
+
+// Ensure that with PostgreSQL down (every connection closed, new ones
+// refused) a read and a write through the API, and a page, answer 503 with
+// Retry-After and the translated reason — not 500 — and that the server
+// works again once the database is back.
+func TestFaults_PostgresStopped_503RetryAfter(t *testing.T) {
+	t.Parallel()
+	base := storetest.NewPostgresDB(t)
+	px := storetest.NewProxy(t, base)
+	e := newEnv(t, withDSN(px.DSN(base)))
+	tok := "Bearer " + e.token(t, "admin")
+	c := e.login(t, "admin")
+	px.Stop()
+
+	read := e.do(t, nil, "GET", "/api/v1/people", nil, map[string]string{"Authorization": tok})
+	wantFault(t, read, "error.unavailable", i18n.ZH)
+	write := e.do(t, nil, "POST", "/api/v1/departments", map[string]string{"code": "qa", "name_zh": "质量部", "name_en": "QA"},
+		map[string]string{"Authorization": tok, "Accept-Language": "en"})
+	wantFault(t, write, "error.unavailable", i18n.EN)
+	page := e.do(t, c, "GET", "/people", nil, nil)
+	wantFault(t, page, "error.unavailable", i18n.ZH)
+	if r := e.do(t, nil, "GET", "/readyz", nil, nil); r.status != http.StatusServiceUnavailable {
+		t.Errorf("readyz with the database down: %d %s", r.status, r.body)
+	}
+
+	px.Start()
+	waitOK(t, e, tok)
+	if r := e.as(t, "admin", "POST", "/api/v1/departments", map[string]string{"code": "qa", "name_zh": "质量部", "name_en": "QA"}); r.status != http.StatusCreated {
+		t.Errorf("write after the database came back: %d %.300s", r.status, r.body)
+	}
+}
+
+// waitOK polls the people list until it answers 200 (the database is back).
+func waitOK(t *testing.T, e *env, auth string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		r := e.do(t, nil, "GET", "/api/v1/people", nil, map[string]string{"Authorization": auth})
+		if r.status == http.StatusOK {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not recover: %d %.300s", r.status, r.body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
