@@ -44,6 +44,10 @@ type Config struct {
 	// TimeZone is the IANA zone pages show times in (default
 	// DefaultTimeZone); stored times stay server UTC.
 	TimeZone string
+	// DBTimeout bounds every database call (default store.DefaultTimeout);
+	// past it a request answers 503 instead of waiting for a database
+	// that does not answer.
+	DBTimeout time.Duration
 }
 
 // DefaultTimeZone is the institute's zone unless configured otherwise.
@@ -83,7 +87,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("time zone %q: %w", cfg.TimeZone, err)
 	}
-	db, err := store.Open(ctx, store.Config{DSN: cfg.DSN, DataDir: cfg.DataDir, Now: cfg.Now})
+	db, err := store.Open(ctx, store.Config{DSN: cfg.DSN, DataDir: cfg.DataDir, Now: cfg.Now, Timeout: cfg.DBTimeout})
 	if err != nil {
 		return nil, err
 	}

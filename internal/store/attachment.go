@@ -37,6 +37,8 @@ func scanAttachment(s interface{ Scan(...any) error }) (domain.Attachment, error
 
 // FindAttachment returns one attachment's metadata.
 func (db *DB) FindAttachment(ctx context.Context, id int64) (domain.Attachment, error) {
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
 	a, err := scanAttachment(db.R().QueryRowContext(ctx, "SELECT "+attachmentCols+" FROM attachment WHERE id = $1", id))
 	if err != nil {
 		err = mapErr("store.FindAttachment", err)
@@ -49,6 +51,8 @@ func (db *DB) FindAttachment(ctx context.Context, id int64) (domain.Attachment, 
 
 // FindAttachments lists the attachments of an entity, oldest first.
 func (db *DB) FindAttachments(ctx context.Context, entity, entityID string) ([]domain.Attachment, error) {
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
 	rows, err := db.R().QueryContext(ctx, "SELECT "+attachmentCols+" FROM attachment WHERE entity = $1 AND entity_id = $2 ORDER BY id", entity, entityID)
 	if err != nil {
 		return nil, mapErr("store.FindAttachments", err)
@@ -69,6 +73,8 @@ func (db *DB) FindAttachments(ctx context.Context, entity, entityID string) ([]d
 // content (records reference files by SHA-256; the same bytes may have been
 // uploaded under several names).
 func (db *DB) FindAttachmentByHash(ctx context.Context, sha string) (domain.Attachment, error) {
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
 	a, err := scanAttachment(db.R().QueryRowContext(ctx, "SELECT "+attachmentCols+" FROM attachment WHERE sha256 = $1 ORDER BY id LIMIT 1", sha))
 	if err != nil {
 		err = mapErr("store.FindAttachmentByHash", err)
@@ -81,6 +87,8 @@ func (db *DB) FindAttachmentByHash(ctx context.Context, sha string) (domain.Atta
 
 // UploadedBy reports whether person uploaded content with this SHA-256.
 func (db *DB) UploadedBy(ctx context.Context, sha string, personID int64) (bool, error) {
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
 	var n int
 	err := db.R().QueryRowContext(ctx, "SELECT COUNT(*) FROM attachment WHERE sha256 = $1 AND uploaded_by = $2", sha, personID).Scan(&n)
 	return n > 0, mapErr("store.UploadedBy", err)

@@ -27,6 +27,8 @@ const auditCols = "seq, at, actor_id, actor_name, action, entity, entity_id, cha
 
 // FindAudit lists audit events matching f.
 func (db *DB) FindAudit(ctx context.Context, f AuditFilter) ([]audit.Event, error) {
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
 	var where []string
 	var args []any
 	add := func(cond string, v any) {
@@ -113,6 +115,8 @@ func scanEvent(s interface{ Scan(...any) error }) (audit.Event, error) {
 
 // AuditHead returns the stored end of the chain.
 func (db *DB) AuditHead(ctx context.Context) (audit.Head, error) {
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
 	var h audit.Head
 	err := db.R().QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&h.Count, &h.Hash)
 	return h, mapErr("store.AuditHead", err)
@@ -148,20 +152,29 @@ func (e *RecordsError) Error() string {
 // each record edited, inserted or removed behind the trail's back.
 func (db *DB) VerifyAudit(ctx context.Context, expectHead string) (audit.Head, error) {
 	v := audit.NewVerifier(expectHead)
+	// The walk may take long on a long trail; it has a deadline that each
+	// thousand rows read push back (progress), so it fails only when the
+	// database stops answering.
+	p := db.progress(ctx)
+	defer p.stop()
+	ctx = p.ctx
+	fail := func(head audit.Head, err error) (audit.Head, error) {
+		return head, mapErr("store.VerifyAudit", p.err(err))
+	}
 	// Read in a consistent snapshot so that concurrent appends do not
 	// look like a head mismatch.
 	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return audit.Head{}, mapErr("store.VerifyAudit", err)
+		return fail(audit.Head{}, err)
 	}
 	defer tx.Rollback()
 	var stored audit.Head
 	if err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&stored.Count, &stored.Hash); err != nil {
-		return audit.Head{}, mapErr("store.VerifyAudit", err)
+		return fail(audit.Head{}, err)
 	}
 	rows, err := tx.QueryContext(ctx, "SELECT "+auditCols+" FROM audit_event ORDER BY seq")
 	if err != nil {
-		return audit.Head{}, mapErr("store.VerifyAudit", err)
+		return fail(audit.Head{}, err)
 	}
 	defer rows.Close()
 	var last audit.Head
@@ -169,7 +182,7 @@ func (db *DB) VerifyAudit(ctx context.Context, expectHead string) (audit.Head, e
 	for rows.Next() {
 		e, err := scanEvent(rows)
 		if err != nil {
-			return last, mapErr("store.VerifyAudit", err)
+			return fail(last, err)
 		}
 		if err := v.Add(e); err != nil {
 			return last, err
@@ -178,9 +191,10 @@ func (db *DB) VerifyAudit(ctx context.Context, expectHead string) (audit.Head, e
 			return last, &audit.Problem{Seq: e.Seq, Reason: "altered", Detail: "records are not readable: " + err.Error()}
 		}
 		last = audit.Head{Count: e.Seq, Hash: e.Hash}
+		advance(ctx)
 	}
 	if err := rows.Err(); err != nil {
-		return last, mapErr("store.VerifyAudit", err)
+		return fail(last, err)
 	}
 	rows.Close()
 	head, err := v.Finish(stored)
@@ -189,7 +203,7 @@ func (db *DB) VerifyAudit(ctx context.Context, expectHead string) (audit.Head, e
 	}
 	problems, err := checkRecords(ctx, tx, trail)
 	if err != nil {
-		return head, mapErr("store.VerifyAudit", err)
+		return fail(head, err)
 	}
 	if len(problems) > 0 {
 		return head, &RecordsError{Problems: problems}

@@ -16,9 +16,12 @@ import (
 type WriteFunc func(tx *Tx) error
 
 type writeReq struct {
-	ctx  context.Context
-	fn   WriteFunc
-	done chan error
+	ctx    context.Context
+	fn     WriteFunc
+	done   chan error
+	queued time.Time
+	// unbounded lifts the batch's deadline (writeUnbounded).
+	unbounded bool
 }
 
 // batcher is the group-commit loop: it takes every write request waiting
@@ -77,22 +80,53 @@ var errNestedWrite = errors.New("store: Write called from inside a write functio
 // ErrClosed is returned by Write after Close.
 var ErrClosed = domain.E(domain.KindInternal, "store.Write", "error.unavailable")
 
+// errReadOnly is returned by Write on a database opened with OpenReadOnly.
+var errReadOnly = errors.New("store: the database was opened read-only")
+
+// errLate is the cause of the error a writer gets when it waited longer
+// than the timeout for a batch to take it (the database is too slow or
+// unreachable): it is refused rather than run late.
+var errLate = fmt.Errorf("store: write waited too long for a batch: %w", context.DeadlineExceeded)
+
 // Write runs fn in a write transaction together with its audit events and
 // returns once that transaction is durably committed, or fn's error (in
 // which case nothing fn wrote remains). fn may run on another goroutine and
 // must not block on anything but the database.
 func (db *DB) Write(ctx context.Context, fn WriteFunc) error {
+	return db.enqueue(ctx, fn, false)
+}
+
+// writeUnbounded is Write for a one-time job at start that may rightly
+// take longer than the timeout (sealing every record of an upgraded
+// database): its batch has no deadline, as a migration has none.
+func (db *DB) writeUnbounded(ctx context.Context, fn WriteFunc) error {
+	return db.enqueue(ctx, fn, true)
+}
+
+func (db *DB) enqueue(ctx context.Context, fn WriteFunc, unbounded bool) error {
 	if ctx.Value(inWriteKey{}) != nil {
 		// A write function that calls Write would wait for itself forever.
 		return domain.Wrap("store.Write", errNestedWrite)
 	}
-	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	if db.readOnly {
+		return domain.Wrap("store.Write", errReadOnly)
+	}
+	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1), queued: time.Now(), unbounded: unbounded}
 	select {
 	case db.w.reqs <- req:
-	case <-db.w.quit:
-		return ErrClosed
-	case <-ctx.Done():
-		return ctx.Err()
+	default:
+		// The queue is full: wait for room, but not beyond the timeout.
+		late := time.NewTimer(db.timeout)
+		defer late.Stop()
+		select {
+		case db.w.reqs <- req:
+		case <-db.w.quit:
+			return ErrClosed
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-late.C:
+			return mapErr("store.Write", errLate)
+		}
 	}
 	// Once queued the request will run or be refused; wait for the outcome
 	// so that the caller never reports failure for work that committed.
@@ -202,13 +236,19 @@ func (b *batcher) ack(d *done) {
 // batch runs; without this they would wait for the commit and form the next
 // batch, so that with C writers a batch stayed near C/2 and every commit's
 // fixed cost (its page writes and fsync) was shared by half of them.
+//
+// The whole transaction, from BEGIN to COMMIT, has one deadline (the
+// database's Timeout): past it every statement fails, and so does the
+// batch, for every writer in it; the loop then takes the next batch.
 func (b *batcher) runTx(pbatch *[]*writeReq, perrs *[]error, pafters *[][]func(), absorb bool) error {
-	ctx := context.Background()
+	bctx := newBatchCtx(b.db.timeout)
+	defer bctx.stop()
+	ctx := context.Context(bctx)
 	sqlTx, err := b.db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	t := &Tx{tx: sqlTx, db: b.db}
+	t := &Tx{tx: sqlTx, db: b.db, batch: ctx}
 	batch, errs, afters := *pbatch, *perrs, *pafters
 	defer func() { *pbatch, *perrs, *pafters = batch, errs, afters }()
 	single := len(batch) == 1
@@ -241,6 +281,10 @@ func (b *batcher) runTx(pbatch *[]*writeReq, perrs *[]error, pafters *[][]func()
 			errs[i] = err
 			continue
 		}
+		if time.Since(r.queued) > b.db.timeout {
+			errs[i] = errLate
+			continue
+		}
 		// A lone writer needs no savepoint: if it fails, the transaction
 		// rolls back (and nothing joins it).
 		savepoint := !single || i > 0
@@ -262,14 +306,16 @@ func (b *batcher) runTx(pbatch *[]*writeReq, perrs *[]error, pafters *[][]func()
 			}
 			open = true
 		}
+		if r.unbounded {
+			bctx.lift()
+		}
 		saved := t.mark()
 		// The function's statements do not watch the caller's cancellation:
 		// once started it runs to its outcome, which the caller waits for
 		// anyway; an interrupted statement would only undo it (and on
 		// PostgreSQL a cancelled query can break the whole batch's
-		// transaction), and watching costs the SQLite driver a goroutine
-		// per statement.
-		t.ctx, t.now, t.after = context.WithoutCancel(context.WithValue(r.ctx, inWriteKey{}, true)), b.db.Now(), nil
+		// transaction). They watch the batch's deadline instead.
+		t.ctx, t.now, t.after = writerCtx{Context: ctx, values: context.WithValue(r.ctx, inWriteKey{}, true)}, b.db.Now(), nil
 		ferr := call(r.fn, t)
 		if ferr == nil {
 			// The records the writer changed are sealed into its last

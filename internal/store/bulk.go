@@ -72,10 +72,10 @@ var (
 )
 
 // prepareBulk prepares every table's INSERTs on the write pool (at Open).
-func (db *DB) prepareBulk() {
+func (db *DB) prepareBulk(ctx context.Context) {
 	for _, t := range bulkTables {
 		for _, n := range bulkChunks {
-			db.prepare(t.ins[n])
+			db.prepare(ctx, t.ins[n])
 		}
 	}
 }
@@ -161,7 +161,7 @@ func (t *Tx) flushBulk() error {
 
 // insertRows inserts rows (values in column order, row after row) of b.
 func (t *Tx) insertRows(b *bulkTable, vals []any) error {
-	ctx := context.Background()
+	ctx := t.batch
 	for len(vals) > 0 {
 		n := chunk(len(vals) / b.cols)
 		if _, err := t.exec(ctx, b.ins[n], vals[:n*b.cols]...); err != nil {

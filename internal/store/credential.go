@@ -41,6 +41,8 @@ func scanCredential(row *sql.Row) (Credential, error) {
 // CredentialByUsername reads a person's sign-in state by login name from
 // the read pool. It returns KindNotFound when there is no such person.
 func (db *DB) CredentialByUsername(ctx context.Context, username string) (Credential, error) {
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
 	c, err := scanCredential(db.R().QueryRowContext(ctx, "SELECT "+credCols+" FROM person WHERE username = $1", username))
 	return c, mapErr("store.CredentialByUsername", err)
 }
@@ -48,6 +50,8 @@ func (db *DB) CredentialByUsername(ctx context.Context, username string) (Creden
 // CredentialByID reads a person's sign-in state by id from the read pool.
 // It returns KindNotFound when there is no such person.
 func (db *DB) CredentialByID(ctx context.Context, personID int64) (Credential, error) {
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
 	c, err := scanCredential(db.R().QueryRowContext(ctx, "SELECT "+credCols+" FROM person WHERE id = $1", personID))
 	return c, mapErr("store.CredentialByID", err)
 }
@@ -115,6 +119,8 @@ type IPThrottle struct {
 // IPThrottle reads the throttle state of ip; an address never seen has the
 // zero state (and no error).
 func (db *DB) IPThrottle(ctx context.Context, ip string) (IPThrottle, error) {
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
 	th := IPThrottle{IP: ip}
 	err := db.R().QueryRowContext(ctx, "SELECT failures, window_start, locked_until FROM login_throttle WHERE ip = $1", ip).
 		Scan(&th.Failures, timeCol{&th.WindowStart}, timeCol{&th.LockedUntil})
@@ -164,6 +170,8 @@ func (t *Tx) ActorByID(personID int64) (domain.Actor, bool, error) {
 }
 
 func loadActor(ctx context.Context, r Reader, personID int64) (domain.Actor, bool, error) {
+	ctx, cancel := bound(ctx, r)
+	defer cancel()
 	const op = "store.ActorByID"
 	// One query for the person and their active grants (one row per grant,
 	// or one row with no grant): every authenticated request loads an actor.

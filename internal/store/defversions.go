@@ -19,6 +19,8 @@ type DefinitionVersion struct {
 // DefinitionVersions lists every stored definition version, by key and
 // version, with how many instances use it (for `labflow definitions list`).
 func (db *DB) DefinitionVersions(ctx context.Context) ([]DefinitionVersion, error) {
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
 	const op = "store.DefinitionVersions"
 	rows, err := db.R().QueryContext(ctx, `SELECT d.key, d.version, d.hash, d.created_at,
 		COALESCE(SUM(CASE WHEN i.status IN ('approved', 'rejected') OR i.id IS NULL THEN 0 ELSE 1 END), 0),

@@ -18,6 +18,8 @@ func scanDepartment(s interface{ Scan(...any) error }) (domain.Department, error
 
 // GetDepartment reads one department by id; a missing one is KindNotFound.
 func GetDepartment(ctx context.Context, r Reader, id int64) (domain.Department, error) {
+	ctx, cancel := bound(ctx, r)
+	defer cancel()
 	d, err := scanDepartment(r.QueryRowContext(ctx, "SELECT "+departmentCols+" FROM department WHERE id = $1", id))
 	if err != nil {
 		return d, notFound("store.GetDepartment", "entity.department", err)
@@ -27,6 +29,8 @@ func GetDepartment(ctx context.Context, r Reader, id int64) (domain.Department, 
 
 // DepartmentByCode reads one department by its code; a missing one is KindNotFound.
 func DepartmentByCode(ctx context.Context, r Reader, code string) (domain.Department, error) {
+	ctx, cancel := bound(ctx, r)
+	defer cancel()
 	d, err := scanDepartment(r.QueryRowContext(ctx, "SELECT "+departmentCols+" FROM department WHERE code = $1", code))
 	if err != nil {
 		return d, notFound("store.DepartmentByCode", "entity.department", err)
@@ -36,6 +40,8 @@ func DepartmentByCode(ctx context.Context, r Reader, code string) (domain.Depart
 
 // FindDepartments lists departments by code, the inactive ones too when asked.
 func FindDepartments(ctx context.Context, r Reader, includeInactive bool) ([]domain.Department, error) {
+	ctx, cancel := bound(ctx, r)
+	defer cancel()
 	q := "SELECT " + departmentCols + " FROM department"
 	if !includeInactive {
 		q += " WHERE active = 1"
@@ -89,6 +95,8 @@ func (t *Tx) UpdateDepartment(d domain.Department) (domain.Department, error) {
 // DepartmentInUse counts the active people assigned to a department and the
 // active department-scoped role grants of active people in it.
 func DepartmentInUse(ctx context.Context, r Reader, id int64) (int, error) {
+	ctx, cancel := bound(ctx, r)
+	defer cancel()
 	var n int
 	err := r.QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM person WHERE department_id = $1 AND active = 1) +

@@ -21,13 +21,14 @@ type FlowStore struct {
 // engine's write statements on the write pool (never from inside a write:
 // on SQLite the one write connection is busy then).
 func (db *DB) Flow() *FlowStore {
+	ctx := context.Background()
 	for _, q := range flowStmts {
-		db.prepare(q)
+		db.prepare(ctx, q)
 	}
 	if db.dialect == Postgres {
 		// On SQLite new instances and tasks are queued (bulk.go).
-		db.prepare(qInsertInstance)
-		db.prepare(qInsertTask)
+		db.prepare(ctx, qInsertInstance)
+		db.prepare(ctx, qInsertTask)
 	}
 	return &FlowStore{db: db}
 }
@@ -46,7 +47,9 @@ func (s *FlowStore) Write(ctx context.Context, fn func(tx flow.Tx) error) error 
 // existing one when hash is known, else one more than the highest.
 func (s *FlowStore) SaveDefinition(ctx context.Context, key, hash string, body []byte) (int, error) {
 	var v int
-	err := s.db.R().QueryRowContext(ctx, "SELECT version FROM flow_definition WHERE key = $1 AND hash = $2", key, hash).Scan(&v)
+	rctx, cancel := s.db.bound(ctx)
+	err := s.db.R().QueryRowContext(rctx, "SELECT version FROM flow_definition WHERE key = $1 AND hash = $2", key, hash).Scan(&v)
+	cancel()
 	if err == nil {
 		return v, nil
 	}
@@ -76,6 +79,8 @@ func (s *FlowStore) SaveDefinition(ctx context.Context, key, hash string, body [
 
 // DefinitionBody returns a stored definition version's body.
 func (s *FlowStore) DefinitionBody(ctx context.Context, key string, version int) ([]byte, error) {
+	ctx, cancel := s.db.bound(ctx)
+	defer cancel()
 	var body string
 	err := s.db.R().QueryRowContext(ctx, "SELECT body FROM flow_definition WHERE key = $1 AND version = $2", key, version).Scan(&body)
 	if err != nil {
@@ -115,6 +120,8 @@ func scanInstance(s interface{ Scan(...any) error }) (*flow.Instance, error) {
 
 // Instance reads one instance.
 func (s *FlowStore) Instance(ctx context.Context, id int64) (*flow.Instance, error) {
+	ctx, cancel := s.db.bound(ctx)
+	defer cancel()
 	in, err := scanInstance(s.queryRow(ctx, "SELECT "+instanceCols+" FROM flow_instance WHERE id = $1", id))
 	if err != nil {
 		return nil, notFoundFlow("store.FlowInstance", "entity.instance", err)
@@ -124,6 +131,8 @@ func (s *FlowStore) Instance(ctx context.Context, id int64) (*flow.Instance, err
 
 // InstanceOfTask reads the instance a task belongs to.
 func (s *FlowStore) InstanceOfTask(ctx context.Context, taskID int64) (*flow.Instance, error) {
+	ctx, cancel := s.db.bound(ctx)
+	defer cancel()
 	in, err := scanInstance(s.queryRow(ctx, "SELECT "+instanceCols+" FROM flow_instance WHERE id = (SELECT instance_id FROM flow_task WHERE id = $1)", taskID))
 	if err != nil {
 		return nil, notFoundFlow("store.FlowInstanceOfTask", "entity.task", err)
@@ -133,6 +142,8 @@ func (s *FlowStore) InstanceOfTask(ctx context.Context, taskID int64) (*flow.Ins
 
 // Children returns the subprocess instances started by parent.
 func (s *FlowStore) Children(ctx context.Context, parentID int64) ([]*flow.Instance, error) {
+	ctx, cancel := s.db.bound(ctx)
+	defer cancel()
 	rows, err := s.db.R().QueryContext(ctx, "SELECT "+instanceCols+" FROM flow_instance WHERE parent_id = $1 ORDER BY id", parentID)
 	if err != nil {
 		return nil, mapErr("store.FlowChildren", err)
@@ -151,6 +162,8 @@ func (s *FlowStore) Children(ctx context.Context, parentID int64) ([]*flow.Insta
 
 // IsCopied reports whether person was copied on the instance.
 func (s *FlowStore) IsCopied(ctx context.Context, instanceID, personID int64) (bool, error) {
+	ctx, cancel := s.db.bound(ctx)
+	defer cancel()
 	var n int
 	err := s.db.R().QueryRowContext(ctx, "SELECT COUNT(*) FROM flow_cc WHERE instance_id = $1 AND person_id = $2", instanceID, personID).Scan(&n)
 	return n > 0, mapErr("store.FlowIsCopied", err)
@@ -158,6 +171,8 @@ func (s *FlowStore) IsCopied(ctx context.Context, instanceID, personID int64) (b
 
 // Idem returns the instance recorded under an actor's idempotency key.
 func (s *FlowStore) Idem(ctx context.Context, actorID int64, key string) (int64, bool, error) {
+	ctx, cancel := s.db.bound(ctx)
+	defer cancel()
 	var id int64
 	err := s.queryRow(ctx, "SELECT instance_id FROM flow_idem WHERE actor_id = $1 AND key = $2", actorID, key).Scan(&id)
 	if err == sql.ErrNoRows {
@@ -168,6 +183,8 @@ func (s *FlowStore) Idem(ctx context.Context, actorID int64, key string) (int64,
 
 // Actions returns an instance's timeline, oldest first.
 func (s *FlowStore) Actions(ctx context.Context, instanceID int64) ([]flow.ActionRecord, error) {
+	ctx, cancel := s.db.bound(ctx)
+	defer cancel()
 	rows, err := s.db.R().QueryContext(ctx, `SELECT id, instance_id, task_id, step_id, actor_id, actor_name, action, target_id, comment, meaning, attachments, at
 		FROM flow_action WHERE instance_id = $1 ORDER BY id`, instanceID)
 	if err != nil {
@@ -192,6 +209,8 @@ func (s *FlowStore) Actions(ctx context.Context, instanceID int64) ([]flow.Actio
 
 // Signatures returns an instance's electronic signatures, oldest first.
 func (s *FlowStore) Signatures(ctx context.Context, instanceID int64) ([]flow.Signature, error) {
+	ctx, cancel := s.db.bound(ctx)
+	defer cancel()
 	rows, err := s.db.R().QueryContext(ctx, `SELECT id, instance_id, task_id, step_id, signer_id, signer_name, meaning, signed_at, content_hash, content
 		FROM flow_signature WHERE instance_id = $1 ORDER BY id`, instanceID)
 	if err != nil {
@@ -251,20 +270,16 @@ func (f *flowTx) queryRow(q string, args ...any) *sql.Row {
 	return f.tx.tx.QueryRowContext(f.tx.ctx, q, args...)
 }
 
-// queryRow runs a single-row read, prepared.
+// queryRow runs a single-row read, prepared; the caller bounds ctx
+// (DB.bound) and scans before releasing it.
 func (s *FlowStore) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	if st := s.db.readStmt(q); st != nil {
-		return st.QueryRowContext(ctx, args...)
-	}
-	return s.db.read.QueryRowContext(ctx, q, args...)
+	return cachedReader{s.db}.QueryRowContext(ctx, q, args...)
 }
 
-// query runs a read, prepared.
+// query runs a read, prepared; the caller bounds ctx (DB.bound) and
+// consumes the rows before releasing it.
 func (s *FlowStore) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	if st := s.db.readStmt(q); st != nil {
-		return st.QueryContext(ctx, args...)
-	}
-	return s.db.read.QueryContext(ctx, q, args...)
+	return cachedReader{s.db}.QueryContext(ctx, q, args...)
 }
 
 func (f *flowTx) InsertInstance(in *flow.Instance, enc flow.Encoded) (int64, error) {

@@ -11,6 +11,8 @@ import (
 // Inbox lists one person's box with its total ignoring Limit and Offset.
 // The todo list is served by the index flow_task_inbox (assignee_id, state, created_at).
 func (s *FlowStore) Inbox(ctx context.Context, personID int64, box flow.Box, f flow.InboxFilter) ([]flow.InboxItem, int, error) {
+	ctx, cancel := s.db.bound(ctx)
+	defer cancel()
 	var where []string
 	var args []any
 	arg := func(v any) string {
@@ -101,6 +103,8 @@ func (s *FlowStore) Inbox(ctx context.Context, personID int64, box flow.Box, f f
 
 // Counts returns the size of each of a person's boxes.
 func (s *FlowStore) Counts(ctx context.Context, personID int64) (map[flow.Box]int, error) {
+	ctx, cancel := s.db.bound(ctx)
+	defer cancel()
 	// One statement (one round trip on PostgreSQL) for the navigation bar
 	// of every page. A done task always has acted_at (the engine sets it),
 	// so the done count is served from the inbox index alone.
@@ -135,6 +139,8 @@ func (f *flowTx) InsertNotification(n *flow.Notification) error {
 
 // Notifications lists a person's in-app notifications, newest first.
 func (s *FlowStore) Notifications(ctx context.Context, personID int64, unreadOnly bool, limit int) ([]flow.Notification, error) {
+	ctx, cancel := s.db.bound(ctx)
+	defer cancel()
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}

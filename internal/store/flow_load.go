@@ -27,6 +27,8 @@ const qTaskInstanceLive = "SELECT " + instanceColsI + ", " + taskColsT + `
 // InstanceOfTaskLive returns the instance a task belongs to with its live
 // tasks (flow.TaskLoader): what Act needs, in one read instead of two.
 func (s *FlowStore) InstanceOfTaskLive(ctx context.Context, taskID int64) (*flow.Instance, []*flow.Task, error) {
+	ctx, cancel := s.db.bound(ctx)
+	defer cancel()
 	rows, err := s.query(ctx, qTaskInstanceLive, taskID)
 	if err != nil {
 		return nil, nil, mapErr("store.FlowInstanceOfTask", err)

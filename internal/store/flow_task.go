@@ -23,6 +23,8 @@ func scanTask(s interface{ Scan(...any) error }) (*flow.Task, error) {
 
 // Task reads one task.
 func (s *FlowStore) Task(ctx context.Context, id int64) (*flow.Task, error) {
+	ctx, cancel := s.db.bound(ctx)
+	defer cancel()
 	t, err := scanTask(s.queryRow(ctx, "SELECT "+taskCols+" FROM flow_task WHERE id = $1", id))
 	if err != nil {
 		return nil, notFoundFlow("store.FlowTask", "entity.task", err)
@@ -31,6 +33,8 @@ func (s *FlowStore) Task(ctx context.Context, id int64) (*flow.Task, error) {
 }
 
 func (s *FlowStore) tasks(ctx context.Context, q string, args ...any) ([]*flow.Task, error) {
+	ctx, cancel := s.db.bound(ctx)
+	defer cancel()
 	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, mapErr("store.FlowTasks", err)

@@ -9,6 +9,8 @@ import (
 
 // DueTimers returns unfired timers due at or before now, oldest first.
 func (s *FlowStore) DueTimers(ctx context.Context, now time.Time, limit int) ([]flow.Timer, error) {
+	ctx, cancel := s.db.bound(ctx)
+	defer cancel()
 	if limit <= 0 {
 		limit = 100
 	}

@@ -13,6 +13,8 @@ import (
 
 // IsParty reports whether person is a party of the instance (flow_party).
 func (s *FlowStore) IsParty(ctx context.Context, instanceID, personID int64) (bool, error) {
+	ctx, cancel := s.db.bound(ctx)
+	defer cancel()
 	var n int
 	err := s.queryRow(ctx, "SELECT COUNT(*) FROM flow_party WHERE instance_id = $1 AND person_id = $2", instanceID, personID).Scan(&n)
 	return n > 0, mapErr("store.FlowIsParty", err)
@@ -20,6 +22,8 @@ func (s *FlowStore) IsParty(ctx context.Context, instanceID, personID int64) (bo
 
 // InstancesWithFile lists the instances that reference a file.
 func (s *FlowStore) InstancesWithFile(ctx context.Context, sha string) ([]int64, error) {
+	ctx, cancel := s.db.bound(ctx)
+	defer cancel()
 	rows, err := s.query(ctx, "SELECT instance_id FROM flow_file WHERE sha256 = $1 ORDER BY instance_id LIMIT 1000", sha)
 	if err != nil {
 		return nil, mapErr("store.InstancesWithFile", err)
@@ -62,6 +66,8 @@ func visibleCond(v flow.Viewer, arg func(any) string) string {
 
 // VisibleInstances lists the instances v may see, newest first.
 func (s *FlowStore) VisibleInstances(ctx context.Context, v flow.Viewer, f flow.VisibleFilter) ([]*flow.Instance, int, error) {
+	ctx, cancel := s.db.bound(ctx)
+	defer cancel()
 	const op = "store.VisibleInstances"
 	var args []any
 	arg := func(x any) string {

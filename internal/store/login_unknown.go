@@ -20,6 +20,8 @@ type UnknownLogin struct {
 // UnknownLogin reads the state of a name from the read pool; a name never
 // seen has the zero state (and no error).
 func (db *DB) UnknownLogin(ctx context.Context, username string) (UnknownLogin, error) {
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
 	u := UnknownLogin{Username: username}
 	err := db.R().QueryRowContext(ctx, "SELECT failures, locked_until, failed_at FROM login_unknown WHERE username = $1", username).
 		Scan(&u.Failures, timeCol{&u.LockedUntil}, timeCol{&u.FailedAt})

@@ -8,8 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"labflow/internal/domain"
 )
 
 // The schema lives in migrations/NNNN_name.sql, written once for both
@@ -125,7 +123,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 
 // Version returns the highest applied migration.
 func (db *DB) Version(ctx context.Context) (int, error) {
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
 	var v int
 	err := db.read.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v)
-	return v, domain.Wrap("store.Version", err)
+	return v, mapErr("store.Version", err)
 }

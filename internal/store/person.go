@@ -29,6 +29,8 @@ func nullID(id int64) any {
 
 // GetPerson reads one person (without grants or rank); a missing one is KindNotFound.
 func GetPerson(ctx context.Context, r Reader, id int64) (domain.Person, error) {
+	ctx, cancel := bound(ctx, r)
+	defer cancel()
 	p, err := scanPerson(r.QueryRowContext(ctx, "SELECT "+personCols+" FROM person p WHERE p.id = $1", id))
 	if err != nil {
 		return p, notFound("store.GetPerson", "entity.person", err)
@@ -41,6 +43,8 @@ func GetPerson(ctx context.Context, r Reader, id int64) (domain.Person, error) {
 // engine resolves an assignee this way on nearly every transition. A missing
 // person is KindNotFound.
 func PersonFull(ctx context.Context, r Reader, id int64, username string) (domain.Person, error) {
+	ctx, cancel := bound(ctx, r)
+	defer cancel()
 	const op = "store.PersonFull"
 	where, arg := "p.id = $1", any(id)
 	if id == 0 {
@@ -85,6 +89,8 @@ func PersonFull(ctx context.Context, r Reader, id int64, username string) (domai
 
 // UsernameTaken reports whether any person (active or not) has username.
 func UsernameTaken(ctx context.Context, r Reader, username string) (bool, error) {
+	ctx, cancel := bound(ctx, r)
+	defer cancel()
 	var n int
 	err := r.QueryRowContext(ctx, "SELECT COUNT(*) FROM person WHERE username = $1", username).Scan(&n)
 	return n > 0, mapErr("store.UsernameTaken", err)
@@ -103,6 +109,8 @@ type PeopleFilter struct {
 // FindPeople lists people matching f ordered by id, with the total number
 // of matches ignoring Limit and Offset. Grants and ranks are not filled.
 func FindPeople(ctx context.Context, r Reader, f PeopleFilter) ([]domain.Person, int, error) {
+	ctx, cancel := bound(ctx, r)
+	defer cancel()
 	var where []string
 	var args []any
 	arg := func(v any) string {

@@ -9,6 +9,8 @@ import (
 
 // RankHistory lists a person's rank entries, oldest first (by since, then entry order).
 func RankHistory(ctx context.Context, r Reader, personID int64) ([]domain.RankEntry, error) {
+	ctx, cancel := bound(ctx, r)
+	defer cancel()
 	rows, err := r.QueryContext(ctx, `SELECT id, person_id, rank, since, note FROM rank_history
 		WHERE person_id = $1 ORDER BY since, id`, personID)
 	if err != nil {
@@ -31,6 +33,8 @@ func RankHistory(ctx context.Context, r Reader, personID int64) ([]domain.RankEn
 // CurrentRanks returns the current rank (the entry with the latest since
 // date; the later entry on a tie) of each of the given people that has one.
 func CurrentRanks(ctx context.Context, r Reader, personIDs ...int64) (map[int64]domain.Rank, error) {
+	ctx, cancel := bound(ctx, r)
+	defer cancel()
 	out := map[int64]domain.Rank{}
 	if len(personIDs) == 0 {
 		return out, nil

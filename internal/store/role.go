@@ -18,6 +18,8 @@ func scanGrant(s interface{ Scan(...any) error }) (domain.RoleGrant, error) {
 }
 
 func queryGrants(ctx context.Context, r Reader, op, q string, args ...any) ([]domain.RoleGrant, error) {
+	ctx, cancel := bound(ctx, r)
+	defer cancel()
 	rows, err := r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, mapErr(op, err)

@@ -262,6 +262,7 @@ func checkRecords(ctx context.Context, r Reader, trail recordDigests) ([]RecordP
 			return nil, err
 		}
 		for rows.Next() {
+			advance(ctx) // VerifyAudit's deadline follows its progress (deadline.go)
 			vals, err := scanTexts(rows, len(st.cols))
 			if err != nil {
 				rows.Close()
@@ -318,7 +319,9 @@ func (db *DB) sealBaseline(ctx context.Context) error {
 	if done >= 0 {
 		return nil
 	}
-	err := db.Write(ctx, func(tx *Tx) error {
+	// Reading and digesting every record of a large database may take
+	// longer than the store's timeout: like a migration, it has none.
+	err := db.writeUnbounded(ctx, func(tx *Tx) error {
 		if err := tx.queryRow(tx.ctx, "SELECT baseline_records FROM integrity_state WHERE id = 1"+db.dialect.forUpdate()).Scan(&done); err != nil {
 			return err
 		}

@@ -29,6 +29,8 @@ func (t *Tx) InsertSession(s SessionRow) error {
 // SessionByID reads a session by the hash of its token. KindNotFound when
 // there is none.
 func (db *DB) SessionByID(ctx context.Context, id string) (SessionRow, error) {
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
 	var s SessionRow
 	err := db.R().QueryRowContext(ctx, `SELECT id, person_id, created_at, last_seen_at, expires_at, ip, user_agent, ended_at
 		FROM session WHERE id = $1`, id).

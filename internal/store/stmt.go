@@ -53,18 +53,23 @@ const maxCachedStmts = 512
 
 // cachedReader runs reads on the read pool through prepared statements, so
 // that a hot read (a person by id, a token, the grants of an actor) is
-// parsed once, not on every request.
+// parsed once, not on every request. Every read has a deadline: the read
+// helpers bound the context themselves (bound, deadline.go) and consume
+// the rows before they release it; a context that reaches here without
+// a deadline gets one (loose).
 type cachedReader struct{ db *DB }
 
 func (c cachedReader) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	if st := c.db.readStmt(q); st != nil {
+	ctx = c.db.loose(ctx)
+	if st := c.db.readStmt(ctx, q); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
 	return c.db.read.QueryContext(ctx, q, args...)
 }
 
 func (c cachedReader) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	if st := c.db.readStmt(q); st != nil {
+	ctx = c.db.loose(ctx)
+	if st := c.db.readStmt(ctx, q); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
 	return c.db.read.QueryRowContext(ctx, q, args...)
@@ -91,11 +96,13 @@ const (
 
 // prepare prepares q on the write pool, once; a failure leaves q to run
 // unprepared. It must not be called from inside a write function.
-func (db *DB) prepare(q string) {
+func (db *DB) prepare(ctx context.Context, q string) {
 	if db.stmts.get("w:"+q) != nil {
 		return
 	}
-	st, err := db.write.Prepare(db.native(q))
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
+	st, err := db.write.PrepareContext(ctx, db.native(q))
 	if err != nil {
 		return
 	}
@@ -115,15 +122,15 @@ func (db *DB) native(q string) string {
 func (db *DB) prepared(q string) *sql.Stmt { return db.stmts.get("w:" + q) }
 
 // readStmt returns q prepared on the read pool (database/sql keeps one per
-// connection), or nil when preparing fails.
-func (db *DB) readStmt(q string) *sql.Stmt {
+// connection), or nil when preparing fails. ctx bounds the preparing.
+func (db *DB) readStmt(ctx context.Context, q string) *sql.Stmt {
 	if st := db.stmts.get("r:" + q); st != nil {
 		return st
 	}
 	if db.stmts.size() >= maxCachedStmts {
 		return nil // queries built from filters vary; do not cache without bound
 	}
-	st, err := db.read.Prepare(db.native(q))
+	st, err := db.read.PrepareContext(ctx, db.native(q))
 	if err != nil {
 		return nil
 	}

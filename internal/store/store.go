@@ -22,8 +22,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // Config says which database to open.
@@ -42,6 +45,11 @@ type Config struct {
 	// is locked only for each batch's end, so batches commit one after
 	// another and the chain never forks.
 	Batches int
+	// Timeout bounds every database call (default DefaultTimeout): each
+	// group-commit batch from BEGIN to COMMIT, and each read. A call that
+	// runs past it fails as KindUnavailable instead of hanging while the
+	// database is unreachable or frozen.
+	Timeout time.Duration
 }
 
 // DB is an open database: a write path (one connection on SQLite) fed by the
@@ -54,9 +62,12 @@ type DB struct {
 	w       *batcher
 	path    string
 	stmts   stmts
+	timeout time.Duration
 	// full is set while the last write failed because storage is full,
 	// until a write commits again (StorageFull).
 	full atomic.Bool
+	// readOnly is set by OpenReadOnly: no write loop, no migrations.
+	readOnly bool
 }
 
 // Open opens (creating if needed) the database and applies migrations.
@@ -74,22 +85,25 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, err
 	}
 	for _, q := range []string{qSavepoint, qRelease, qRollbackTo, qAuditHead + db.dialect.forUpdate(), qAuditHeadUpdate} {
-		db.prepare(q)
+		db.prepare(ctx, q)
 	}
-	db.prepareBulk()
+	db.prepareBulk(ctx)
 	return db, nil
 }
 
 func open(ctx context.Context, cfg Config) (*DB, error) {
-	db := &DB{now: cfg.Now}
+	db := &DB{now: cfg.Now, timeout: cfg.Timeout}
 	if db.now == nil {
 		db.now = time.Now
 	}
-	if strings.HasPrefix(cfg.DSN, "postgres://") || strings.HasPrefix(cfg.DSN, "postgresql://") {
+	if db.timeout <= 0 {
+		db.timeout = DefaultTimeout
+	}
+	if isPostgres(cfg.DSN) {
 		db.dialect = Postgres
-		pg, err := sql.Open("pgx", cfg.DSN)
+		pg, err := openPostgres(cfg.DSN, nil)
 		if err != nil {
-			return nil, fmt.Errorf("store: open postgres: %w", err)
+			return nil, err
 		}
 		pg.SetMaxOpenConns(24)
 		pg.SetMaxIdleConns(24)
@@ -132,7 +146,9 @@ func open(ctx context.Context, cfg Config) (*DB, error) {
 		r.SetMaxIdleConns(8)
 		db.write, db.read = w, r
 	}
-	if err := db.write.PingContext(ctx); err != nil {
+	pctx, cancel := db.bound(ctx)
+	defer cancel()
+	if err := db.write.PingContext(pctx); err != nil {
 		db.closeConns()
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
@@ -149,6 +165,35 @@ func open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	db.w = newBatcher(db, max, loops)
 	return db, nil
+}
+
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// openPostgres opens a pool on dsn with the given extra run-time
+// parameters (sent at connect, e.g. default_transaction_read_only).
+//
+// When a call's context ends (its deadline, deadline.go), pgconn sets the
+// socket's deadline to now, so that the blocked read returns at once
+// even if the server is frozen, and closes the connection; the cancel
+// request it then sends to the server runs in the background with its own
+// bound (pgconn's asyncClose), never in the caller's way. That is pgconn's
+// DeadlineContextWatcherHandler with no delay; it is set here explicitly
+// because the alternative, CancelRequestContextWatcherHandler, would wait
+// for the cancel request, which a frozen server never answers.
+func openPostgres(dsn string, params map[string]string) (*sql.DB, error) {
+	cc, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open postgres: %w", err)
+	}
+	for k, v := range params {
+		cc.RuntimeParams[k] = v
+	}
+	cc.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.DeadlineContextWatcherHandler{Conn: c.Conn()}
+	}
+	return stdlib.OpenDB(*cc), nil
 }
 
 // Dialect reports which database this is.

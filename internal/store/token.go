@@ -42,6 +42,8 @@ func (t *Tx) InsertToken(personID int64, name, hash, prefix string) (APIToken, e
 // its owner as an actor and whether the owner is active, in one query (every
 // API request makes it). KindNotFound when there is no such token.
 func (db *DB) TokenActor(ctx context.Context, hash string) (APIToken, domain.Actor, bool, error) {
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
 	const op = "store.TokenActor"
 	rows, err := db.R().QueryContext(ctx, `SELECT t.id, t.person_id, t.name, t.prefix, t.created_at, t.last_used_at, t.revoked_at, `+actorCols+`
 		FROM api_token t JOIN person p ON p.id = t.person_id LEFT JOIN role_grant g ON g.person_id = p.id AND g.revoked_at = ''
@@ -62,12 +64,16 @@ func (db *DB) TokenActor(ctx context.Context, hash string) (APIToken, domain.Act
 
 // TokenByID reads a token by id. KindNotFound when there is none.
 func (db *DB) TokenByID(ctx context.Context, id int64) (APIToken, error) {
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
 	k, err := scanToken(db.R().QueryRowContext(ctx, "SELECT "+tokenCols+" FROM api_token WHERE id = $1", id))
 	return k, mapErr("store.TokenByID", err)
 }
 
 // TokensOf lists a person's tokens, revoked ones included, oldest first.
 func (db *DB) TokensOf(ctx context.Context, personID int64) ([]APIToken, error) {
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
 	rows, err := db.R().QueryContext(ctx, "SELECT "+tokenCols+" FROM api_token WHERE person_id = $1 ORDER BY id", personID)
 	if err != nil {
 		return nil, mapErr("store.TokensOf", err)

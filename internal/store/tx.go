@@ -15,7 +15,8 @@ import (
 type Tx struct {
 	tx     *sql.Tx
 	db     *DB
-	ctx    context.Context
+	batch  context.Context // the batch's: its deadline bounds every statement
+	ctx    context.Context // the current writer's (writerCtx)
 	now    time.Time
 	audits []audit.Event    // this batch's events, chained and inserted at the end (flushAudit)
 	later  [][]any          // rows queued per bulk table (insertLater), inserted at the end (flushBulk)
@@ -31,7 +32,8 @@ type Tx struct {
 // for the duration of one caller's function.
 func (t *Tx) Now() time.Time { return t.now }
 
-// Context returns the context of the caller that owns this share.
+// Context returns the context of the caller that owns this share: its
+// values, with the batch's deadline.
 func (t *Tx) Context() context.Context { return t.ctx }
 
 // Dialect returns the database's dialect.
@@ -42,14 +44,17 @@ func (t *Tx) Exec(query string, args ...any) (sql.Result, error) {
 	return t.tx.ExecContext(t.ctx, query, args...)
 }
 
-// QueryContext runs a query (Reader).
-func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(ctx, query, args...)
+// QueryContext runs a query (Reader). It runs under the batch's deadline
+// (Context), whatever ctx says: the transaction is shared, and one
+// writer's cancellation must not break it for the others.
+func (t *Tx) QueryContext(_ context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(t.ctx, query, args...)
 }
 
-// QueryRowContext runs a single-row query (Reader).
-func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, query, args...)
+// QueryRowContext runs a single-row query (Reader), under the batch's
+// deadline like QueryContext.
+func (t *Tx) QueryRowContext(_ context.Context, query string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(t.ctx, query, args...)
 }
 
 // AfterCommit registers f to run once the batch has committed durably
@@ -84,7 +89,7 @@ func (t *Tx) flushAudit() error {
 	if len(t.audits) == 0 {
 		return nil
 	}
-	ctx := context.Background()
+	ctx := t.batch
 	var head audit.Head
 	if err := t.queryRow(ctx, qAuditHead+t.db.dialect.forUpdate()).Scan(&head.Count, &head.Hash); err != nil {
 		return err

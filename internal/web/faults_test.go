@@ -1,17 +1,26 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"labflow/internal/app"
 	"labflow/internal/i18n"
 	"labflow/internal/store"
 	"labflow/internal/store/storetest"
 )
+
+// withDBTimeout bounds every database call of the app (app.Config.DBTimeout).
+func withDBTimeout(d time.Duration) envOpt {
+	return func(c *app.Config, _ *env) { c.DBTimeout = d }
+}
 
 // leaked lists internal words a fault answer must not show.
 var leaked = []string{"sql", "SQL", "sqlite", "pgx", "pgconn", "dial", "tcp", "127.0.0.1", "EOF", "deadline", "store.", "people.", "goroutine"}
@@ -133,6 +142,59 @@ func TestFaults_PostgresStopped_503RetryAfter(t *testing.T) {
 	}
 }
 
+// Ensure that with PostgreSQL frozen (connections open, nothing answered)
+// an API read and an API write each answer 503 within a few seconds
+// instead of hanging, and that the server works again after it thaws.
+func TestFaults_PostgresFrozen_503WithinDeadline(t *testing.T) {
+	t.Parallel()
+	base := storetest.NewPostgresDB(t)
+	px := storetest.NewProxy(t, base)
+	e := newEnv(t, withDSN(px.DSN(base)), withDBTimeout(time.Second))
+	tok := "Bearer " + e.token(t, "admin")
+	px.Freeze()
+
+	for _, tc := range []struct {
+		method, path string
+		body         any
+	}{
+		{"GET", "/api/v1/people", nil},
+		{"POST", "/api/v1/departments", map[string]string{"code": "qa", "name_zh": "质量部", "name_en": "QA"}},
+	} {
+		start := time.Now()
+		r := doWithin(t, e, 8*time.Second, tc.method, tc.path, tc.body, tok)
+		wantFault(t, r, "error.unavailable", i18n.ZH)
+		if d := time.Since(start); d > 6*time.Second {
+			t.Errorf("%s %s took %s with a 1 s database timeout", tc.method, tc.path, d)
+		}
+	}
+
+	px.Unfreeze()
+	waitOK(t, e, tok)
+	if r := e.as(t, "admin", "POST", "/api/v1/departments", map[string]string{"code": "qa", "name_zh": "质量部", "name_en": "QA"}); r.status != http.StatusCreated {
+		t.Errorf("write after the thaw: %d %.300s", r.status, r.body)
+	}
+}
+
+// doWithin sends a request that must be answered within limit; a hang
+// fails the test instead of blocking it.
+func doWithin(t *testing.T, e *env, limit time.Duration, method, path string, body any, auth string) response {
+	t.Helper()
+	got := make(chan response, 1)
+	go func() {
+		got <- e.doErr(method, path, body, map[string]string{"Authorization": auth})
+	}()
+	select {
+	case r := <-got:
+		if r.status == 0 {
+			t.Fatalf("%s %s: %s", method, path, r.body)
+		}
+		return r
+	case <-time.After(limit):
+		t.Fatalf("%s %s: no answer within %s", method, path, limit)
+		return response{}
+	}
+}
+
 // waitOK polls the people list until it answers 200 (the database is back).
 func waitOK(t *testing.T, e *env, auth string) {
 	t.Helper()
@@ -147,4 +209,34 @@ func waitOK(t *testing.T, e *env, auth string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// doErr is e.do for another goroutine: a failure comes back as status 0
+// with the error in body.
+func (e *env) doErr(method, path string, body any, headers map[string]string) response {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return response{body: err.Error()}
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	if err != nil {
+		return response{body: err.Error()}
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return response{body: err.Error()}
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{status: resp.StatusCode, header: resp.Header, body: string(b)}
 }

@@ -1,0 +1,147 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"labflow/internal/audit"
+	"labflow/internal/domain"
+	"labflow/internal/store"
+	"labflow/internal/store/storetest"
+)
+
+// writeEntry is a small audited write.
+func writeEntry(ctx context.Context, db *store.DB, i int) error {
+	return db.Write(ctx, func(tx *store.Tx) error {
+		return tx.Audit(audit.Entry{ActorName: "test", Action: "fault.test", Entity: "t", EntityID: string(rune('a' + i%26))})
+	})
+}
+
+// within runs f and returns its error, or a "hangs" error if it has not
+// returned after limit (f is left running).
+func within(limit time.Duration, f func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(limit):
+		return fmt.Errorf("no outcome within %s", limit)
+	}
+}
+
+// wantUnavailable checks that err is KindUnavailable.
+func wantUnavailable(t *testing.T, what string, err error) {
+	t.Helper()
+	if !domain.IsKind(err, domain.KindUnavailable) {
+		t.Errorf("%s: %v (kind %s), want unavailable", what, err, domain.ErrorKind(err))
+	}
+}
+
+// stall makes the database stop answering writes (SQLite: another
+// connection holds the write lock; PostgreSQL: the proxy freezes) and
+// returns the function that ends the stall.
+type stall func(t *testing.T, db *store.DB) (resume func())
+
+// Ensure every database call has a deadline: while the database does not
+// answer, each writer of a batch gets KindUnavailable within a few
+// seconds of the (here 1 s) timeout, reads do too on PostgreSQL, and the
+// write loop carries on once the database answers again (COMPLIANCE,
+// "Integrity before breadth" item 10).
+func TestFaults_Deadline_StalledDatabase(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		open func(t *testing.T) (*store.DB, stall)
+	}{
+		{"sqlite", func(t *testing.T) (*store.DB, stall) {
+			cfg := storetest.Config(t, store.SQLite)
+			cfg.Timeout = time.Second
+			db := mustOpen(t, cfg)
+			return db, func(t *testing.T, db *store.DB) func() {
+				raw, err := sql.Open("sqlite", "file:"+db.Path())
+				if err != nil {
+					t.Fatal(err)
+				}
+				conn, err := raw.Conn(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+					t.Fatal(err)
+				}
+				return func() {
+					conn.ExecContext(context.Background(), "ROLLBACK")
+					conn.Close()
+					raw.Close()
+				}
+			}
+		}},
+		{"postgres", func(t *testing.T) (*store.DB, stall) {
+			base := storetest.NewPostgresDB(t)
+			px := storetest.NewProxy(t, base)
+			db := mustOpen(t, store.Config{DSN: px.DSN(base), Timeout: time.Second})
+			return db, func(t *testing.T, db *store.DB) func() {
+				px.Freeze()
+				return px.Unfreeze
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			db, stallDB := tc.open(t)
+			ctx := context.Background()
+			if err := writeEntry(ctx, db, 0); err != nil {
+				t.Fatal(err)
+			}
+			resume := stallDB(t, db)
+			const writers = 8
+			var wg sync.WaitGroup
+			errs := make([]error, writers)
+			for i := range writers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					errs[i] = within(8*time.Second, func() error { return writeEntry(ctx, db, i) })
+				}()
+			}
+			if db.Dialect() == store.Postgres {
+				err := within(8*time.Second, func() error { _, err := db.AuditHead(ctx); return err })
+				wantUnavailable(t, "read", err)
+			}
+			wg.Wait()
+			for i, err := range errs {
+				wantUnavailable(t, fmt.Sprint("writer ", i), err)
+			}
+			resume()
+			var err error
+			for try := 0; try < 50; try++ { // the first calls may meet connections the stall broke
+				if err = writeEntry(ctx, db, 1); err == nil {
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			if err != nil {
+				t.Fatalf("write after the stall: %v", err)
+			}
+			if _, err := db.VerifyAudit(ctx, ""); err != nil {
+				t.Fatalf("verify after the stall: %v", err)
+			}
+		})
+	}
+}
+
+// mustOpen opens cfg, closed at cleanup.
+func mustOpen(t *testing.T, cfg store.Config) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
