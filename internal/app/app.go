@@ -48,6 +48,12 @@ type Config struct {
 	// past it a request answers 503 instead of waiting for a database
 	// that does not answer.
 	DBTimeout time.Duration
+	// MinFree is the free space in DataDir below which /readyz reports the
+	// storage full (default web.DefaultMinFree).
+	MinFree uint64
+	// FreeSpace returns the bytes free on the file system of a folder; nil
+	// asks the operating system. Tests replace it.
+	FreeSpace func(dir string) (uint64, error)
 }
 
 // DefaultTimeZone is the institute's zone unless configured otherwise.
@@ -124,7 +130,8 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Flow.UseFiles(a.Attach)
 	a.Attach.SetViewer(a.Flow)
 	a.Server, err = web.New(web.Deps{DB: db, People: a.People, Auth: a.Auth, Attach: a.Attach, Flow: a.Flow, Log: cfg.Log,
-		Version: cfg.Version, SecureCookies: cfg.SecureCookies, TimeZone: loc})
+		Version: cfg.Version, SecureCookies: cfg.SecureCookies, TimeZone: loc,
+		DataDir: cfg.DataDir, MinFree: cfg.MinFree, FreeSpace: cfg.FreeSpace})
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,11 +18,29 @@ import (
 	"labflow/internal/i18n"
 	"labflow/internal/store"
 	"labflow/internal/store/storetest"
+	"labflow/internal/web"
 )
 
 // withDBTimeout bounds every database call of the app (app.Config.DBTimeout).
 func withDBTimeout(d time.Duration) envOpt {
 	return func(c *app.Config, _ *env) { c.DBTimeout = d }
+}
+
+// withFreeSpace replaces the file system's free-space report.
+func withFreeSpace(free func(dir string) (uint64, error)) envOpt {
+	return func(c *app.Config, _ *env) { c.FreeSpace = free }
+}
+
+// plenty reports a roomy disk, so that tests do not depend on the machine's.
+func plenty(string) (uint64, error) { return 1 << 40, nil }
+
+// wantReady checks /readyz: 200, or 503 with body.
+func wantReady(t *testing.T, e *env, status int, body string) {
+	t.Helper()
+	r := e.do(t, nil, "GET", "/readyz", nil, nil)
+	if r.status != status || !strings.Contains(r.body, body) {
+		t.Errorf("readyz: %d %s, want %d %s", r.status, r.body, status, body)
+	}
 }
 
 // leaked lists internal words a fault answer must not show.
@@ -74,11 +95,12 @@ func metricValue(t *testing.T, e *env, series string) string {
 // Ensure a SQLite database that cannot grow (the disk is full; here
 // PRAGMA max_page_count on the one write connection) answers a write with
 // 503, Retry-After and the translated storage-full reason, counted as
-// "unavailable", and that reads still work (COMPLIANCE, "Integrity before
+// "unavailable"; that reads still work; and that /readyz reports the
+// storage full until a write succeeds again (COMPLIANCE, "Integrity before
 // breadth" item 10).
 func TestFaults_SQLiteStorageFull_503RetryAfter(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newEnv(t, withFreeSpace(plenty))
 	e.token(t, "admin")
 	// The limit cannot go below the file's size: 1 means "no growth".
 	if err := e.app.DB.Write(context.Background(), func(tx *store.Tx) error {
@@ -105,10 +127,48 @@ func TestFaults_SQLiteStorageFull_503RetryAfter(t *testing.T) {
 	if got := metricValue(t, e, `labflow_errors_total{kind="internal"}`); got != "" && got != "0" {
 		t.Errorf("storage full counted as internal: %q", got)
 	}
-	// Reads go on.
+	// Reads go on; the load balancer is told.
 	if r := e.as(t, "admin", "GET", "/api/v1/departments", nil); r.status != http.StatusOK {
 		t.Errorf("read while full: %d %.300s", r.status, r.body)
 	}
+	wantReady(t, e, http.StatusServiceUnavailable, `{"status":"unavailable","storage":"full"}`)
+
+	// Space is freed: the next write succeeds, and the server is ready.
+	if err := e.app.DB.Write(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.Exec("PRAGMA max_page_count = 1000000")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.as(t, "admin", "POST", "/api/v1/departments", map[string]string{"code": "roomy", "name_zh": "空间", "name_en": "Room"}); r.status != http.StatusCreated {
+		t.Fatalf("write after freeing space: %d %.300s", r.status, r.body)
+	}
+	wantReady(t, e, http.StatusOK, `"status":"ready"`)
+}
+
+// Ensure /readyz answers 503 {"status":"unavailable","storage":"full"}
+// while the data folder (database file, attachments) has less free space
+// than the threshold, and 200 again once it has enough.
+func TestFaults_ReadyzLowDiskSpace(t *testing.T) {
+	t.Parallel()
+	var free atomic.Uint64
+	free.Store(1 << 40)
+	var asked sync.Map
+	e := newEnv(t, withFreeSpace(func(dir string) (uint64, error) {
+		asked.Store(dir, true)
+		return free.Load(), nil
+	}))
+	wantReady(t, e, http.StatusOK, `"status":"ready"`)
+	dataDir := e.app.Config.DataDir
+	for _, dir := range []string{dataDir, filepath.Join(dataDir, "blobs")} {
+		if _, ok := asked.Load(dir); !ok {
+			t.Errorf("free space of %s not checked", dir)
+		}
+	}
+	free.Store(web.DefaultMinFree - 1)
+	wantReady(t, e, http.StatusServiceUnavailable, `{"status":"unavailable","storage":"full"}`)
+	free.Store(web.DefaultMinFree)
+	wantReady(t, e, http.StatusOK, `"status":"ready"`)
 }
 
 // Ensure that with PostgreSQL down (every connection closed, new ones

@@ -14,10 +14,18 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "version": s.Version, "uptime_s": int(time.Since(s.started).Seconds())})
 }
 
+// readyz tells a load balancer whether to send this server work: not when
+// the database does not answer, nor when writes cannot go on because the
+// storage is full (storageFull).
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := s.DB.Ping(r.Context()); err != nil {
 		s.log.Error("readyz: database", "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "database": "down"})
+		return
+	}
+	if full, free := s.storageFull(); full {
+		s.log.Warn("readyz: storage full", "free_bytes", free, "last_write_failed", s.DB.StorageFull())
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "storage": "full"})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "database": string(s.DB.Dialect())})

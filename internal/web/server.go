@@ -35,6 +35,15 @@ type Deps struct {
 	// TimeZone is where pages show times (with the UTC offset); nil is UTC.
 	// Stored times and the API stay UTC.
 	TimeZone *time.Location
+	// DataDir is the data folder (SQLite file, attachments under blobs/),
+	// whose free space /readyz watches; "" watches none.
+	DataDir string
+	// MinFree is the free space in DataDir below which /readyz reports the
+	// storage full (default DefaultMinFree).
+	MinFree uint64
+	// FreeSpace returns the bytes free on the file system of a folder; nil
+	// asks the operating system (statfs). Tests replace it.
+	FreeSpace func(dir string) (uint64, error)
 }
 
 // Server is the HTTP handler of LabFlow.
