@@ -107,7 +107,12 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Auth = auth.New(db, auth.Config{})
 	a.Attach = attach.New(db, blobs, 0)
 	if cfg.Demo {
-		a.Logins, err = demo.Seed(ctx, a.People, auth.HashPassword)
+		// Servers starting together seed one after another; the later
+		// ones find the institute there (Seed is idempotent).
+		err = db.WithLock(ctx, "demo", func(ctx context.Context) (err error) {
+			a.Logins, err = demo.Seed(ctx, a.People, auth.HashPassword)
+			return err
+		})
 		if err != nil {
 			db.Close()
 			return nil, fmt.Errorf("demo: %w", err)

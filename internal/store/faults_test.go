@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -144,4 +145,88 @@ func mustOpen(t *testing.T, cfg store.Config) *store.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// Ensure WithLock admits one holder at a time across separate handles on
+// one database (as separate servers are), releases the lock when fn
+// returns (PostgreSQL: on the connection that took it, so another session
+// can take it at once), and that Open on an empty database from several
+// handles at once migrates it once.
+func TestFaults_WithLock_OneHolderAtATime(t *testing.T) {
+	t.Parallel()
+	for _, d := range storetest.Backends() {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			cfg := storetest.Config(t, d)
+			const handles = 3
+			dbs := make([]*store.DB, handles)
+			errs := make([]error, handles)
+			var wg sync.WaitGroup
+			for i := range handles {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					dbs[i], errs[i] = store.Open(context.Background(), cfg)
+				}()
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Fatalf("open %d: %v", i, err)
+				}
+				t.Cleanup(func() { dbs[i].Close() })
+			}
+			var mu sync.Mutex
+			in, most := 0, 0
+			for i := range 12 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					err := dbs[i%handles].WithLock(context.Background(), "test", func(context.Context) error {
+						mu.Lock()
+						in++
+						most = max(most, in)
+						mu.Unlock()
+						time.Sleep(5 * time.Millisecond)
+						mu.Lock()
+						in--
+						mu.Unlock()
+						return nil
+					})
+					if err != nil {
+						t.Errorf("WithLock: %v", err)
+					}
+				}()
+			}
+			wg.Wait()
+			if most != 1 {
+				t.Errorf("%d holders at once", most)
+			}
+			// Released: a waiter that gives up quickly still gets it.
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			if err := dbs[1].WithLock(ctx, "test", func(context.Context) error { return nil }); err != nil {
+				t.Errorf("lock not released: %v", err)
+			}
+			// A waiter gives up when its context ends.
+			held, release, released := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+			go func() {
+				released <- dbs[0].WithLock(context.Background(), "test", func(context.Context) error {
+					close(held)
+					<-release
+					return nil
+				})
+			}()
+			<-held
+			ctx, cancel = context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+			if err := dbs[2].WithLock(ctx, "test", func(context.Context) error { return nil }); !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("waiting for a held lock: %v, want the context's end", err)
+			}
+			close(release)
+			if err := <-released; err != nil {
+				t.Errorf("WithLock: %v", err)
+			}
+		})
+	}
 }

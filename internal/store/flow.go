@@ -44,8 +44,20 @@ func (s *FlowStore) Write(ctx context.Context, fn func(tx flow.Tx) error) error 
 }
 
 // SaveDefinition stores a definition body, returning its version: the
-// existing one when hash is known, else one more than the highest.
+// existing one when hash is known, else one more than the highest. Servers
+// starting together may save the same key at once: the one that loses the
+// race on the (key, version) index reads again and finds the winner's row
+// (the same hash) or takes the next version (another hash).
 func (s *FlowStore) SaveDefinition(ctx context.Context, key, hash string, body []byte) (int, error) {
+	for try := 1; ; try++ {
+		v, err := s.saveDefinition(ctx, key, hash, body)
+		if err == nil || !IsUnique(err) || try == 5 {
+			return v, err
+		}
+	}
+}
+
+func (s *FlowStore) saveDefinition(ctx context.Context, key, hash string, body []byte) (int, error) {
 	var v int
 	rctx, cancel := s.db.bound(ctx)
 	err := s.db.R().QueryRowContext(rctx, "SELECT version FROM flow_definition WHERE key = $1 AND hash = $2", key, hash).Scan(&v)

@@ -78,45 +78,54 @@ func render(src string, d Dialect) string {
 }
 
 // Migrate applies every migration not yet applied, each in its own
-// transaction with the schema_migrations row that records it.
+// transaction with the schema_migrations row that records it. It holds
+// the "migrate" lock (WithLock) throughout, from before it creates
+// schema_migrations, so that servers starting together on one database
+// migrate one after another: the first applies, the others find every
+// version recorded. A migration's statements run under ctx, not the
+// store's timeout: building an index on a large table may rightly take
+// longer.
 func (db *DB) Migrate(ctx context.Context) error {
 	ms, err := loadMigrations(db.dialect)
 	if err != nil {
 		return err
 	}
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+	return db.WithLock(ctx, "migrate", func(ctx context.Context) error {
+		if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+		for _, m := range ms {
+			if err := db.apply(ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// apply runs migration m unless schema_migrations records it.
+func (db *DB) apply(ctx context.Context, m migration) error {
+	var n int
+	if err := db.write.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE version = $1", m.version).Scan(&n); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
-	if db.dialect == Postgres {
-		// Several servers may start at once against one database.
-		if _, err := db.write.ExecContext(ctx, "SELECT pg_advisory_lock(4711)"); err != nil {
-			return fmt.Errorf("store: migrate lock: %w", err)
-		}
-		defer db.write.ExecContext(context.Background(), "SELECT pg_advisory_unlock(4711)")
+	if n > 0 {
+		return nil
 	}
-	for _, m := range ms {
-		var n int
-		if err := db.write.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE version = $1", m.version).Scan(&n); err != nil {
-			return fmt.Errorf("store: migrate: %w", err)
-		}
-		if n > 0 {
-			continue
-		}
-		tx, err := db.write.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("store: migrate: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("store: migration %s: %w", m.name, err)
-		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", m.version, m.name, TimeText(db.Now())); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("store: migration %s: %w", m.name, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("store: migration %s: %w", m.name, err)
-		}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		tx.Rollback()
+		return fmt.Errorf("store: migration %s: %w", m.name, err)
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", m.version, m.name, TimeText(db.Now())); err != nil {
+		tx.Rollback()
+		return fmt.Errorf("store: migration %s: %w", m.name, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: migration %s: %w", m.name, err)
 	}
 	return nil
 }
