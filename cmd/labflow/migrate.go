@@ -46,7 +46,9 @@ func (c *cli) verify(ctx context.Context, args []string) error {
 	if err := c.noArgs(fs); err != nil {
 		return err
 	}
-	db, err := c.open(ctx, d)
+	// Read-only: verify migrates nothing and writes nothing, so that an
+	// archived copy (read-only media, or kept byte for byte) can be checked.
+	db, err := store.OpenReadOnly(ctx, store.Config{DSN: d.db, DataDir: d.data})
 	if err != nil {
 		return err
 	}

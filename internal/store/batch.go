@@ -49,6 +49,9 @@ type WriteStats struct {
 
 // WriteStats returns the counters since Open.
 func (db *DB) WriteStats() WriteStats {
+	if db.w == nil { // read-only
+		return WriteStats{}
+	}
 	return WriteStats{Commits: db.w.commits.Load(), Writes: db.w.writes.Load(), Queued: len(db.w.reqs)}
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -226,6 +227,60 @@ func TestFaults_WithLock_OneHolderAtATime(t *testing.T) {
 			close(release)
 			if err := <-released; err != nil {
 				t.Errorf("WithLock: %v", err)
+			}
+		})
+	}
+}
+
+// Ensure OpenReadOnly reads an existing database without changing it: the
+// audit trail verifies, Write is refused, a write statement fails on the
+// connection itself (SQLite mode=ro, PostgreSQL read-only transactions),
+// and a folder without a database is an error that creates nothing.
+func TestFaults_OpenReadOnly_WritesNothing(t *testing.T) {
+	t.Parallel()
+	for _, d := range storetest.Backends() {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			cfg := storetest.Config(t, d)
+			rw, err := store.Open(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := writeEntry(ctx, rw, 0); err != nil {
+				t.Fatal(err)
+			}
+			rw.Close()
+
+			db, err := store.OpenReadOnly(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if !db.ReadOnly() {
+				t.Error("ReadOnly() is false")
+			}
+			if h, err := db.VerifyAudit(ctx, ""); err != nil || h.Count != 1 {
+				t.Errorf("verify: %v %v", h, err)
+			}
+			if err := writeEntry(ctx, db, 1); err == nil {
+				t.Error("Write on a read-only database succeeded")
+			}
+			var seq int64
+			if err := db.R().QueryRowContext(ctx, "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq").Scan(&seq); err == nil {
+				t.Error("an UPDATE through the read-only database succeeded")
+			}
+			if h, err := db.AuditHead(ctx); err != nil || h.Count != 1 {
+				t.Errorf("head after the refused writes: %v %v", h, err)
+			}
+			if d == store.SQLite {
+				empty := t.TempDir()
+				if _, err := store.OpenReadOnly(ctx, store.Config{DataDir: empty}); err == nil {
+					t.Error("opened a database that does not exist")
+				}
+				if entries, _ := os.ReadDir(empty); len(entries) != 0 {
+					t.Errorf("OpenReadOnly created %v", entries)
+				}
 			}
 		})
 	}

@@ -129,18 +129,17 @@ func open(ctx context.Context, cfg Config) (*DB, error) {
 		// has to upgrade a read lock (which can fail with SQLITE_BUSY).
 		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
 			"&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)"
-		u := "file:" + (&url.URL{Path: db.path}).EscapedPath()
-		w, err := sql.Open("sqlite", u+"?"+pragmas+"&_txlock=immediate")
+		w, err := openSQLite(db.path, pragmas+"&_txlock=immediate")
 		if err != nil {
-			return nil, fmt.Errorf("store: open sqlite: %w", err)
+			return nil, err
 		}
 		w.SetMaxOpenConns(1)
 		w.SetMaxIdleConns(1)
 		w.SetConnMaxLifetime(0)
-		r, err := sql.Open("sqlite", u+"?"+pragmas+"&_pragma=query_only(1)")
+		r, err := openSQLite(db.path, pragmas+"&_pragma=query_only(1)")
 		if err != nil {
 			w.Close()
-			return nil, fmt.Errorf("store: open sqlite: %w", err)
+			return nil, err
 		}
 		r.SetMaxOpenConns(8)
 		r.SetMaxIdleConns(8)
@@ -165,6 +164,15 @@ func open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	db.w = newBatcher(db, max, loops)
 	return db, nil
+}
+
+// openSQLite opens a pool on the SQLite file at path with the URI query q.
+func openSQLite(path, q string) (*sql.DB, error) {
+	d, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q)
+	if err != nil {
+		return nil, fmt.Errorf("store: open sqlite: %w", err)
+	}
+	return d, nil
 }
 
 func isPostgres(dsn string) bool {
@@ -212,6 +220,9 @@ func (db *DB) Ping(ctx context.Context) error {
 	var one int
 	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
+
+// ReadOnly reports whether the database was opened with OpenReadOnly.
+func (db *DB) ReadOnly() bool { return db.readOnly }
 
 // Close stops the write loop and closes the connections.
 func (db *DB) Close() error {
