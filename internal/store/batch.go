@@ -22,6 +22,21 @@ type writeReq struct {
 	queued time.Time
 	// unbounded lifts the batch's deadline (writeUnbounded).
 	unbounded bool
+	state     atomic.Int32 // reqPending, then reqTaken by a batch or reqAbandoned by the caller
+}
+
+// The states of a write request: a batch takes it to run its function
+// unless its caller abandoned it first (gone before its turn).
+const (
+	reqPending int32 = iota
+	reqTaken
+	reqAbandoned
+)
+
+// take reports whether the batch may run r's function: r is now taken
+// (or was, by an earlier run of the same batch), not abandoned.
+func (r *writeReq) take() bool {
+	return r.state.CompareAndSwap(reqPending, reqTaken) || r.state.Load() == reqTaken
 }
 
 // batcher is the group-commit loop: it takes every write request waiting
@@ -132,8 +147,18 @@ func (db *DB) enqueue(ctx context.Context, fn WriteFunc, unbounded bool) error {
 		}
 	}
 	// Once queued the request will run or be refused; wait for the outcome
-	// so that the caller never reports failure for work that committed.
-	return <-req.done
+	// so that the caller never reports failure for work that committed. A
+	// caller that goes away before a batch has started its function
+	// abandons it instead (its client left while the database was slow).
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		if req.state.CompareAndSwap(reqPending, reqAbandoned) {
+			return ctx.Err()
+		}
+		return <-req.done
+	}
 }
 
 func (b *batcher) loop() {
@@ -282,6 +307,10 @@ func (b *batcher) runTx(pbatch *[]*writeReq, perrs *[]error, pafters *[][]func()
 		errs[i], afters[i] = nil, nil
 		if err := r.ctx.Err(); err != nil {
 			errs[i] = err
+			continue
+		}
+		if !r.take() {
+			errs[i] = context.Canceled
 			continue
 		}
 		if time.Since(r.queued) > b.db.timeout {

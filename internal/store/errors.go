@@ -71,6 +71,9 @@ func upgradeFault(op string, err error) error {
 // otherwise. These are answered 503 with Retry-After: trying again later
 // may well succeed.
 func faultKey(err error) string {
+	if errors.Is(err, context.Canceled) {
+		return "" // the caller went away: not the database's fault
+	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch {

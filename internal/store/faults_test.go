@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -283,5 +284,48 @@ func TestFaults_OpenReadOnly_WritesNothing(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Ensure a writer whose caller goes away while the database holds the
+// batch back gets its context's error at once, and its function never
+// runs: nothing is committed for a client that left.
+func TestFaults_AbandonedWriteNeverRuns(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t, store.SQLite)
+	raw, err := sql.Open("sqlite", "file:"+db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	conn, err := raw.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var ran atomic.Bool
+	go func() { time.Sleep(200 * time.Millisecond); cancel() }()
+	err = within(5*time.Second, func() error {
+		return db.Write(ctx, func(tx *store.Tx) error {
+			ran.Store(true)
+			return tx.Audit(audit.Entry{ActorName: "test", Action: "fault.gone", Entity: "t", EntityID: "x"})
+		})
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("abandoned write: %v, want its context's cancellation", err)
+	}
+	conn.ExecContext(context.Background(), "ROLLBACK")
+	if err := writeEntry(context.Background(), db, 0); err != nil {
+		t.Fatal(err)
+	}
+	if ran.Load() {
+		t.Error("the abandoned writer's function ran")
+	}
+	if h, err := db.AuditHead(context.Background()); err != nil || h.Count != 1 {
+		t.Errorf("head %v %v, want only the later write", h, err)
 	}
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -23,6 +24,11 @@ var statusOf = map[domain.Kind]int{
 	domain.KindTooLarge:        http.StatusRequestEntityTooLarge,
 	domain.KindUnavailable:     http.StatusServiceUnavailable,
 }
+
+// statusClientClosedRequest is what the access log and the metrics record
+// for a request whose client went away before the answer (nginx's 499);
+// nobody receives it.
+const statusClientClosedRequest = 499
 
 // retryAfter is the Retry-After of a 503: the database is unreachable,
 // frozen or full, which an operator or a failover may mend any moment.
@@ -81,8 +87,19 @@ func problemOf(err error, lang string) (Problem, *domain.Error) {
 // to a status, logs internal errors and unavailability with the request's
 // attributes, counts errors by kind, and answers problem+json for the API
 // or an HTML page for the UI — in the user's language, never with internal
-// text. A 503 carries Retry-After.
+// text. A 503 carries Retry-After. A request whose client went away is
+// recorded as 499 and counted as "cancelled", at info level: it is not
+// the server's failure.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if cancelled(r, err) {
+		// The client went away (its request context ended, and the store
+		// stopped on it): not a failure of the server, and no one to answer.
+		s.metrics.errors.WithLabelValues("cancelled").Inc()
+		s.log.InfoContext(r.Context(), "request cancelled", slog.Any("err", err),
+			slog.String("route", routeOf(r)), slog.String("request_id", requestID(r.Context())))
+		w.WriteHeader(statusClientClosedRequest)
+		return
+	}
 	lang := s.lang(r)
 	p, de := problemOf(err, lang)
 	p.Instance = r.URL.Path
@@ -111,6 +128,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	w.WriteHeader(p.Status)
 	s.render(w, r, "error", map[string]any{"Problem": p})
+}
+
+// cancelled reports whether err ends a request whose client went away:
+// its context is cancelled, or the error is a cancellation.
+func cancelled(r *http.Request, err error) bool {
+	return errors.Is(r.Context().Err(), context.Canceled) || errors.Is(err, context.Canceled)
 }
 
 // serverFault reports whether err is the server's failure (internal, or the
