@@ -9,15 +9,19 @@ import (
 	"time"
 
 	"labflow/internal/app"
+	"labflow/internal/store"
+	"labflow/internal/web"
 )
 
 func (c *cli) serve(ctx context.Context, args []string) error {
-	fs := c.flags("serve", "serve [--addr HOST:PORT] [--data DIR] [--db DSN] [--demo] [--definitions DIR] [--tz ZONE]")
+	fs := c.flags("serve", "serve [--addr HOST:PORT] [--data DIR] [--db DSN] [--demo] [--definitions DIR] [--tz ZONE] [--db-timeout D] [--min-free-mb N]")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	demo := fs.Bool("demo", false, "load the demo institute (idempotent) and print its logins")
 	defs := fs.String("definitions", "", "folder of process definitions that add to or override the built-in ones")
 	secure := fs.Bool("secure-cookies", false, "mark cookies Secure (when served over HTTPS)")
 	tz := fs.String("tz", cmp.Or(c.getenv("LABFLOW_TZ"), app.DefaultTimeZone), "IANA time zone pages show times in (stored times are UTC); env LABFLOW_TZ")
+	dbTimeout := fs.Duration("db-timeout", store.DefaultTimeout, "bound of every database call; past it a request answers 503")
+	minFree := fs.Uint64("min-free-mb", web.DefaultMinFree>>20, "/readyz reports the storage full below this many MiB free in --data")
 	d := c.dataFlags(fs)
 	if done, err := parse(fs, args); done {
 		return err
@@ -29,7 +33,8 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	tuneGC(c.getenv)
 	log := slog.New(slog.NewJSONHandler(c.stderr, nil))
 	a, err := app.Open(ctx, app.Config{Addr: *addr, DataDir: d.data, DSN: d.db, Demo: *demo, Definitions: *defs,
-		Version: version, Log: log, Stdout: c.stdout, SecureCookies: *secure, TimeZone: *tz})
+		Version: version, Log: log, Stdout: c.stdout, SecureCookies: *secure, TimeZone: *tz,
+		DBTimeout: *dbTimeout, MinFree: *minFree << 20})
 	if err != nil {
 		return err
 	}
