@@ -101,7 +101,8 @@ func TestFaults_Deadline_StalledDatabase(t *testing.T) {
 			if err := writeEntry(ctx, db, 0); err != nil {
 				t.Fatal(err)
 			}
-			resume := stallDB(t, db)
+			resume := sync.OnceFunc(stallDB(t, db))
+			t.Cleanup(resume) // before the database closes, should a call hang
 			const writers = 8
 			var wg sync.WaitGroup
 			errs := make([]error, writers)

@@ -69,6 +69,7 @@ func TestFaults_ClientCancels_Logged499NotInternal(t *testing.T) {
 			tok := e.token(t, "admin")
 			e.as(t, "admin", "GET", "/api/v1/me", nil) // the token's first use is recorded now, not below
 			release := sync.OnceFunc(hold(e))
+			t.Cleanup(release) // before the server closes, should a request hang
 
 			// A write on SQLite (it waits for the lock), a read on PostgreSQL
 			// (it waits for the frozen server while authenticating). The

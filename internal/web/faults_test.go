@@ -100,7 +100,8 @@ func metricValue(t *testing.T, e *env, series string) string {
 // breadth" item 10).
 func TestFaults_SQLiteStorageFull_503RetryAfter(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, withFreeSpace(plenty))
+	logs := &syncBuffer{}
+	e := newEnv(t, withFreeSpace(plenty), withLog(logs))
 	e.token(t, "admin")
 	// The limit cannot go below the file's size: 1 means "no growth".
 	if err := e.app.DB.Write(context.Background(), func(tx *store.Tx) error {
@@ -121,6 +122,16 @@ func TestFaults_SQLiteStorageFull_503RetryAfter(t *testing.T) {
 		}
 	}
 	wantFault(t, full, "error.storage_full", i18n.ZH)
+	logged := false
+	for _, l := range logLines(logs) {
+		if l["msg"] == "database unavailable" && l["level"] == "WARN" && l["reason"] == "error.storage_full" &&
+			l["request_id"] == full.problem(t).RequestID && l["request_id"] != "" {
+			logged = true
+		}
+	}
+	if !logged {
+		t.Error("the storage-full answer was not logged at warn level with its request id")
+	}
 	if got := metricValue(t, e, `labflow_errors_total{kind="unavailable"}`); got == "" || got == "0" {
 		t.Errorf("unavailable errors counted: %q", got)
 	}
@@ -210,6 +221,7 @@ func TestFaults_PostgresFrozen_503WithinDeadline(t *testing.T) {
 	base := storetest.NewPostgresDB(t)
 	px := storetest.NewProxy(t, base)
 	e := newEnv(t, withDSN(px.DSN(base)), withDBTimeout(time.Second))
+	t.Cleanup(px.Unfreeze) // before the server closes, should a request hang
 	tok := "Bearer " + e.token(t, "admin")
 	px.Freeze()
 
