@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -275,6 +277,14 @@ func TestFaults_OpenReadOnly_WritesNothing(t *testing.T) {
 			if h, err := db.AuditHead(ctx); err != nil || h.Count != 1 {
 				t.Errorf("head after the refused writes: %v %v", h, err)
 			}
+			// A database at another schema version is refused, not misread.
+			rawExec(t, cfg, "DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)")
+			if old, err := store.OpenReadOnly(ctx, cfg); err == nil {
+				old.Close()
+				t.Error("opened a database at an older schema version")
+			} else if !strings.Contains(err.Error(), "schema is at version") {
+				t.Errorf("older schema: %v", err)
+			}
 			if d == store.SQLite {
 				empty := t.TempDir()
 				if _, err := store.OpenReadOnly(ctx, store.Config{DataDir: empty}); err == nil {
@@ -328,5 +338,22 @@ func TestFaults_AbandonedWriteNeverRuns(t *testing.T) {
 	}
 	if h, err := db.AuditHead(context.Background()); err != nil || h.Count != 1 {
 		t.Errorf("head %v %v, want only the later write", h, err)
+	}
+}
+
+// rawExec runs q on the database of cfg behind the store's back.
+func rawExec(t *testing.T, cfg store.Config, q string) {
+	t.Helper()
+	driver, dsn := "sqlite", "file:"+filepath.Join(cfg.DataDir, "labflow.db")
+	if cfg.DSN != "" {
+		driver, dsn = "pgx", cfg.DSN
+	}
+	raw, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(q); err != nil {
+		t.Fatalf("%s: %v", q, err)
 	}
 }

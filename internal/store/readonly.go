@@ -66,5 +66,30 @@ func OpenReadOnly(ctx context.Context, cfg Config) (*DB, error) {
 		db.closeConns()
 		return nil, fmt.Errorf("store: connect: %w", mapErr("store.OpenReadOnly", err))
 	}
+	if err := db.checkSchema(ctx); err != nil {
+		db.closeConns()
+		return nil, err
+	}
 	return db, nil
+}
+
+// checkSchema refuses a database whose schema is not the one this LabFlow
+// reads: without migrating (which would write), its queries could fail or
+// misread. An older database is verified by the LabFlow that wrote it, or
+// migrated first (a copy, if the original must stay as it is).
+func (db *DB) checkSchema(ctx context.Context) error {
+	ms, err := loadMigrations(db.dialect)
+	if err != nil {
+		return err
+	}
+	want := ms[len(ms)-1].version
+	have, err := db.Version(ctx)
+	if err != nil {
+		return fmt.Errorf("store: not a LabFlow database (no schema version): %w", err)
+	}
+	if have != want {
+		return fmt.Errorf("store: the database's schema is at version %d, this LabFlow reads version %d: "+
+			"use the LabFlow that wrote it, or run `labflow migrate` on a copy first", have, want)
+	}
+	return nil
 }
