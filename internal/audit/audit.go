@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"time"
 )
@@ -34,6 +35,9 @@ type Entry struct {
 	EntityID  string
 	Changes   []Change
 	Reason    string
+	// Encoded, when set, is Changes already encoded (EncodeChanges): a
+	// writer may encode before its write reaches the group commit.
+	Encoded string
 }
 
 // Event is a stored audit event.
@@ -63,6 +67,10 @@ type Event struct {
 func EncodeChanges(cs []Change) (string, error) {
 	kept := make([]Change, 0, len(cs))
 	for _, c := range cs {
+		if c.Old == nil && c.New != nil && !isNilValue(c.New) {
+			kept = append(kept, c) // a new value: nothing to compare
+			continue
+		}
 		old, err1 := json.Marshal(c.Old)
 		nw, err2 := json.Marshal(c.New)
 		if err := errors.Join(err1, err2); err != nil {
@@ -187,4 +195,15 @@ func (v *Verifier) Finish(stored Head) (Head, error) {
 		return h, &Problem{Seq: v.next, Reason: "head", Detail: "expected head " + v.expect + " is not in the chain: events were removed from its end or altered"}
 	}
 	return h, nil
+}
+
+// isNilValue reports whether v is a typed nil (a nil slice, map or
+// pointer), which encodes as null like a missing value.
+func isNilValue(v any) bool {
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Slice, reflect.Map, reflect.Pointer, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
 }

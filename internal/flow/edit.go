@@ -60,8 +60,9 @@ func formChanges(old, new map[string]any) []audit.Change {
 	}
 	var out []audit.Change
 	for _, k := range sortedKeys(keys) {
-		if !sameJSON(old[k], new[k]) {
-			out = append(out, audit.Change{Field: "form." + k, Old: old[k], New: new[k]})
+		o, n := old[k], new[k]
+		if o == nil && n != nil || o != nil && n == nil || !sameJSON(o, n) {
+			out = append(out, audit.Change{Field: "form." + k, Old: o, New: n})
 		}
 	}
 	return out

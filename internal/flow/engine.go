@@ -374,6 +374,13 @@ func (e *Engine) commit(ctx context.Context, w *work) error {
 // write (so that the group-commit goroutine only runs SQL).
 func (w *work) encode(now time.Time) error {
 	w.trailState()
+	for i := range w.audits {
+		enc, err := audit.EncodeChanges(w.audits[i].Changes)
+		if err != nil {
+			return domain.Wrap("flow.encode", err)
+		}
+		w.audits[i].Encoded = enc
+	}
 	in := w.inst
 	for i := range in.State.History {
 		if in.State.History[i].At.IsZero() {
@@ -405,6 +412,7 @@ func (w *work) encode(now time.Time) error {
 		return domain.Wrap("flow.encode", errString("the stored form of instance "+strconv.FormatInt(in.ID, 10)+" is unknown"))
 	}
 	w.enc.FormText, w.formJSON = in.FormText, in.FormText
+	w.enc.FormHash, w.enc.StateHash = hashOf([]byte(w.enc.FormText)), hashOf(st)
 	for _, k := range w.kids {
 		if err := k.encode(now); err != nil {
 			return err

@@ -97,6 +97,10 @@ type Encoded struct {
 	// FormText is the form column's text after the write: Form when the
 	// form changed, else the text as stored (the store seals the row).
 	FormText string
+	// FormHash and StateHash are the SHA-256 (hex) of FormText and State,
+	// computed before the write so that sealing the row in the group
+	// commit hashes little.
+	FormHash, StateHash string
 }
 
 // Box is one of the inbox's lists.

@@ -207,11 +207,12 @@ type done struct {
 func (b *batcher) run(batch []*writeReq) {
 	errs := make([]error, len(batch), b.max)
 	afters := make([][]func(), len(batch), b.max)
+	start := time.Now()
 	err := b.runTx(&batch, &errs, &afters, true)
-	for try := 1; err != nil && isBusy(err) && try <= 5; try++ {
+	for try := 1; err != nil && isBusy(err) && try <= 5 && time.Since(start) < b.db.timeout; try++ {
 		// Another process held the database beyond busy_timeout, or (on
 		// PostgreSQL) two concurrent batches deadlocked and this one was
-		// chosen to abort: run the whole batch again.
+		// chosen to abort: run the whole batch again, within the timeout.
 		time.Sleep(time.Duration(try) * 10 * time.Millisecond)
 		err = b.runTx(&batch, &errs, &afters, false)
 	}
@@ -272,6 +273,12 @@ func (b *batcher) runTx(pbatch *[]*writeReq, perrs *[]error, pafters *[][]func()
 	bctx := newBatchCtx(b.db.timeout)
 	defer bctx.stop()
 	ctx := context.Context(bctx)
+	if b.db.dialect == SQLite {
+		// SQLite's wait for the write lock is bounded by busy_timeout
+		// (the timeout); a cancellable context would cost the driver a
+		// goroutine per statement (deadline.go).
+		ctx = context.Background()
+	}
 	sqlTx, err := b.db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -22,7 +22,15 @@ func noCancel() {}
 // bound returns ctx with the database's deadline, now plus Timeout, unless
 // ctx already ends sooner. The caller defers cancel and must have read
 // everything it needs (rows consumed, row scanned) before cancel runs.
+//
+// On SQLite the deadline is SQLite's own: a local call waits only for a
+// lock, and busy_timeout (set to Timeout) bounds that wait. A cancellable
+// context would instead cost the driver a goroutine per statement, on the
+// hot path of every approval; so SQLite calls keep their context as is.
 func (db *DB) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if db.dialect == SQLite {
+		return ctx, noCancel
+	}
 	d := time.Now().Add(db.timeout)
 	if dl, ok := ctx.Deadline(); ok && !dl.After(d) {
 		return ctx, noCancel
@@ -46,7 +54,7 @@ func bound(ctx context.Context, r Reader) (context.Context, context.CancelFunc) 
 // context is released by its own timer when the deadline passes; the rows
 // are long consumed by then, or the deadline is what ends them.
 func (db *DB) loose(ctx context.Context) context.Context {
-	if _, ok := ctx.Deadline(); ok {
+	if _, ok := ctx.Deadline(); ok || db.dialect == SQLite {
 		return ctx
 	}
 	ctx, cancel := context.WithTimeout(ctx, db.timeout)

@@ -93,6 +93,10 @@ func faultKey(err error) string {
 			return keyStorageFull
 		case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN:
 			return keyUnavailable
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			// Another process held the database past busy_timeout (the
+			// database's timeout, deadline.go).
+			return keyUnavailable
 		}
 		return ""
 	}

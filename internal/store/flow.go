@@ -322,7 +322,7 @@ func (f *flowTx) InsertInstance(in *flow.Instance, enc flow.Encoded) (int64, err
 // sealInstance records the digest of the instance row as written.
 func (f *flowTx) sealInstance(id int64, in *flow.Instance, enc flow.Encoded) {
 	f.tx.seal("flow_instance", id, id, in.DefinitionKey, int64(in.DefinitionVersion), in.Title, in.InitiatorID, in.InitiatorName,
-		in.InitiatorDept, string(in.Status), enc.FormText, enc.State, in.ParentID, in.ParentStep, in.Version,
+		in.InitiatorDept, string(in.Status), enc.FormHash, enc.StateHash, in.ParentID, in.ParentStep, in.Version,
 		TimeText(in.CreatedAt), TimeText(in.UpdatedAt), TimeText(in.EndedAt))
 }
 

@@ -122,8 +122,10 @@ func (f *flowTx) InsertSignature(g *flow.Signature) error {
 	if err != nil {
 		return mapErr("store.InsertSignature", err)
 	}
+	// The content enters the digest by its hash, which is the signature's
+	// content hash (the SHA-256 of exactly that content, computed when signing).
 	f.tx.seal("flow_signature", g.ID, g.ID, g.InstanceID, g.TaskID, g.StepID, g.SignerID, g.SignerName, string(g.Meaning),
-		TimeText(g.SignedAt), g.ContentHash, g.Content)
+		TimeText(g.SignedAt), g.ContentHash, g.ContentHash)
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -37,21 +38,41 @@ import (
 type sealedTable struct {
 	name string
 	cols []string
-	// kind is the record kind as verify names it.
-	kind string
+	// kind is the record kind as verify names it; code is its short name
+	// in an event's records ("t/12": task 12).
+	kind, code string
+	// hashed are the columns (by index in cols) that enter the digest as
+	// their own SHA-256 (hex), not their text: large JSON (a form, the
+	// engine state, signed content, a definition body), whose hash a writer
+	// computes before its write reaches the group commit.
+	hashed []int
 }
 
 var sealedTables = []sealedTable{
-	{"flow_instance", instanceSealCols, "instance"},
-	{"flow_task", strings.Split(taskCols, ", "), "task"},
-	{"flow_signature", strings.Split(signatureCols, ", "), "signature"},
+	{"flow_instance", instanceSealCols, "instance", "i", []int{8, 9}},
+	{"flow_task", strings.Split(taskCols, ", "), "task", "t", nil},
+	{"flow_signature", strings.Split(signatureCols, ", "), "signature", "s", []int{9}},
 	{"person", []string{"id", "username", "name", "email", "phone", "department_id", "hired_on", "lang", "active", "password_hash",
-		"password_changed_at", "password_temporary", "created_at", "updated_at"}, "person"},
-	{"role_grant", []string{"id", "person_id", "role", "department_id", "granted_at", "granted_by", "revoked_at", "revoked_by"}, "role"},
-	{"department", []string{"id", "code", "name_zh", "name_en", "active", "created_at", "updated_at"}, "department"},
-	{"rank_history", []string{"id", "person_id", "rank", "since", "note", "created_at"}, "rank"},
-	{"flow_definition", []string{"id", "key", "version", "hash", "body", "created_at"}, "definition"},
-	{"attachment", strings.Split(attachmentCols, ", "), "attachment"},
+		"password_changed_at", "password_temporary", "created_at", "updated_at"}, "person", "p", nil},
+	{"role_grant", []string{"id", "person_id", "role", "department_id", "granted_at", "granted_by", "revoked_at", "revoked_by"}, "role", "r", nil},
+	{"department", []string{"id", "code", "name_zh", "name_en", "active", "created_at", "updated_at"}, "department", "d", nil},
+	{"rank_history", []string{"id", "person_id", "rank", "since", "note", "created_at"}, "rank", "k", nil},
+	{"flow_definition", []string{"id", "key", "version", "hash", "body", "created_at"}, "definition", "f", []int{4}},
+	{"attachment", strings.Split(attachmentCols, ", "), "attachment", "a", nil},
+}
+
+// textHash is the SHA-256 (hex) of a text, as a hashed column enters a digest.
+func textHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// digestRow digests a row read back as text: hashed columns by their hash.
+func (st *sealedTable) digestRow(vals []string) string {
+	for _, i := range st.hashed {
+		vals[i] = textHash(vals[i])
+	}
+	return digestRecord(st.name, vals)
 }
 
 // instanceSealCols are an instance's columns but its search text.
@@ -69,33 +90,56 @@ func sealedTableNamed(name string) *sealedTable {
 	return nil
 }
 
+func sealedTableCoded(code string) *sealedTable {
+	for i := range sealedTables {
+		if sealedTables[i].code == code {
+			return &sealedTables[i]
+		}
+	}
+	return nil
+}
+
 type recordKey struct {
 	table string
 	id    int64
 }
 
-func (k recordKey) String() string { return k.table + "/" + strconv.FormatInt(k.id, 10) }
+// String is the key as an event's records write it: the table's code and
+// the id ("t/12").
+func (k recordKey) String() string {
+	code := k.table
+	if st := sealedTableNamed(k.table); st != nil {
+		code = st.code
+	}
+	return code + "/" + strconv.FormatInt(k.id, 10)
+}
 
 type sealedRecord struct {
 	key    recordKey
 	digest string
 }
 
-// digestRecord is the SHA-256 (hex) of a record's canonical content: the
-// table name and each column's text (integers in decimal), each written as
-// its length, a colon and its bytes.
+// digestRecord is the SHA-256 (unpadded base64url, 43 characters) of a
+// record's canonical content: the table name and each column's text
+// (integers in decimal; hashed columns as their hash), each written as its
+// length, a colon and its bytes.
 func digestRecord(table string, vals []string) string {
-	h := sha256.New()
+	n := len(table) + 8
+	for _, v := range vals {
+		n += len(v) + 8
+	}
+	b := make([]byte, 0, n)
 	put := func(s string) {
-		h.Write([]byte(strconv.Itoa(len(s))))
-		h.Write([]byte{':'})
-		h.Write([]byte(s))
+		b = strconv.AppendInt(b, int64(len(s)), 10)
+		b = append(b, ':')
+		b = append(b, s...)
 	}
 	put(table)
 	for _, v := range vals {
 		put(v)
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	sum := sha256.Sum256(b)
+	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
 // colText is a column value as digested: integers in decimal, text as is.
@@ -121,7 +165,8 @@ func colText(v any) string {
 }
 
 // seal records the digest of a row this writer wrote, from the values it
-// wrote (in the table's sealed column order).
+// wrote (in the table's sealed column order; hashed columns given as
+// their textHash).
 func (t *Tx) seal(table string, id int64, vals ...any) {
 	texts := make([]string, len(vals))
 	for i, v := range vals {
@@ -174,11 +219,7 @@ func (t *Tx) sealShare(m txMark) error {
 		sort.Strings(keys)
 		return domain.Wrap("store.seal", errString("records changed without an audit event: "+strings.Join(keys, ", ")))
 	}
-	b, err := json.Marshal(recs) // keys sorted: the text is canonical
-	if err != nil {
-		return err
-	}
-	t.audits[len(t.audits)-1].Records = string(b)
+	t.audits[len(t.audits)-1].Records = recordsJSON(recs)
 	t.touched, t.sealed = t.touched[:0], t.sealed[:0]
 	return nil
 }
@@ -193,7 +234,7 @@ func (t *Tx) readDigest(k recordKey) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return digestRecord(st.name, vals), nil
+	return st.digestRow(vals), nil
 }
 
 // scanTexts scans n columns as text (NULL as "").
@@ -211,6 +252,26 @@ func scanTexts(s interface{ Scan(...any) error }, n int) ([]string, error) {
 		out[i] = r.String
 	}
 	return out, nil
+}
+
+// recordsJSON writes an event's records as a JSON object with sorted keys
+// (canonical text: keys and digests need no escaping).
+func recordsJSON(recs map[string]string) string {
+	keys := make([]string, 0, len(recs))
+	for k := range recs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"` + k + `":"` + recs[k] + `"`)
+	}
+	b.WriteByte('}')
+	return b.String()
 }
 
 type errString string
@@ -231,12 +292,13 @@ func (r recordDigests) addEvent(records string) error {
 		return err
 	}
 	for k, d := range m {
-		table, id, ok := strings.Cut(k, "/")
+		code, id, ok := strings.Cut(k, "/")
 		n, err := strconv.ParseInt(id, 10, 64)
-		if !ok || err != nil {
+		st := sealedTableCoded(code)
+		if !ok || err != nil || st == nil {
 			return errString("bad record key " + k)
 		}
-		r[recordKey{table, n}] = d
+		r[recordKey{st.name, n}] = d
 	}
 	return nil
 }
@@ -274,7 +336,7 @@ func checkRecords(ctx context.Context, r Reader, trail recordDigests) ([]RecordP
 			switch {
 			case !ok:
 				out = append(out, RecordProblem{Kind: st.kind, Table: st.name, ID: id, Reason: "not in the trail"})
-			case want != digestRecord(st.name, vals):
+			case want != st.digestRow(vals):
 				out = append(out, RecordProblem{Kind: st.kind, Table: st.name, ID: id, Reason: "edited"})
 			}
 			delete(trail, k)
@@ -344,16 +406,13 @@ func (db *DB) sealBaseline(ctx context.Context) error {
 			if len(recs) == 0 {
 				return nil
 			}
-			b, err := json.Marshal(recs)
-			if err != nil {
-				return err
-			}
+			b := recordsJSON(recs)
 			if err := tx.Audit(audit.Entry{ActorName: "system", Action: "integrity.baseline", Entity: "system", EntityID: "baseline",
 				Changes: []audit.Change{{Field: "records", New: len(recs)}},
 				Reason:  "records that existed before the audit trail sealed record states"}); err != nil {
 				return err
 			}
-			tx.audits[len(tx.audits)-1].Records = string(b)
+			tx.audits[len(tx.audits)-1].Records = b
 			total += int64(len(recs))
 			recs = map[string]string{}
 			return nil
@@ -379,7 +438,7 @@ func (db *DB) sealBaseline(ctx context.Context) error {
 			}
 			for _, vals := range batch {
 				id, _ := strconv.ParseInt(vals[0], 10, 64)
-				recs[recordKey{st.name, id}.String()] = digestRecord(st.name, vals)
+				recs[recordKey{st.name, id}.String()] = st.digestRow(vals)
 				if len(recs) == baselineBatch {
 					if err := flush(); err != nil {
 						return err

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -127,7 +128,9 @@ func open(ctx context.Context, cfg Config) (*DB, error) {
 		// every commit durable; group commit (batch.go) pays for it.
 		// _txlock=immediate takes the write lock at BEGIN, so a writer never
 		// has to upgrade a read lock (which can fail with SQLITE_BUSY).
-		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+		// busy_timeout is the database's timeout: a call waits for a lock
+		// that long at most (deadline.go).
+		pragmas := "_pragma=busy_timeout(" + strconv.FormatInt(db.timeout.Milliseconds(), 10) + ")&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
 			"&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)"
 		w, err := openSQLite(db.path, pragmas+"&_txlock=immediate")
 		if err != nil {

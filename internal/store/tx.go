@@ -70,9 +70,12 @@ func (t *Tx) AfterCommit(f func()) { t.after = append(t.after, f) }
 // event, and on PostgreSQL the chain's head row is locked only for the
 // end of the transaction.
 func (t *Tx) Audit(e audit.Entry) error {
-	changes, err := audit.EncodeChanges(e.Changes)
-	if err != nil {
-		return mapErr("store.Audit", err)
+	changes := e.Encoded
+	if changes == "" {
+		var err error
+		if changes, err = audit.EncodeChanges(e.Changes); err != nil {
+			return mapErr("store.Audit", err)
+		}
 	}
 	t.audits = append(t.audits, audit.Event{
 		At: t.now, ActorID: e.ActorID, ActorName: e.ActorName,
