@@ -2,6 +2,7 @@ package flow_test
 
 import (
 	"context"
+	"errors"
 	"math/big"
 	"os"
 	"reflect"
@@ -150,7 +151,7 @@ func TestDefinitionsGuide_EveryKeyHasItsEffect(t *testing.T) {
 		}
 		field := func(err error) string {
 			var de *domain.Error
-			if !asDomain(err, &de) {
+			if !errors.As(err, &de) {
 				return ""
 			}
 			for k, m := range de.Fields {
@@ -310,19 +311,4 @@ func hasKind(ns []flow.Notification, inst int64, kind string) bool {
 func (v *env) viewOK(who, inst int64) bool {
 	_, err := v.e.Instance(ctx, v.actor(who), inst)
 	return err == nil
-}
-
-func asDomain(err error, target **domain.Error) bool {
-	for err != nil {
-		if de, ok := err.(*domain.Error); ok {
-			*target = de
-			return true
-		}
-		u, ok := err.(interface{ Unwrap() error })
-		if !ok {
-			return false
-		}
-		err = u.Unwrap()
-	}
-	return false
 }

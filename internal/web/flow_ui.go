@@ -873,12 +873,7 @@ func (s *Server) renderInstance(w http.ResponseWriter, r *http.Request, data map
 	lang := s.lang(r)
 	d := v.Definition
 	names := map[int64]string{}
-	stepTitle := func(id string) string {
-		if st := d.Step(id); st != nil {
-			return st.Title.In(lang)
-		}
-		return id
-	}
+	stepTitle := stepTitler(d, lang)
 	var timeline []timelineView
 	for _, t := range v.Timeline {
 		tv := timelineView{ActionRecord: t, What: actionLabel(lang, t.Action), Target: s.personName(r, names, t.TargetID), Step: stepTitle(t.StepID)}
@@ -1003,6 +998,16 @@ type sigView struct {
 
 type sigDiffView struct {
 	Label, Was, Now, Kind, Text string
+}
+
+// stepTitler names a definition's steps in lang (the id of a step it lacks).
+func stepTitler(d *flow.Definition, lang string) func(string) string {
+	return func(id string) string {
+		if st := d.Step(id); st != nil {
+			return st.Title.In(lang)
+		}
+		return id
+	}
 }
 
 type stepBox struct {

@@ -183,12 +183,7 @@ func (s *Server) uiAsOf(w http.ResponseWriter, r *http.Request) error {
 	lang := s.lang(r)
 	d := iv.Definition
 	names := map[int64]string{}
-	stepTitle := func(id string) string {
-		if st := d.Step(id); st != nil {
-			return st.Title.In(lang)
-		}
-		return id
-	}
+	stepTitle := stepTitler(d, lang)
 	var stepsThen []string
 	for _, st := range view.Snapshot.Steps {
 		stepsThen = append(stepsThen, stepTitle(st))
