@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"strings"
 
 	"labflow/internal/audit"
@@ -122,6 +123,22 @@ func (db *DB) AuditHead(ctx context.Context) (audit.Head, error) {
 	return h, mapErr("store.AuditHead", err)
 }
 
+// sealingSchema is the schema version from which audit events seal the
+// records they wrote.
+const sealingSchema = 7
+
+// RecordsUncheckedError says that the chain holds but the records could
+// not be checked: the database was made by an earlier LabFlow and opened
+// read-only, so it was neither migrated nor sealed (a migrated copy is).
+type RecordsUncheckedError struct {
+	Schema int
+}
+
+func (e *RecordsUncheckedError) Error() string {
+	return "records not checked: the database is at schema version " + strconv.Itoa(e.Schema) +
+		" (made by an earlier LabFlow); run `labflow migrate` on a copy to seal and check its records"
+}
+
 // RecordsError lists the records that are not what their trail says
 // (VerifyAudit's error when the chain itself holds).
 type RecordsError struct {
@@ -172,7 +189,11 @@ func (db *DB) VerifyAudit(ctx context.Context, expectHead string) (audit.Head, e
 	if err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&stored.Count, &stored.Hash); err != nil {
 		return fail(audit.Head{}, err)
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT "+auditCols+" FROM audit_event ORDER BY seq")
+	cols := auditCols
+	if db.olderSchema != 0 && db.olderSchema < sealingSchema {
+		cols = strings.Replace(cols, ", records", ", '' AS records", 1) // made before events sealed records
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT "+cols+" FROM audit_event ORDER BY seq")
 	if err != nil {
 		return fail(audit.Head{}, err)
 	}
@@ -200,6 +221,9 @@ func (db *DB) VerifyAudit(ctx context.Context, expectHead string) (audit.Head, e
 	head, err := v.Finish(stored)
 	if err != nil {
 		return head, err
+	}
+	if db.olderSchema != 0 {
+		return head, &RecordsUncheckedError{Schema: db.olderSchema}
 	}
 	problems, err := checkRecords(ctx, tx, trail)
 	if err != nil {

@@ -277,13 +277,25 @@ func TestFaults_OpenReadOnly_WritesNothing(t *testing.T) {
 			if h, err := db.AuditHead(ctx); err != nil || h.Count != 1 {
 				t.Errorf("head after the refused writes: %v %v", h, err)
 			}
-			// A database at another schema version is refused, not misread.
+			// A database at an older schema version is read as far as it
+			// goes: the chain is verified, the records said to be unchecked.
 			rawExec(t, cfg, "DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)")
-			if old, err := store.OpenReadOnly(ctx, cfg); err == nil {
-				old.Close()
-				t.Error("opened a database at an older schema version")
+			old, err := store.OpenReadOnly(ctx, cfg)
+			if err != nil {
+				t.Fatalf("open an older schema: %v", err)
+			}
+			var ru *store.RecordsUncheckedError
+			if h, err := old.VerifyAudit(ctx, ""); !errors.As(err, &ru) || h.Count != 1 {
+				t.Errorf("verify an older schema: %v %v", h, err)
+			}
+			old.Close()
+			// One at a newer version is refused, not misread.
+			rawExec(t, cfg, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', '')")
+			if newer, err := store.OpenReadOnly(ctx, cfg); err == nil {
+				newer.Close()
+				t.Error("opened a database at a newer schema version")
 			} else if !strings.Contains(err.Error(), "schema is at version") {
-				t.Errorf("older schema: %v", err)
+				t.Errorf("newer schema: %v", err)
 			}
 			if d == store.SQLite {
 				empty := t.TempDir()

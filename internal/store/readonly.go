@@ -73,10 +73,11 @@ func OpenReadOnly(ctx context.Context, cfg Config) (*DB, error) {
 	return db, nil
 }
 
-// checkSchema refuses a database whose schema is not the one this LabFlow
-// reads: without migrating (which would write), its queries could fail or
-// misread. An older database is verified by the LabFlow that wrote it, or
-// migrated first (a copy, if the original must stay as it is).
+// checkSchema refuses a database whose schema is newer than the one this
+// LabFlow reads: without migrating (which would write), its queries could
+// fail or misread. An older database is read as far as its schema goes:
+// verify checks its audit chain, and says that its records predate
+// sealing (migrate a copy to seal and check them).
 func (db *DB) checkSchema(ctx context.Context) error {
 	ms, err := loadMigrations(db.dialect)
 	if err != nil {
@@ -87,9 +88,12 @@ func (db *DB) checkSchema(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("store: not a LabFlow database (no schema version): %w", err)
 	}
-	if have != want {
+	if have > want || have < 1 {
 		return fmt.Errorf("store: the database's schema is at version %d, this LabFlow reads version %d: "+
-			"use the LabFlow that wrote it, or run `labflow migrate` on a copy first", have, want)
+			"use the LabFlow that wrote it", have, want)
+	}
+	if have < want {
+		db.olderSchema = have
 	}
 	return nil
 }

@@ -69,6 +69,9 @@ type DB struct {
 	full atomic.Bool
 	// readOnly is set by OpenReadOnly: no write loop, no migrations.
 	readOnly bool
+	// olderSchema is set by OpenReadOnly on a database made by an earlier
+	// LabFlow (its schema version), which verify checks as far as it can.
+	olderSchema int
 }
 
 // Open opens (creating if needed) the database and applies migrations.
