@@ -45,6 +45,8 @@ type Engine struct {
 	auth Reauthenticator
 	// files checks references to files (UseFiles); nil checks their form only.
 	files Files
+	// cal is the working-day calendar (UseCalendar); nil counts weekdays.
+	cal Calendar
 
 	cache *instCache
 
