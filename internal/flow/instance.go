@@ -40,6 +40,14 @@ type Instance struct {
 	CreatedAt         time.Time      `json:"created_at"`
 	UpdatedAt         time.Time      `json:"updated_at"`
 	EndedAt           time.Time      `json:"ended_at,omitzero"`
+	// Outcome is the named outcome the process ended with (转正 / 延长试用),
+	// one its definition declares; empty until it ends, and for a
+	// definition that declares none.
+	Outcome string `json:"outcome,omitempty"`
+	// SubjectKind and SubjectID name the domain record the instance is
+	// bound to (a project's node plan), when its definition governs one.
+	SubjectKind string `json:"subject_kind,omitempty"`
+	SubjectID   int64  `json:"subject_id,omitempty"`
 	// Tasks, on an instance returned by Start, Act or ActOnInstance, are
 	// its open and waiting tasks after the change (not stored with the row).
 	Tasks []*Task `json:"tasks,omitempty"`

@@ -59,7 +59,7 @@ var (
 	// (SQLite only).
 	instanceRows = newBulkTable("flow_instance",
 		"id", "def_key", "def_version", "title", "initiator_id", "initiator_name", "initiator_dept", "status", "form", "state", "search",
-		"parent_id", "parent_step", "version", "created_at", "updated_at", "ended_at")
+		"parent_id", "parent_step", "version", "created_at", "updated_at", "ended_at", "outcome", "subject_kind", "subject_id")
 	taskRows = newBulkTable("flow_task",
 		"id", "instance_id", "step_id", "round", "slot", "assignee_id", "assignee_name", "state", "kind", "parent_task_id", "added_by",
 		"outcome", "comment", "def_key", "initiator_id", "created_at", "acted_at", "due_at", "version")

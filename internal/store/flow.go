@@ -108,13 +108,14 @@ func notFoundFlow(op, entity string, err error) error {
 	return mapErr(op, err)
 }
 
-const instanceCols = "id, def_key, def_version, title, initiator_id, initiator_name, initiator_dept, status, form, state, parent_id, parent_step, version, created_at, updated_at, ended_at"
+const instanceCols = "id, def_key, def_version, title, initiator_id, initiator_name, initiator_dept, status, form, state, parent_id, parent_step, version, created_at, updated_at, ended_at, outcome, subject_kind, subject_id"
 
 func scanInstance(s interface{ Scan(...any) error }) (*flow.Instance, error) {
 	in := &flow.Instance{}
 	var status, form, state string
 	err := s.Scan(&in.ID, &in.DefinitionKey, &in.DefinitionVersion, &in.Title, &in.InitiatorID, &in.InitiatorName, &in.InitiatorDept,
-		&status, &form, &state, &in.ParentID, &in.ParentStep, &in.Version, timeCol{&in.CreatedAt}, timeCol{&in.UpdatedAt}, timeCol{&in.EndedAt})
+		&status, &form, &state, &in.ParentID, &in.ParentStep, &in.Version, timeCol{&in.CreatedAt}, timeCol{&in.UpdatedAt}, timeCol{&in.EndedAt},
+		&in.Outcome, &in.SubjectKind, &in.SubjectID)
 	if err != nil {
 		return nil, err
 	}
@@ -244,12 +245,12 @@ func (s *FlowStore) Signatures(ctx context.Context, instanceID int64) ([]flow.Si
 
 // The engine's hot write statements, prepared once per database (Flow).
 const (
-	qInsertInstance = `INSERT INTO flow_instance (def_key, def_version, title, initiator_id, initiator_name, initiator_dept, status, form, state, search, parent_id, parent_step, version, created_at, updated_at, ended_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`
-	qUpdateInstance = `UPDATE flow_instance SET status = $1, state = $2, version = $3, updated_at = $4, ended_at = $5
-		WHERE id = $6 AND version = $7`
-	qUpdateInstanceForm = `UPDATE flow_instance SET status = $1, form = $2, state = $3, search = $4, version = $5, updated_at = $6, ended_at = $7, title = $8
-		WHERE id = $9 AND version = $10`
+	qInsertInstance = `INSERT INTO flow_instance (def_key, def_version, title, initiator_id, initiator_name, initiator_dept, status, form, state, search, parent_id, parent_step, version, created_at, updated_at, ended_at, outcome, subject_kind, subject_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id`
+	qUpdateInstance = `UPDATE flow_instance SET status = $1, state = $2, version = $3, updated_at = $4, ended_at = $5, outcome = $6
+		WHERE id = $7 AND version = $8`
+	qUpdateInstanceForm = `UPDATE flow_instance SET status = $1, form = $2, state = $3, search = $4, version = $5, updated_at = $6, ended_at = $7, title = $8, outcome = $9
+		WHERE id = $10 AND version = $11`
 	qInsertTask = `INSERT INTO flow_task (instance_id, step_id, round, slot, assignee_id, assignee_name, state, kind, parent_task_id, added_by, outcome, comment, def_key, initiator_id, created_at, acted_at, due_at, version)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`
 	qUpdateTask = `UPDATE flow_task SET state = $1, outcome = $2, comment = $3, acted_at = $4, assignee_id = $5, assignee_name = $6, version = $7
@@ -305,14 +306,14 @@ func (f *flowTx) InsertInstance(in *flow.Instance, enc flow.Encoded) (int64, err
 		f.tx.insertLater(instanceRows, id,
 			in.DefinitionKey, in.DefinitionVersion, in.Title, in.InitiatorID, in.InitiatorName, in.InitiatorDept, string(in.Status),
 			enc.Form, enc.State, enc.Search, in.ParentID, in.ParentStep, in.Version,
-			TimeText(in.CreatedAt), TimeText(in.UpdatedAt), TimeText(in.EndedAt))
+			TimeText(in.CreatedAt), TimeText(in.UpdatedAt), TimeText(in.EndedAt), in.Outcome, in.SubjectKind, in.SubjectID)
 		return id, nil
 	}
 	var id int64
 	err := f.queryRow(qInsertInstance,
 		in.DefinitionKey, in.DefinitionVersion, in.Title, in.InitiatorID, in.InitiatorName, in.InitiatorDept, string(in.Status),
 		enc.Form, enc.State, enc.Search, in.ParentID, in.ParentStep, in.Version,
-		TimeText(in.CreatedAt), TimeText(in.UpdatedAt), TimeText(in.EndedAt)).Scan(&id)
+		TimeText(in.CreatedAt), TimeText(in.UpdatedAt), TimeText(in.EndedAt), in.Outcome, in.SubjectKind, in.SubjectID).Scan(&id)
 	if err == nil {
 		f.sealInstance(id, in, enc)
 	}
@@ -323,7 +324,7 @@ func (f *flowTx) InsertInstance(in *flow.Instance, enc flow.Encoded) (int64, err
 func (f *flowTx) sealInstance(id int64, in *flow.Instance, enc flow.Encoded) {
 	f.tx.seal("flow_instance", id, id, in.DefinitionKey, int64(in.DefinitionVersion), in.Title, in.InitiatorID, in.InitiatorName,
 		in.InitiatorDept, string(in.Status), enc.FormHash, enc.StateHash, in.ParentID, in.ParentStep, in.Version,
-		TimeText(in.CreatedAt), TimeText(in.UpdatedAt), TimeText(in.EndedAt))
+		TimeText(in.CreatedAt), TimeText(in.UpdatedAt), TimeText(in.EndedAt), in.Outcome, in.SubjectKind, in.SubjectID)
 }
 
 func (f *flowTx) UpdateInstance(in *flow.Instance, oldVersion int64, enc flow.Encoded) error {
@@ -331,9 +332,9 @@ func (f *flowTx) UpdateInstance(in *flow.Instance, oldVersion int64, enc flow.En
 	var err error
 	if enc.FormChanged {
 		res, err = f.exec(qUpdateInstanceForm, string(in.Status), enc.Form, enc.State, enc.Search, in.Version,
-			TimeText(in.UpdatedAt), TimeText(in.EndedAt), in.Title, in.ID, oldVersion)
+			TimeText(in.UpdatedAt), TimeText(in.EndedAt), in.Title, in.Outcome, in.ID, oldVersion)
 	} else {
-		res, err = f.exec(qUpdateInstance, string(in.Status), enc.State, in.Version, TimeText(in.UpdatedAt), TimeText(in.EndedAt), in.ID, oldVersion)
+		res, err = f.exec(qUpdateInstance, string(in.Status), enc.State, in.Version, TimeText(in.UpdatedAt), TimeText(in.EndedAt), in.Outcome, in.ID, oldVersion)
 	}
 	if err := oneRow("store.UpdateInstance", res, err); err != nil {
 		return err

@@ -13,7 +13,10 @@ type scanFunc func(dest ...any) error
 
 func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
 
-const instanceColsI = "i.id, i.def_key, i.def_version, i.title, i.initiator_id, i.initiator_name, i.initiator_dept, i.status, i.form, i.state, i.parent_id, i.parent_step, i.version, i.created_at, i.updated_at, i.ended_at"
+// instanceColCount is how many columns instanceCols and instanceColsI name.
+const instanceColCount = 19
+
+const instanceColsI = "i.id, i.def_key, i.def_version, i.title, i.initiator_id, i.initiator_name, i.initiator_dept, i.status, i.form, i.state, i.parent_id, i.parent_step, i.version, i.created_at, i.updated_at, i.ended_at, i.outcome, i.subject_kind, i.subject_id"
 
 const taskColsT = "t.id, t.instance_id, t.step_id, t.round, t.slot, t.assignee_id, t.assignee_name, t.state, t.kind, t.parent_task_id, t.added_by, t.outcome, t.comment, t.def_key, t.initiator_id, t.created_at, t.acted_at, t.due_at, t.version"
 
@@ -45,12 +48,12 @@ func (s *FlowStore) InstanceOfTaskLive(ctx context.Context, taskID int64) (*flow
 				return err
 			}
 			if skip == nil {
-				skip = make([]any, 16)
+				skip = make([]any, instanceColCount)
 				for i := range skip {
 					skip[i] = new(sql.RawBytes)
 				}
 			}
-			return rows.Scan(append(skip[:16:16], td...)...)
+			return rows.Scan(append(skip[:instanceColCount:instanceColCount], td...)...)
 		}))
 		if err != nil {
 			return nil, nil, mapErr("store.FlowInstanceOfTask", err)

@@ -77,7 +77,7 @@ func (st *sealedTable) digestRow(vals []string) string {
 
 // instanceSealCols are an instance's columns but its search text.
 var instanceSealCols = []string{"id", "def_key", "def_version", "title", "initiator_id", "initiator_name", "initiator_dept", "status",
-	"form", "state", "parent_id", "parent_step", "version", "created_at", "updated_at", "ended_at"}
+	"form", "state", "parent_id", "parent_step", "version", "created_at", "updated_at", "ended_at", "outcome", "subject_kind", "subject_id"}
 
 const signatureCols = "id, instance_id, task_id, step_id, signer_id, signer_name, meaning, signed_at, content_hash, content"
 
