@@ -48,11 +48,18 @@ func (e *Engine) ActOnInstance(ctx context.Context, actor domain.Actor, instance
 	return nil, domain.Conflict(op, "error.conflict")
 }
 
-// canWithdraw: the initiator, while nobody acted since submission.
+// canWithdraw: the initiator, while nobody acted since submission, or
+// while the request is returned to them; never when the definition
+// forbids withdrawal, nor for a subprocess (its parent decides).
 func (w *work) canWithdraw() bool {
+	if !w.def.Withdrawable() || w.actor.ID != w.inst.InitiatorID || w.inst.ParentID != 0 {
+		return false
+	}
+	if w.inst.Status == StatusReturned {
+		return true
+	}
 	h := w.inst.State.History
-	return w.inst.Status == StatusRunning && w.actor.ID == w.inst.InitiatorID && len(h) > 0 && h[len(h)-1].Step == "" &&
-		!w.inst.State.Touched && w.inst.ParentID == 0
+	return w.inst.Status == StatusRunning && len(h) > 0 && h[len(h)-1].Step == "" && !w.inst.State.Touched
 }
 
 // canTakeBack: the person who completed the last step, while nobody acted since.
@@ -68,19 +75,24 @@ func (w *work) instanceAct(in ActInput) error {
 	switch in.Action {
 	case ActWithdraw:
 		if !w.canWithdraw() {
-			if w.actor.ID != w.inst.InitiatorID {
+			switch {
+			case w.actor.ID != w.inst.InitiatorID:
 				return domain.Forbidden(op)
+			case !w.def.Withdrawable():
+				return domain.E(domain.KindForbidden, op, "flow.withdraw_forbidden")
 			}
 			return domain.Conflict(op, "flow.too_late")
 		}
 		for _, t := range w.cancelLive() {
 			w.notify(t.AssigneeID, "withdrawn", nil, nil)
 		}
+		old := w.inst.Status
 		s.Active, s.Joins = nil, nil
 		w.forgetAfter(0)
+		s.ReturnedFrom = ""
 		w.inst.Status = StatusWithdrawn
 		w.record(ActionRecord{Action: string(ActWithdraw), Comment: in.Comment})
-		w.audit("flow.withdraw", []audit.Change{{Field: "status", Old: string(StatusRunning), New: string(StatusWithdrawn)}}, in.Comment)
+		w.audit("flow.withdraw", []audit.Change{{Field: "status", Old: string(old), New: string(StatusWithdrawn)}}, in.Comment)
 		return nil
 	case ActTakeBack:
 		if !w.canTakeBack() {
@@ -170,11 +182,37 @@ func (w *work) instanceAct(in ActInput) error {
 		old := w.inst.Status
 		w.inst.Status = StatusRunning
 		s.Active, s.Joins, s.Touched = nil, nil, false
-		s.History = []StepRecord{{Step: "", Last: w.actor.ID}}
-		s.Skipped, s.Detour, s.Resume = nil, nil, ""
+		s.Detour, s.Resume = nil, ""
 		w.record(ActionRecord{Action: string(ActResubmit), Comment: in.Comment, Attachments: in.Attachments})
+		from := s.ReturnedFrom
+		s.ReturnedFrom = ""
+		if old == StatusReturned && from != "" && w.def.Resubmit != ResubmitRestart && stepOf(w.def, from) != nil {
+			return w.resumeAt(from, append(changes, audit.Change{Field: "status", Old: string(old), New: string(StatusRunning)},
+				audit.Change{Field: "resume", New: from}), in.Comment)
+		}
+		s.History = []StepRecord{{Step: "", Last: w.actor.ID}}
+		s.Skipped = nil
 		w.audit("flow.resubmit", append(changes, audit.Change{Field: "status", Old: string(old), New: string(StatusRunning)}), in.Comment)
 		return w.enter(w.def.Steps[0].ID, "")
 	}
 	return domain.E(domain.KindInvalid, op, "flow.unknown_action", "action", string(in.Action))
+}
+
+// resumeAt goes on with a resubmitted request at the step that returned
+// it: the steps completed before stand, except those whose signature the
+// change invalidated (signed again first, R9) and passed-over steps whose
+// condition now holds (run first), as after any change of the form.
+func (w *work) resumeAt(from string, changes []audit.Change, comment string) error {
+	s := &w.inst.State
+	s.History = append(s.History, StepRecord{Step: "", Last: w.actor.ID})
+	more, err := w.recheck(nil)
+	if err != nil {
+		return err
+	}
+	w.audit("flow.resubmit", append(changes, more...), comment)
+	if len(s.Detour) > 0 {
+		s.Resume = from
+		return w.continueDetour("")
+	}
+	return w.enter(from, "")
 }

@@ -303,6 +303,9 @@ func (w *work) reject(t *Task, in ActInput) error {
 			return nil
 		}
 	}
+	if st := stepOf(w.def, t.StepID); st != nil && st.OnReject != "" {
+		return w.rejectTo(idx, st)
+	}
 	return w.finish(StatusRejected, in.Comment)
 }
 
@@ -347,8 +350,16 @@ func (w *work) returnTo(to, reason string, own int) error {
 		}
 	}
 	if target < 0 {
+		// A resubmission resumes at the returning step, unless it ran in a
+		// parallel branch (the block then starts again).
+		s.ReturnedFrom = ""
+		for _, a := range s.Active {
+			if a.Round == own && a.Branch == "" {
+				s.ReturnedFrom = a.Step
+			}
+		}
 		w.cancelLive()
-		w.forgetAfter(0)
+		s.Detour, s.Resume = nil, ""
 		s.Active, s.Joins, s.Touched = nil, nil, false
 		w.inst.Status = StatusReturned
 		w.notify(w.inst.InitiatorID, "returned", nil, map[string]any{"reason": reason})

@@ -64,6 +64,23 @@ type Definition struct {
 	Viewers []Assignee `yaml:"viewers,omitempty" json:"viewers,omitempty"`
 	Steps   []Step     `yaml:"steps" json:"steps"`
 
+	// Outcomes name the ways the process can end (转正 / 延长试用 / 辞退),
+	// shown instead of a bare "approved" in status, lists, notices and
+	// exports. A step's Outcome, or the field OutcomeFrom, says which.
+	Outcomes []Outcome `yaml:"outcomes,omitempty" json:"outcomes,omitempty"`
+	// OutcomeFrom names a select field whose value, when the process ends
+	// approved, is its outcome (the HR decision 转正 / 延长试用 / 辞退).
+	OutcomeFrom string `yaml:"outcome_from,omitempty" json:"outcome_from,omitempty"`
+	// Withdraw set to false forbids the initiator to withdraw (撤回) a
+	// request, running or returned (a registered complaint must be answered).
+	Withdraw *bool `yaml:"withdraw,omitempty" json:"withdraw,omitempty"`
+	// Resubmit says where a request returned to its initiator goes when
+	// resubmitted: "resume" (the default) goes back to the step that
+	// returned it, the steps signed before it standing unless the change
+	// invalidates their signatures; "restart" runs the process from its
+	// first step.
+	Resubmit string `yaml:"resubmit,omitempty" json:"resubmit,omitempty"`
+
 	File   string `yaml:"-" json:"-"` // where it was loaded from, for error messages
 	Source []byte `yaml:"-" json:"-"` // the YAML as loaded; its SHA-256 identifies the version
 	Hash   string `yaml:"-" json:"hash"`
@@ -176,6 +193,58 @@ type Step struct {
 	Effects []string `yaml:"effects,omitempty" json:"effects,omitempty"`
 	// Notify lists who is informed (in-app) when the step completes, e.g. both deans (EXT-1).
 	Notify []Assignee `yaml:"notify,omitempty" json:"notify,omitempty"`
+
+	// Outcome is the outcome (one of the definition's Outcomes) the process
+	// ends with if it ends after this step completes (for an end step: when
+	// it is reached); a later step's outcome replaces it.
+	Outcome string `yaml:"outcome,omitempty" json:"outcome,omitempty"`
+	// OnReject, when set, routes a rejection of this step to that step (or
+	// "end") instead of ending the process rejected: a refused proposal
+	// goes back to be reworked, or on to a step that records the refusal.
+	OnReject string `yaml:"on_reject,omitempty" json:"on_reject,omitempty"`
+}
+
+// Outcome is one named way a process can end.
+type Outcome struct {
+	Key   string `yaml:"key" json:"key"`
+	Label Text   `yaml:"label" json:"label"`
+	// Status is the instance status the outcome goes with: approved (the
+	// default) or rejected.
+	Status Status `yaml:"status,omitempty" json:"status,omitempty"`
+}
+
+// The values of Definition.Resubmit.
+const (
+	ResubmitResume  = "resume"
+	ResubmitRestart = "restart"
+)
+
+// Withdrawable reports whether the initiator may withdraw requests of d.
+func (d *Definition) Withdrawable() bool { return d.Withdraw == nil || *d.Withdraw }
+
+// OutcomeOf returns the declared outcome key, if any.
+func (d *Definition) OutcomeOf(key string) (Outcome, bool) {
+	for _, o := range d.Outcomes {
+		if o.Key == key {
+			if o.Status == "" {
+				o.Status = StatusApproved
+			}
+			return o, true
+		}
+	}
+	return Outcome{}, false
+}
+
+// OutcomeLabel is the label of an instance's outcome in lang, or "" when
+// it has none (or the definition no longer declares it: the key then).
+func (d *Definition) OutcomeLabel(key, lang string) string {
+	if key == "" {
+		return ""
+	}
+	if o, ok := d.OutcomeOf(key); ok {
+		return o.Label.In(lang)
+	}
+	return key
 }
 
 // StepKind is what a step does.

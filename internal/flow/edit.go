@@ -200,7 +200,7 @@ func holds(p domain.Person, role domain.Role) bool {
 }
 
 // resubmitForm is the form of a resubmission: the initiator's start fields
-// as sent, and the values later steps filled, kept as they are (sent back
+// as sent (those left out as they were), and the values later steps filled, kept as they are (sent back
 // unchanged they are accepted; changed, refused).
 func (w *work) resubmitForm(form map[string]any) (map[string]any, error) {
 	if err := checkStartKeys(w.def, form, w.inst.Form); err != nil {
@@ -210,11 +210,11 @@ func (w *work) resubmitForm(form map[string]any) (map[string]any, error) {
 	for _, k := range w.def.StartFields() {
 		start[k] = true
 	}
+	// Only what changed need be sent: a start field left out keeps its
+	// value (null clears it).
 	merged := map[string]any{}
 	for k, v := range w.inst.Form {
-		if !start[k] {
-			merged[k] = v
-		}
+		merged[k] = v
 	}
 	for k, v := range form {
 		if start[k] || w.def.field(k) == nil {

@@ -187,6 +187,8 @@ type work struct {
 	// What the instance was when loaded, so that the trail records every
 	// change of status, title and position (trailState).
 	was wasState
+	// endOutcome is the outcome of the end step reached, if it names one.
+	endOutcome string
 }
 
 type wasState struct {

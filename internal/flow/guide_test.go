@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/big"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -115,8 +116,17 @@ func TestDefinitionsGuide_EveryKeyHasItsEffect(t *testing.T) {
 			return e.Tx.(*store.Tx).Audit(audit.Entry{ActorID: e.Actor.ID, ActorName: e.Actor.Name, Action: "test.effect", Entity: "instance",
 				EntityID: itoa(e.InstanceID), Changes: []audit.Change{{Field: "step", New: e.StepID}}})
 		})
+		for _, w := range guideWalks {
+			if w.setup != nil {
+				w.setup(reg)
+			}
+		}
+		files, err := filepath.Glob("testdata/guide-*.yaml")
+		if err != nil || len(files) < 2 {
+			t.Fatalf("guide definitions: %v %v", files, err)
+		}
 		var defs []*flow.Definition
-		for _, f := range []string{"testdata/guide-every-key.yaml", "testdata/guide-child.yaml"} {
+		for _, f := range files {
 			src, err := os.ReadFile(f)
 			if err != nil {
 				t.Fatal(err)
@@ -176,7 +186,7 @@ func TestDefinitionsGuide_EveryKeyHasItsEffect(t *testing.T) {
 		check(field(startErr(map[string]any{"note": "x"})) == "chosen.pick=field.required", "checks when", "when")
 		check(field(startErr(map[string]any{"result": "early"})) == "result=flow.field.later_step", "editable fields are not start fields", "editable")
 		check(field(startErr(map[string]any{"amount": "600"})) == "test.too_much", "definition guard", "guards")
-		_, err := v.e.StartWith(ctx, v.actor(gina), "guide-all", flow.StartInput{Form: good()})
+		_, err = v.e.StartWith(ctx, v.actor(gina), "guide-all", flow.StartInput{Form: good()})
 		check(domain.IsKind(err, domain.KindForbidden), "initiators", "initiators")
 		_, err = v.e.StartWith(ctx, v.actor(alice), "guide-all", flow.StartInput{Form: good()})
 		check(field(err) == "chosen.pick=field.required", "chosen_by initiator needs a choice", "chosen_by")
@@ -277,6 +287,9 @@ func TestDefinitionsGuide_EveryKeyHasItsEffect(t *testing.T) {
 		// for its effect in TestR9_CeilingMayGoDownNotUp and
 		// TestR9_CeilingRaisedSignsAgainAndPassedOverStepRuns).
 		check(d.Steps[0].Ceilings[0] == "total", "ceilings declared", "ceilings")
+		for _, w := range guideWalks {
+			w.walk(t, v, check)
+		}
 		for _, k := range keys {
 			if !checked[k] && !impliedKeys[k] {
 				t.Errorf("the effect of key %q is not checked", k)
@@ -284,6 +297,20 @@ func TestDefinitionsGuide_EveryKeyHasItsEffect(t *testing.T) {
 		}
 	})
 }
+
+// guideCheck records that keys have their effect (ok), or fails the test.
+type guideCheck func(ok bool, what string, keys ...string)
+
+// guideWalk is one more walk of TestDefinitionsGuide_EveryKeyHasItsEffect
+// through a definition of testdata/guide-*.yaml: setup registers what it
+// names (guards, effects), walk runs it and checks each key's effect. Each
+// part of the guide adds its own in a file of its own.
+type guideWalk struct {
+	setup func(reg *flow.Registry)
+	walk  func(t *testing.T, v *env, check guideCheck)
+}
+
+var guideWalks []guideWalk
 
 // impliedKeys are checked by the other keys' effects: a type's value, a
 // label's languages, a select's option labels.

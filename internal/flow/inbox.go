@@ -86,9 +86,10 @@ func (e *Engine) Instance(ctx context.Context, actor domain.Actor, id int64) (*I
 	if v.Children, err = e.st.Children(ctx, id); err != nil {
 		return nil, err
 	}
-	done := map[string]bool{}
+	done, rejected := map[string]bool{}, map[string]bool{}
 	for _, h := range w.inst.State.History {
 		done[h.Step] = true
+		rejected[h.Step] = h.Rejected
 	}
 	current, unassigned, detour := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, a := range w.inst.State.Active {
@@ -116,6 +117,8 @@ func (e *Engine) Instance(ctx context.Context, actor domain.Actor, id int64) (*I
 			}
 		case detour[st.ID]:
 			// To be signed again, or newly required by a change of the form.
+		case rejected[st.ID]:
+			sv.State = "rejected" // and routed on by on_reject
 		case done[st.ID]:
 			sv.State = "done"
 		case known && !reach[st.ID]:
@@ -193,6 +196,9 @@ func (e *Engine) Inbox(ctx context.Context, actor domain.Actor, box Box, f Inbox
 		it := &items[i]
 		if d, err := e.definition(ctx, it.DefinitionKey, it.DefinitionVersion); err == nil {
 			it.Definition = d.Title
+			if it.InstanceOutcome != "" {
+				it.OutcomeLabel = Text{ZH: d.OutcomeLabel(it.InstanceOutcome, "zh"), EN: d.OutcomeLabel(it.InstanceOutcome, "en")}
+			}
 			if st := stepOf(d, it.StepID); st != nil {
 				it.StepTitle = st.Title
 			}

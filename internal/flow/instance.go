@@ -77,6 +77,9 @@ type State struct {
 	// and passed-over steps whose condition a form change made hold.
 	Detour []string `json:"detour,omitempty"`
 	Resume string   `json:"resume,omitempty"`
+	// ReturnedFrom is the step that returned the request to its initiator;
+	// a resubmission resumes there (Definition.Resubmit).
+	ReturnedFrom string `json:"returned_from,omitempty"`
 }
 
 // Skip is a step passed over by its condition; At is the length of the
@@ -117,6 +120,8 @@ type StepRecord struct {
 	// so that a return or take-back to it resumes that branch.
 	Branch string    `json:"branch,omitempty"`
 	At     time.Time `json:"at"`
+	// Rejected: the step ended by a rejection that its on_reject routed on.
+	Rejected bool `json:"rejected,omitempty"`
 }
 
 // Warning is a visible notice on an instance, such as a step that fell back

@@ -7,7 +7,8 @@ import (
 	"labflow/internal/audit"
 )
 
-// recheck runs after a step changed the form (edit): it finds what the
+// recheck runs after a step changed the form (edit; editing is nil for a
+// resubmission): it finds what the
 // change bears on and queues it to run before the process goes on
 // (State.Detour, entered when the editing step completes):
 //
@@ -40,7 +41,7 @@ func (w *work) recheck(editing *Step) ([]audit.Change, error) {
 	seen := map[string]bool{}
 	for _, h := range s.History {
 		g, ok := latest[h.Step]
-		if h.Step == "" || h.Step == editing.ID || seen[h.Step] || !ok {
+		if h.Step == "" || editing != nil && h.Step == editing.ID || seen[h.Step] || !ok {
 			continue
 		}
 		seen[h.Step] = true

@@ -146,4 +146,8 @@ type InboxItem struct {
 	DueAt         time.Time `json:"due_at,omitzero"`
 	// DefinitionVersion is the version the instance runs.
 	DefinitionVersion int `json:"definition_version"`
+	// InstanceOutcome is the outcome the instance ended with, if any, and
+	// OutcomeLabel its label (Definition.Outcomes).
+	InstanceOutcome string `json:"instance_outcome,omitempty"`
+	OutcomeLabel    Text   `json:"outcome_label,omitzero"`
 }

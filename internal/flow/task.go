@@ -123,6 +123,7 @@ func (w *work) enterStep(id, branch string, detour bool) error {
 	w.unskip(id)
 	switch st.Kind {
 	case StepEnd:
+		w.endOutcome = st.Outcome
 		return w.finish(StatusApproved, "")
 	case StepParallel:
 		if w.inst.State.Joins == nil {
@@ -607,7 +608,7 @@ func (w *work) finish(status Status, reason string) error {
 		w.audits = append(w.audits, audit.Entry{ActorID: w.actor.ID, ActorName: w.actor.Name, Action: "flow.end", Entity: "instance",
 			Changes: []audit.Change{change}, Reason: reason})
 	}
-	w.notify(w.inst.InitiatorID, string(status), nil, nil)
+	w.notify(w.inst.InitiatorID, string(status), nil, w.setOutcome(status, &w.audits[len(w.audits)-1]))
 	var pw *work
 	if w.parent != nil {
 		pw = w.parent

@@ -125,8 +125,79 @@ func validate(d *Definition, reg *Registry) []*LoadError {
 		}
 		v.text(p+".message", c.Message, true)
 	}
+	v.outcomes()
+	switch d.Resubmit {
+	case "", ResubmitResume, ResubmitRestart:
+	default:
+		v.add("resubmit", "%q: use resume or restart", d.Resubmit)
+	}
 	v.steps()
 	return v.errs
+}
+
+// outcomes checks the declared outcomes and the field that may name one.
+func (v *vctx) outcomes() {
+	d := v.d
+	seen := map[string]bool{}
+	for i, o := range d.Outcomes {
+		p := fmt.Sprintf("outcomes[%d]", i)
+		switch {
+		case o.Key == "":
+			v.add(p+".key", "required")
+		case !idRE.MatchString(o.Key):
+			v.add(p+".key", "%q: use lowercase letters, digits and underscores, starting with a letter", o.Key)
+		case seen[o.Key]:
+			v.add(p+".key", "duplicate outcome %q", o.Key)
+		}
+		seen[o.Key] = true
+		v.text(p+".label", o.Label, true)
+		if o.Status != "" && o.Status != StatusApproved && o.Status != StatusRejected {
+			v.add(p+".status", "%q: an outcome goes with approved or rejected", o.Status)
+		}
+	}
+	if d.OutcomeFrom == "" {
+		return
+	}
+	f := v.fields[d.OutcomeFrom]
+	switch {
+	case f == nil:
+		v.add("outcome_from", "unknown field %q", d.OutcomeFrom)
+	case f.Type != FieldSelect:
+		v.add("outcome_from", "field %q is not a select field", d.OutcomeFrom)
+	default:
+		for _, o := range f.Options {
+			if out, ok := d.OutcomeOf(o.Value); !ok || out.Status != StatusApproved {
+				v.add("outcome_from", "option %q of field %q is not an outcome that goes with approved", o.Value, f.Key)
+			}
+		}
+	}
+}
+
+// stepOutcome checks a step's outcome and rejection route.
+func (v *vctx) stepOutcome(p string, s *Step, target func(p, to string)) {
+	if s.Outcome != "" {
+		if o, ok := v.d.OutcomeOf(s.Outcome); !ok {
+			v.add(p+".outcome", "unknown outcome %q (declare it under outcomes)", s.Outcome)
+		} else if o.Status != StatusApproved {
+			v.add(p+".outcome", "outcome %q goes with %s: a step that completes ends the process approved", s.Outcome, o.Status)
+		}
+		if s.Kind == StepParallel || s.Kind == StepJoin {
+			v.add(p+".outcome", "a %s step does not complete: name the outcome on a step that does", s.Kind)
+		}
+	}
+	if s.OnReject == "" {
+		return
+	}
+	switch {
+	case s.Kind != "" && s.Kind != StepApproval:
+		v.add(p+".on_reject", "applies to approval steps only (a %s step is not rejected)", s.Kind)
+	case s.OnReject == EndStep:
+		v.add(p+".on_reject", "a rejection cannot end the process approved: name an end step with an outcome, or leave on_reject out")
+	case s.OnReject == s.ID:
+		v.add(p+".on_reject", "a rejected step cannot route to itself")
+	default:
+		target(p+".on_reject", s.OnReject)
+	}
 }
 
 func (v *vctx) text(p string, t Text, required bool) {
@@ -439,6 +510,7 @@ func (v *vctx) steps() {
 				v.add(p+".next", "a step cannot follow itself")
 			}
 		}
+		v.stepOutcome(p, s, target)
 		for j, b := range s.Branches {
 			bp := fmt.Sprintf("%s.branches[%d]", p, j)
 			if b.When == "" {
@@ -629,6 +701,9 @@ func Successors(d *Definition, i int) []string {
 	var out []string
 	for _, b := range s.Branches {
 		out = append(out, b.To)
+	}
+	if s.OnReject != "" {
+		out = append(out, s.OnReject)
 	}
 	if s.Kind == StepParallel {
 		out = append(out, s.Parallel...)

@@ -77,7 +77,7 @@ func (s *FlowStore) Inbox(ctx context.Context, personID int64, box flow.Box, f f
 	if limit > 500 {
 		limit = 500
 	}
-	q := "SELECT " + taskCols + ", i.id, i.def_key, i.def_version, i.title, i.initiator_id, i.initiator_name, i.status" + cond +
+	q := "SELECT " + taskCols + ", i.id, i.def_key, i.def_version, i.title, i.initiator_id, i.initiator_name, i.status, i.outcome" + cond +
 		" ORDER BY " + order + " LIMIT " + itoa(limit)
 	if f.Offset > 0 {
 		q += " OFFSET " + itoa(f.Offset)
@@ -92,7 +92,7 @@ func (s *FlowStore) Inbox(ctx context.Context, personID int64, box flow.Box, f f
 		var it flow.InboxItem
 		var state, status string
 		if err := rows.Scan(&it.TaskID, &it.StepID, &state, &it.Outcome, timeCol{&it.CreatedAt}, timeCol{&it.ActedAt}, timeCol{&it.DueAt},
-			&it.InstanceID, &it.DefinitionKey, &it.DefinitionVersion, &it.Title, &it.InitiatorID, &it.InitiatorName, &status); err != nil {
+			&it.InstanceID, &it.DefinitionKey, &it.DefinitionVersion, &it.Title, &it.InitiatorID, &it.InitiatorName, &status, &it.InstanceOutcome); err != nil {
 			return nil, 0, mapErr("store.Inbox", err)
 		}
 		it.TaskState, it.Status = flow.TaskState(state), flow.Status(status)

@@ -416,7 +416,16 @@ func notificationText(lang string, n flow.Notification) string {
 			args["step"] = v
 		}
 	}
+	if lang == i18n.EN {
+		if v, ok := n.Args["outcome_en"].(string); ok && v != "" {
+			args["outcome"] = v
+		}
+	}
 	key := "flowui.notify." + n.Kind
+	if _, ok := n.Args["outcome"]; ok && i18n.Has(lang, key+".outcome") {
+		// The request ended with a named outcome: "已办结（转正）：…".
+		key += ".outcome"
+	}
 	if !i18n.Has(lang, key) {
 		key = "flowui.notify.other"
 	}

@@ -636,7 +636,9 @@ func (s *Server) uiPreviewForm(w http.ResponseWriter, r *http.Request) error {
 type inboxRow struct {
 	flow.InboxItem
 	DefTitle, StepTitle, OutcomeLabel string
-	Bulk                              bool
+	// Ended is the label of the outcome the request ended with (转正).
+	Ended string
+	Bulk  bool
 }
 
 var inboxBoxes = []flow.Box{flow.BoxTodo, flow.BoxDone, flow.BoxStarted, flow.BoxCC}
@@ -671,7 +673,7 @@ func (s *Server) renderInbox(w http.ResponseWriter, r *http.Request, data map[st
 	rows := make([]inboxRow, 0, len(items))
 	anyBulk := false
 	for _, it := range items {
-		row := inboxRow{InboxItem: it, DefTitle: it.Definition.In(lang), StepTitle: it.StepTitle.In(lang)}
+		row := inboxRow{InboxItem: it, DefTitle: it.Definition.In(lang), StepTitle: it.StepTitle.In(lang), Ended: it.OutcomeLabel.In(lang)}
 		if it.Outcome != "" {
 			row.OutcomeLabel = it.Outcome
 			if k := "flowui.outcome." + it.Outcome; i18n.Has(lang, k) {
@@ -963,6 +965,7 @@ func (s *Server) renderInstance(w http.ResponseWriter, r *http.Request, data map
 	data["View"] = v
 	data["Inst"] = v.Instance
 	data["DefTitle"] = d.Title.In(lang)
+	data["Outcome"] = d.OutcomeLabel(v.Instance.Outcome, lang)
 	data["Values"] = s.formValues(r, d, v.Instance.Form, names)
 	data["Timeline"] = timeline
 	data["Tasks"] = tasks
