@@ -41,7 +41,7 @@ func stepActions(st *Step) []Action {
 // reasonRequired are the actions that undo or refuse someone's work: a
 // rejection, a return, a withdrawal or a taking back needs a reason, which
 // the audit trail records with it (COMPLIANCE R4).
-var reasonRequired = map[Action]bool{ActReject: true, ActReturn: true, ActWithdraw: true, ActTakeBack: true}
+var reasonRequired = map[Action]bool{ActReject: true, ActReturn: true, ActWithdraw: true, ActTakeBack: true, ActDissent: true}
 
 func (in *ActInput) check(op string) error {
 	var c domain.Checker
@@ -115,7 +115,7 @@ func (e *Engine) Act(ctx context.Context, actor domain.Actor, taskID int64, in A
 			}
 			return nil, err
 		}
-		if st.Signature != "" && (in.Action == ActApprove || in.Action == ActAddSigner && !in.Before) && t.Kind != TaskDelegated && !signed {
+		if st.Signature != "" && (in.Action == ActApprove || in.Action == ActDissent || in.Action == ActAddSigner && !in.Before) && t.Kind != TaskDelegated && !signed {
 			if in.Password == "" {
 				return nil, domain.E(domain.KindUnauthenticated, op, "flow.signature_password")
 			}
@@ -163,8 +163,8 @@ func (w *work) permit(t *Task, st *Step, in ActInput) error {
 	if t.State != TaskOpen {
 		return domain.Conflict(op, "flow.task_closed")
 	}
-	if w.fourEyes(st) && w.actor.ID == w.inst.InitiatorID {
-		return domain.E(domain.KindForbidden, op, "flow.four_eyes")
+	if k := w.keptOff(st, w.actor.ID); k != "" {
+		return domain.E(domain.KindForbidden, op, k)
 	}
 	if t.Kind == TaskDelegated {
 		if in.Action != ActApprove {
@@ -190,6 +190,8 @@ func (w *work) act(t *Task, st *Step, in ActInput) error {
 		return w.reassign(t, st, in)
 	case ActRemove:
 		return w.removeSigner(t)
+	case ActDissent:
+		return w.dissent(t, st, in)
 	case ActComment:
 		w.record(ActionRecord{TaskID: t.ID, StepID: t.StepID, Action: string(ActComment), Comment: in.Comment, Attachments: in.Attachments})
 		w.audit("flow.comment", []audit.Change{{Field: "attachments", New: in.Attachments}}, in.Comment)
@@ -230,6 +232,7 @@ func (w *work) approve(t *Task, st *Step, in ActInput) error {
 	t.Comment = in.Comment
 	w.setTask(t, TaskDone, "approved")
 	w.inst.State.Touched = true
+	w.acted(t.StepID)
 	w.chosen = in.PersonID
 	var meaning Meaning
 	if st.Signature != "" && t.Kind != TaskDelegated {
@@ -286,22 +289,8 @@ func (w *work) reject(t *Task, in ActInput) error {
 	w.audit("flow.reject", []audit.Change{{Field: "step", New: t.StepID}}, in.Comment)
 	as := &w.inst.State.Active[idx]
 	if (as.Mode == ModeAny || as.Mode == ModeQuorum) && t.Kind != TaskAdded {
-		as.Rejected++
-		// Others may still reach the quorum: count the open slots.
-		slots := map[int]bool{}
-		for _, o := range w.tasks {
-			if o.StepID == t.StepID && o.Round == t.Round && live(o) && o.Slot != t.Slot && o.Kind != TaskAdded {
-				slots[o.Slot] = true
-			}
-		}
-		if len(as.Approved)+len(slots) >= as.Need {
-			for _, o := range w.tasks {
-				if o.StepID == t.StepID && o.Round == t.Round && o.Slot == t.Slot && live(o) {
-					w.setTask(o, TaskCancelled, "")
-				}
-			}
-			return nil
-		}
+		// Others may still reach the quorum.
+		return w.voteAgainst(idx, t, in.Comment)
 	}
 	if st := stepOf(w.def, t.StepID); st != nil && st.OnReject != "" {
 		return w.rejectTo(idx, st)
@@ -410,8 +399,8 @@ func (w *work) reassign(t *Task, st *Step, in ActInput) error {
 	if w.inStep(t.StepID, t.Round, p.ID) || p.ID == w.actor.ID {
 		return &domain.Error{Kind: domain.KindInvalid, Op: op, Key: "error.invalid", Fields: map[string]domain.Msg{"person_id": {Key: "flow.already_assignee"}}}
 	}
-	if w.fourEyes(st) && p.ID == w.inst.InitiatorID {
-		return &domain.Error{Kind: domain.KindInvalid, Op: op, Key: "error.invalid", Fields: map[string]domain.Msg{"person_id": {Key: "flow.four_eyes"}}}
+	if k := w.keptOff(st, p.ID); k != "" {
+		return &domain.Error{Kind: domain.KindInvalid, Op: op, Key: "error.invalid", Fields: map[string]domain.Msg{"person_id": {Key: k}}}
 	}
 	w.inst.State.Touched = true
 	w.record(ActionRecord{TaskID: t.ID, StepID: t.StepID, Action: string(in.Action), TargetID: p.ID, Comment: in.Comment, Attachments: in.Attachments})

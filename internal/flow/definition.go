@@ -194,6 +194,14 @@ type Step struct {
 	// Notify lists who is informed (in-app) when the step completes, e.g. both deans (EXT-1).
 	Notify []Assignee `yaml:"notify,omitempty" json:"notify,omitempty"`
 
+	// RequireChair: the step (a committee's, mode quorum or any) completes
+	// only once its committee's chair has voted — the quorum includes the
+	// chair.
+	RequireChair bool `yaml:"require_chair,omitempty" json:"require_chair,omitempty"`
+	// Exclude keeps off this step whoever acted on the named earlier steps
+	// (the analyst who entered results may not verify them, R10), and with
+	// "initiator" the initiator even on a task step.
+	Exclude []string `yaml:"exclude,omitempty" json:"exclude,omitempty"`
 	// Outcome is the outcome (one of the definition's Outcomes) the process
 	// ends with if it ends after this step completes (for an end step: when
 	// it is reached); a later step's outcome replaces it.
@@ -290,6 +298,10 @@ const (
 	ActCopy      Action = "copy" // 抄送
 	ActComment   Action = "comment"
 	ActResubmit  Action = "resubmit"
+	// ActDissent records a member's disagreement, with a reason, on a
+	// step that decides by quorum (or any): it is a vote against, kept and
+	// shown, and the decision passes if the others reach the quorum.
+	ActDissent Action = "dissent"
 )
 
 // Meaning is the meaning of an electronic signature (COMPLIANCE R7).
@@ -297,9 +309,15 @@ type Meaning string
 
 // The signature meanings.
 const (
-	MeaningReview  Meaning = "review"  // 审核
-	MeaningApprove Meaning = "approve" // 批准
-	MeaningConfirm Meaning = "confirm" // 确认
+	MeaningAuthorship     Meaning = "authorship"     // 编制: I wrote this
+	MeaningReview         Meaning = "review"         // 审核
+	MeaningApprove        Meaning = "approve"        // 批准
+	MeaningConfirm        Meaning = "confirm"        // 确认
+	MeaningResponsibility Meaning = "responsibility" // 负责: I answer for it
+	// MeaningDisapprove is the meaning of a dissent signed on a step with
+	// a signature (不同意): a member's recorded disagreement. It is not a
+	// step's meaning.
+	MeaningDisapprove Meaning = "disapproval"
 )
 
 // Branch is a conditional next step.
@@ -307,6 +325,9 @@ type Branch struct {
 	When string `yaml:"when" json:"when"`
 	To   string `yaml:"to" json:"to"`
 }
+
+// IsCommittee reports whether the selector names a committee.
+func (a Assignee) IsCommittee() bool { return a.Committee }
 
 // Assignee says who acts on (or is copied on) a step. Exactly one of the
 // selectors is set.

@@ -274,7 +274,7 @@ func (w *work) choose(chosen map[string]int64) error {
 		}
 		ok := false
 		for _, h := range holders {
-			if h.ID == id && mayActInBusiness(h) && !(w.fourEyes(st) && h.ID == w.inst.InitiatorID) {
+			if h.ID == id && mayActInBusiness(h) && w.keptOff(st, h.ID) == "" {
 				ok = true
 			}
 		}

@@ -78,7 +78,7 @@ func (e *Engine) Instance(ctx context.Context, actor domain.Actor, id int64) (*I
 			return nil, err
 		}
 		for _, later := range v.Signatures[i+1:] {
-			if later.StepID == g.StepID {
+			if later.StepID == g.StepID && later.Meaning != MeaningDisapprove && g.Meaning != MeaningDisapprove {
 				g.Superseded = true
 			}
 		}
@@ -150,7 +150,7 @@ func (w *work) allowed() []AllowedAction {
 			if t.AssigneeID != w.actor.ID || t.State != TaskOpen {
 				continue
 			}
-			if w.fourEyes(st) && w.actor.ID == w.inst.InitiatorID {
+			if w.keptOff(st, w.actor.ID) != "" {
 				continue
 			}
 			acts := stepActions(st)

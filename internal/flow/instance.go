@@ -77,6 +77,9 @@ type State struct {
 	// and passed-over steps whose condition a form change made hold.
 	Detour []string `json:"detour,omitempty"`
 	Resume string   `json:"resume,omitempty"`
+	// Acted lists, per step, everyone who ever approved or completed it
+	// (Step.Exclude keeps them off later steps).
+	Acted map[string][]int64 `json:"acted,omitempty"`
 	// ReturnedFrom is the step that returned the request to its initiator;
 	// a resubmission resumes there (Definition.Resubmit).
 	ReturnedFrom string `json:"returned_from,omitempty"`
@@ -102,6 +105,11 @@ type ActiveStep struct {
 	Branch   string  `json:"branch,omitempty"`   // first step of the parallel branch it belongs to
 	Waiting  bool    `json:"waiting,omitempty"`  // a subprocess runs
 	Detour   bool    `json:"detour,omitempty"`   // entered from State.Detour
+	// Against lists who voted against (a dissent, or a rejection the
+	// others could still outvote); Chair is the committee chair whose vote
+	// the step waits for (Step.RequireChair).
+	Against []int64 `json:"against,omitempty"`
+	Chair   int64   `json:"chair,omitempty"`
 	// Unassigned: nobody resolved to act; the step waits, visibly, until
 	// the organisation is fixed (a role granted, or the administrator names
 	// a holder), never falling to the administrator (R12).
@@ -122,6 +130,8 @@ type StepRecord struct {
 	At     time.Time `json:"at"`
 	// Rejected: the step ended by a rejection that its on_reject routed on.
 	Rejected bool `json:"rejected,omitempty"`
+	// Against lists who voted against while the step passed (dissent).
+	Against []int64 `json:"against,omitempty"`
 }
 
 // Warning is a visible notice on an instance, such as a step that fell back

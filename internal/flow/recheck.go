@@ -36,7 +36,9 @@ func (w *work) recheck(editing *Step) ([]audit.Change, error) {
 	}
 	latest := map[string]Signature{}
 	for _, g := range sigs {
-		latest[g.StepID] = g // oldest first: the last one wins
+		if g.Meaning != MeaningDisapprove { // a dissent is not signed again
+			latest[g.StepID] = g // oldest first: the last one wins
+		}
 	}
 	seen := map[string]bool{}
 	for _, h := range s.History {

@@ -25,7 +25,7 @@ func (w *work) assignees(st *Step) ([]domain.Person, error) {
 		if p.ID == 0 || seen[p.ID] || !mayActInBusiness(p) {
 			continue
 		}
-		if w.fourEyes(st) && p.ID == w.inst.InitiatorID {
+		if w.keptOff(st, p.ID) != "" {
 			continue
 		}
 		seen[p.ID] = true
@@ -266,7 +266,7 @@ func (w *work) accepts(st *Step, person int64) (bool, error) {
 		return false, err
 	}
 	for _, p := range ps {
-		if p.ID == person && mayActInBusiness(p) && !(w.fourEyes(st) && p.ID == w.inst.InitiatorID) {
+		if p.ID == person && mayActInBusiness(p) && w.keptOff(st, p.ID) == "" {
 			return true, nil
 		}
 	}

@@ -197,6 +197,18 @@ func (w *work) staff(st *Step, idx int, people []domain.Person) error {
 		}
 		return nil
 	}
+	if st.RequireChair {
+		chair, err := w.committeeChair(st)
+		if err != nil {
+			return err
+		}
+		if chair == 0 || !slices.ContainsFunc(people, func(p domain.Person) bool { return p.ID == chair }) {
+			// No chair who may act: the decision cannot be taken; it waits
+			// for the organisation to be fixed, like a step nobody resolves to.
+			return w.staff(&Step{ID: st.ID, Title: st.Title}, idx, nil)
+		}
+		as.Chair = chair
+	}
 	first := people
 	switch as.Mode {
 	case ModeSingle:
@@ -406,7 +418,7 @@ func (w *work) reachable() (reach map[string]bool, ok bool) {
 // no added signer is still pending.
 func (w *work) maybeComplete(idx int) error {
 	as := w.inst.State.Active[idx]
-	if len(as.Approved) < as.Need || len(as.Queue) > 0 {
+	if len(as.Approved) < as.Need || len(as.Queue) > 0 || !as.chairVoted() {
 		return nil
 	}
 	for _, t := range w.tasks {
@@ -448,7 +460,7 @@ func (w *work) completeStep(idx int) error {
 	s := &w.inst.State
 	s.Active = append(s.Active[:idx:idx], s.Active[idx+1:]...)
 	s.History = append(s.History, StepRecord{Step: as.Step, By: as.Approved, Last: w.actor.ID, Mode: as.Mode, Need: as.Need, Slots: as.Slots,
-		Branch: as.Branch})
+		Branch: as.Branch, Against: as.Against})
 	s.Touched = false
 	next := ""
 	if !as.Detour {

@@ -135,7 +135,7 @@ func (w *work) escalate(t *Task, st *Step) error {
 	}
 	added := 0
 	for _, p := range people {
-		if !mayActInBusiness(p) || w.inStep(t.StepID, t.Round, p.ID) || (w.fourEyes(st) && p.ID == w.inst.InitiatorID) {
+		if !mayActInBusiness(p) || w.inStep(t.StepID, t.Round, p.ID) || w.keptOff(st, p.ID) != "" {
 			continue
 		}
 		w.newTask(st, t.Round, t.Slot, p, TaskEscalation, 0, 0).sla = nil

@@ -93,8 +93,8 @@ func (e *Engine) Assign(ctx context.Context, actor domain.Actor, taskID, personI
 			return nil, domain.Conflict(op, "flow.task_closed")
 		}
 		st := stepOf(w.def, t.StepID)
-		if w.fourEyes(st) && p.ID == w.inst.InitiatorID {
-			return nil, &domain.Error{Kind: domain.KindInvalid, Op: op, Key: "error.invalid", Fields: map[string]domain.Msg{"person_id": {Key: "flow.four_eyes"}}}
+		if k := w.keptOff(st, p.ID); k != "" {
+			return nil, &domain.Error{Kind: domain.KindInvalid, Op: op, Key: "error.invalid", Fields: map[string]domain.Msg{"person_id": {Key: k}}}
 		}
 		if err := w.fill(t, []domain.Person{p}); err != nil {
 			return nil, err

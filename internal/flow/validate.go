@@ -32,8 +32,9 @@ var (
 	modes   = map[Mode]bool{"": true, ModeSingle: true, ModeSequential: true, ModeAll: true, ModeAny: true, ModeQuorum: true}
 	actions = map[Action]bool{ActApprove: true, ActReject: true, ActReturn: true, ActWithdraw: true,
 		ActTakeBack: true, ActTransfer: true, ActDelegate: true, ActAddSigner: true, ActRemove: true,
-		ActUrge: true, ActCopy: true, ActComment: true, ActResubmit: true}
-	meanings  = map[Meaning]bool{"": true, MeaningReview: true, MeaningApprove: true, MeaningConfirm: true}
+		ActUrge: true, ActCopy: true, ActComment: true, ActResubmit: true, ActDissent: true}
+	meanings = map[Meaning]bool{"": true, MeaningAuthorship: true, MeaningReview: true, MeaningApprove: true, MeaningConfirm: true,
+		MeaningResponsibility: true}
 	relatives = map[string]bool{"initiator": true, "initiator_director": true, "previous": true}
 )
 
@@ -469,7 +470,7 @@ func (v *vctx) steps() {
 			}
 		}
 		if !meanings[s.Signature] {
-			v.add(p+".signature", "unknown signature meaning %q (review, approve or confirm)", s.Signature)
+			v.add(p+".signature", "unknown signature meaning %q (authorship, review, approve, confirm or responsibility)", s.Signature)
 		} else if s.Signature != "" && !people {
 			v.add(p+".signature", "a %s step cannot be signed", s.Kind)
 		}
@@ -511,6 +512,22 @@ func (v *vctx) steps() {
 			}
 		}
 		v.stepOutcome(p, s, target)
+		v.committeeVote(p, s)
+		for j, x := range s.Exclude {
+			xp := fmt.Sprintf("%s.exclude[%d]", p, j)
+			k, ok := index[x]
+			switch {
+			case !people:
+				v.add(xp, "a %s step has no assignee to keep off", s.Kind)
+			case x == ExcludeInitiator:
+			case !ok:
+				v.add(xp, "no step %q (name earlier steps, or initiator)", x)
+			case x == s.ID:
+				v.add(xp, "a step cannot exclude its own assignees")
+			case d.Steps[k].Kind != "" && d.Steps[k].Kind != StepApproval && d.Steps[k].Kind != StepTask:
+				v.add(xp, "step %q is a %s step: nobody acts on it", x, d.Steps[k].Kind)
+			}
+		}
 		for j, b := range s.Branches {
 			bp := fmt.Sprintf("%s.branches[%d]", p, j)
 			if b.When == "" {
@@ -846,5 +863,23 @@ func (v *vctx) idleLoops(index map[string]int) {
 		if idle[i] && state[i] == 0 && !reported {
 			visit(i)
 		}
+	}
+}
+
+// committeeVote checks dissent and require_chair: both belong to a step
+// whose people vote (mode quorum or any); the chair is a committee's.
+func (v *vctx) committeeVote(p string, s *Step) {
+	voting := s.Mode == ModeQuorum || s.Mode == ModeAny || s.Mode == ""
+	if contains(s.Actions, ActDissent) && !voting {
+		v.add(p+".actions", "dissent is a vote against while others decide: the step needs mode quorum or any (mode is %q)", s.Mode)
+	}
+	if !s.RequireChair {
+		return
+	}
+	switch {
+	case !s.Assignee.IsCommittee():
+		v.add(p+".require_chair", "applies to a committee's step (assignee committee)")
+	case !voting:
+		v.add(p+".require_chair", "applies to steps that decide by quorum or any (mode is %q)", s.Mode)
 	}
 }

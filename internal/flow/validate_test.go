@@ -87,7 +87,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown step kind", "    mode: quorum", "    mode: quorum\n    kind: vote", 44, "steps[2].kind", "unknown step kind"},
 		{"unknown mode", "    mode: single", "    mode: majority", 34, "steps[1].mode", "unknown mode"},
 		{"unknown action", "    mode: single", "    mode: single\n    actions: [approve, shred]", 35, "steps[1].actions[1]", "unknown action"},
-		{"unknown meaning", "    signature: approve", "    signature: authorship", 35, "steps[1].signature", "unknown signature meaning"},
+		{"unknown meaning", "    signature: approve", "    signature: disapproval", 35, "steps[1].signature", "unknown signature meaning"},
 		{"unknown field type", "    type: person", "    type: human", 21, "form[3].type", "unknown field type"},
 		{"next to nowhere", "    next: end", "    next: fourth", 39, "steps[1].next", `no step "fourth"`},
 		{"branch to nowhere", `      - {when: "amount > 100", to: third}`, `      - {when: "amount > 100", to: nowhere}`, 38, "steps[1].branches[0].to", `no step "nowhere"`},

@@ -776,6 +776,9 @@ type actionsView struct {
 	ReturnTo    []optionView
 	Editable    []fieldView
 	HasEditable bool
+	// RejectRoutes: a rejection of the step goes on (on_reject) rather
+	// than ending the request.
+	RejectRoutes bool
 }
 
 func (s *Server) personName(r *http.Request, cache map[int64]string, id int64) string {
@@ -896,6 +899,9 @@ func (s *Server) renderInstance(w http.ResponseWriter, r *http.Request, data map
 		av := byTask[al.TaskID]
 		if av == nil {
 			av = &actionsView{TaskID: al.TaskID, StepTitle: stepTitle(al.StepID), Has: map[string]bool{}}
+			if st := d.Step(al.StepID); st != nil {
+				av.RejectRoutes = st.OnReject != ""
+			}
 			byTask[al.TaskID] = av
 			tasks = append(tasks, av)
 			// Return targets: the initiator, the previous step, or any earlier step done.
