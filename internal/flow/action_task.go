@@ -220,12 +220,12 @@ func (w *work) approve(t *Task, st *Step, in ActInput) error {
 		if len(st.Editable) == 0 || t.Kind == TaskDelegated {
 			return domain.E(domain.KindForbidden, "flow.Act", "flow.field.not_editable")
 		}
-		if changes, err = w.edit(st, in.Form); err != nil {
+		if changes, err = w.edit(st, t, in.Form); err != nil {
 			return err
 		}
 	}
 	if t.Kind != TaskDelegated && t.Kind != TaskAdded {
-		if err := w.requireValues(st); err != nil {
+		if err := w.requireValues(st, t); err != nil {
 			return err
 		}
 	}

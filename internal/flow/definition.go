@@ -194,6 +194,13 @@ type Step struct {
 	// Notify lists who is informed (in-app) when the step completes, e.g. both deans (EXT-1).
 	Notify []Assignee `yaml:"notify,omitempty" json:"notify,omitempty"`
 
+	// Each fans the step out: one task per row of this table field (each
+	// involved department's director files a feasibility report), the
+	// assignee resolved per row (department_from and field may name the
+	// table's columns: that row's value). A task edits only its own row.
+	// The step completes when all rows are done (mode all, the default),
+	// a quorum of them, or any.
+	Each string `yaml:"each,omitempty" json:"each,omitempty"`
 	// RequireChair: the step (a committee's, mode quorum or any) completes
 	// only once its committee's chair has voted — the quorum includes the
 	// chair.
@@ -371,8 +378,11 @@ func (d *Definition) StartFields() []string {
 	later := map[string]bool{}
 	for _, s := range d.Steps {
 		for _, f := range s.Editable {
-			key, _, _ := strings.Cut(f, ".")
-			later[key] = true
+			// A step given one column of a table fills that column; the
+			// rows are the initiator's (departments involved, items).
+			if !strings.Contains(f, ".") {
+				later[f] = true
+			}
 		}
 	}
 	var out []string

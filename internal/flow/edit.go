@@ -75,10 +75,13 @@ func formChanges(old, new map[string]any) []audit.Change {
 // then checks again what the change bears on (recheck): signatures it
 // invalidates and passed-over steps whose condition now holds. It returns
 // the audit changes.
-func (w *work) edit(st *Step, form map[string]any) ([]audit.Change, error) {
+func (w *work) edit(st *Step, t *Task, form map[string]any) ([]audit.Change, error) {
 	old := w.inst.Form
 	merged, err := MergeEdit(w.def, old, form, st.Editable)
 	if err != nil {
+		return nil, err
+	}
+	if err := w.eachRowOnly(st, t, old, merged); err != nil {
 		return nil, err
 	}
 	if err := w.e.checkPeople(w.ctx, w.def, merged, old); err != nil {
@@ -104,8 +107,9 @@ func (w *work) edit(st *Step, form map[string]any) ([]audit.Change, error) {
 }
 
 // requireValues checks that the step's Required fields hold values before
-// it completes: a field, or "table.column" for every row of the table.
-func (w *work) requireValues(st *Step) error {
+// t completes: a field, or "table.column" for every row of the table (of
+// a fan-out step's own table: t's row).
+func (w *work) requireValues(st *Step, t *Task) error {
 	var c domain.Checker
 	for _, key := range st.Required {
 		table, col, isColumn := strings.Cut(key, ".")
@@ -120,6 +124,9 @@ func (w *work) requireValues(st *Step) error {
 			c.Add(table, "flow.field.required_at_step")
 		}
 		for i, row := range rows {
+			if table == st.Each && i != t.Slot {
+				continue
+			}
 			if isEmpty(row[col]) {
 				c.Add(table+"."+itoa(i+1)+"."+col, "flow.field.required_at_step")
 			}

@@ -189,6 +189,10 @@ type work struct {
 	was wasState
 	// endOutcome is the outcome of the end step reached, if it names one.
 	endOutcome string
+	// row is the row of table rowTable whose assignee is being resolved
+	// (a fan-out step, Step.Each).
+	row      map[string]any
+	rowTable string
 }
 
 type wasState struct {

@@ -131,6 +131,13 @@ func (w *work) resolveOne(st *Step, a Assignee) ([]domain.Person, error) {
 		return members, nil
 	case a.Field != "":
 		table, col, isColumn := strings.Cut(a.Field, ".")
+		if isColumn && table == w.rowTable {
+			// A fan-out step: the person of this row.
+			if id := personID(w.row[col]); id != 0 {
+				return one(dir.Person(ctx, id))
+			}
+			return nil, nil
+		}
 		if !isColumn {
 			id := personID(w.inst.Form[a.Field])
 			if id == 0 {
@@ -199,8 +206,10 @@ func (w *work) scoped(ctx context.Context, role string, dept int64) ([]domain.Pe
 // value, or the department of the person in a person field (e.g. the
 // director of the person being promoted, ORG-4).
 func (w *work) departmentFrom(ctx context.Context, key string) (int64, error) {
-	v := w.inst.Form[key]
-	f := w.def.field(key)
+	v, f, isColumn := w.rowValue(key)
+	if !isColumn {
+		v, f = w.inst.Form[key], w.def.field(key)
+	}
 	if f == nil {
 		return 0, nil
 	}

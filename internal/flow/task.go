@@ -160,6 +160,19 @@ func (w *work) enterStep(id, branch string, detour bool) error {
 	case StepSubprocess:
 		return w.startChild(st, branch, detour)
 	}
+	if st.Each != "" {
+		if rows, _ := tableRows(w.inst.Form[st.Each]); len(rows) == 0 {
+			// No rows, nobody to ask: the step is not needed.
+			w.skip(id)
+			if detour {
+				return w.continueDetour(branch)
+			}
+			return w.leave(st, branch, true)
+		}
+		w.inst.State.Round++
+		w.inst.State.Active = append(w.inst.State.Active, ActiveStep{Step: id, Round: w.inst.State.Round, Mode: st.Mode, Branch: branch, Detour: detour})
+		return w.staffEach(st, len(w.inst.State.Active)-1)
+	}
 	people, err := w.assignees(st)
 	if err != nil {
 		return err
@@ -182,20 +195,7 @@ func (w *work) staff(st *Step, idx int, people []domain.Person) error {
 	as.Slots, as.Queue, as.Unassigned = len(people), nil, false
 	if len(people) == 0 {
 		as.Unassigned, as.Need = true, 1
-		t := &Task{StepID: st.ID, Round: as.Round, State: TaskUnassigned, Kind: TaskSlot, DefinitionKey: w.def.Key, InitiatorID: w.inst.InitiatorID}
-		w.added = append(w.added, t)
-		w.tasks = append(w.tasks, t)
-		args := map[string]any{"step": st.Title.ZH, "step_en": st.Title.EN}
-		w.inst.State.Warnings = append(w.inst.State.Warnings, Warning{Step: st.ID, Msg: domain.Msg{Key: "flow.warn.no_assignee", Args: args}})
-		w.notify(w.inst.InitiatorID, "no_assignee", nil, args)
-		admins, err := w.e.dir.WithRole(w.ctx, domain.RoleSysAdmin, 0)
-		if err != nil && !domain.IsKind(err, domain.KindNotFound) {
-			return err
-		}
-		for _, a := range admins {
-			w.notify(a.ID, "fix_assignee", t, args)
-		}
-		return nil
+		return w.placeholder(st, as.Round, 0, map[string]any{"step": st.Title.ZH, "step_en": st.Title.EN})
 	}
 	if st.RequireChair {
 		chair, err := w.committeeChair(st)
@@ -227,6 +227,26 @@ func (w *work) staff(st *Step, idx int, people []domain.Person) error {
 	}
 	for i, p := range first {
 		w.newTask(st, as.Round, i, p, TaskSlot, 0, 0)
+	}
+	return nil
+}
+
+// placeholder holds the place of a slot nobody resolved to act on: an
+// unassigned task, a warning on the request, and a notice to the
+// initiator and the administrators, who fix the organisation or name
+// someone (Engine.Assign).
+func (w *work) placeholder(st *Step, round, slot int, args map[string]any) error {
+	t := &Task{StepID: st.ID, Round: round, Slot: slot, State: TaskUnassigned, Kind: TaskSlot, DefinitionKey: w.def.Key, InitiatorID: w.inst.InitiatorID}
+	w.added = append(w.added, t)
+	w.tasks = append(w.tasks, t)
+	w.inst.State.Warnings = append(w.inst.State.Warnings, Warning{Step: st.ID, Msg: domain.Msg{Key: "flow.warn.no_assignee", Args: args}})
+	w.notify(w.inst.InitiatorID, "no_assignee", nil, args)
+	admins, err := w.e.dir.WithRole(w.ctx, domain.RoleSysAdmin, 0)
+	if err != nil && !domain.IsKind(err, domain.KindNotFound) {
+		return err
+	}
+	for _, a := range admins {
+		w.notify(a.ID, "fix_assignee", t, args)
 	}
 	return nil
 }

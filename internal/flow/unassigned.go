@@ -148,7 +148,7 @@ func (e *Engine) reassessOne(ctx context.Context, taskID int64) (bool, error) {
 		if st == nil {
 			return false, nil
 		}
-		people, err := w.assignees(st)
+		people, err := w.slotAssignees(st, t)
 		if err != nil || len(people) == 0 {
 			return false, err
 		}
@@ -178,7 +178,10 @@ func (w *work) fill(t *Task, people []domain.Person) error {
 	}
 	w.setTask(t, TaskCancelled, "assigned")
 	st := stepOf(w.def, t.StepID)
-	if err := w.staff(st, idx, people); err != nil {
+	if st.Each != "" {
+		// One row's slot of a fan-out step: that slot only.
+		w.newTask(st, t.Round, t.Slot, people[0], TaskSlot, 0, 0)
+	} else if err := w.staff(st, idx, people); err != nil {
 		return err
 	}
 	// The warning stays in the history of the request, marked resolved.

@@ -48,6 +48,8 @@ type vctx struct {
 	// identifier scopes for expressions
 	formIdents map[string]bool // top-level keys and "table.column"
 	fields     map[string]*Field
+	// each is the table of the fan-out step whose assignee is checked.
+	each string
 }
 
 func (v *vctx) add(field, format string, a ...any) {
@@ -441,7 +443,9 @@ func (v *vctx) steps() {
 		}
 		people := s.Kind == "" || s.Kind == StepApproval || s.Kind == StepTask
 		if people {
+			v.each = s.Each
 			v.assignee(p+".assignee", s.Assignee)
+			v.each = ""
 			// Four eyes (R10) keeps the initiator off approval steps, so an
 			// approval step for the initiator would always fall back to the
 			// administrator: the initiator's own work is a task step.
@@ -513,6 +517,18 @@ func (v *vctx) steps() {
 		}
 		v.stepOutcome(p, s, target)
 		v.committeeVote(p, s)
+		if s.Each != "" {
+			switch f := v.fields[s.Each]; {
+			case !people:
+				v.add(p+".each", "a %s step has no tasks to fan out", s.Kind)
+			case f == nil:
+				v.add(p+".each", "unknown field %q", s.Each)
+			case f.Type != FieldTable:
+				v.add(p+".each", "field %q is not a table: each makes one task per row", s.Each)
+			case s.Mode != "" && s.Mode != ModeAll && s.Mode != ModeQuorum && s.Mode != ModeAny:
+				v.add(p+".mode", "a step with each completes when all rows (mode all), a quorum or any is done, not %q", s.Mode)
+			}
+		}
 		for j, x := range s.Exclude {
 			xp := fmt.Sprintf("%s.exclude[%d]", p, j)
 			k, ok := index[x]
@@ -668,7 +684,27 @@ func (v *vctx) assignee(p string, a Assignee) {
 			v.add(p+".field", "field %q is not a person field", a.Field)
 		}
 	}
-	if a.DepartmentFrom != "" {
+	if table, col, isColumn := strings.Cut(a.DepartmentFrom, "."); isColumn {
+		// A column of the table a fan-out step runs over: each row's own.
+		var c *Field
+		if f := v.fields[table]; f != nil {
+			for i := range f.Columns {
+				if f.Columns[i].Key == col {
+					c = &f.Columns[i]
+				}
+			}
+		}
+		switch {
+		case a.Role == "":
+			v.add(p+".department_from", "department_from narrows a role; set role too")
+		case table != v.each:
+			v.add(p+".department_from", "%q is a column: only a step with each: %s takes the department from a row", a.DepartmentFrom, table)
+		case c == nil:
+			v.add(p+".department_from", "table %q has no column %q", table, col)
+		case c.Type != FieldPerson && c.Type != FieldDepartment:
+			v.add(p+".department_from", "column %q is not a person or department column", a.DepartmentFrom)
+		}
+	} else if a.DepartmentFrom != "" {
 		switch f := v.fields[a.DepartmentFrom]; {
 		case a.Role == "":
 			v.add(p+".department_from", "department_from narrows a role; set role too")
