@@ -223,6 +223,12 @@ func (a *App) runTimers(ctx context.Context, every time.Duration) {
 		} else if n > 0 {
 			a.Log.Info("waiting steps assigned", "n", n)
 		}
+		// Requests waiting for one that ended while they were filed.
+		if n, err := a.Flow.SweepAwaits(ctx); err != nil && ctx.Err() == nil {
+			a.Log.Error("flow await sweep", "err", err)
+		} else if n > 0 {
+			a.Log.Info("waiting requests moved on", "n", n)
+		}
 		select {
 		case <-ctx.Done():
 			return

@@ -91,6 +91,7 @@ func (w *work) instanceAct(in ActInput) error {
 		w.forgetAfter(0)
 		s.ReturnedFrom = ""
 		w.inst.Status = StatusWithdrawn
+		w.life(LifeWithdrawn, "")
 		w.record(ActionRecord{Action: string(ActWithdraw), Comment: in.Comment})
 		w.audit("flow.withdraw", []audit.Change{{Field: "status", Old: string(old), New: string(StatusWithdrawn)}}, in.Comment)
 		return nil
@@ -181,6 +182,7 @@ func (w *work) instanceAct(in ActInput) error {
 		}
 		old := w.inst.Status
 		w.inst.Status = StatusRunning
+		w.life(LifeStarted, "")
 		s.Active, s.Joins, s.Touched = nil, nil, false
 		s.Detour, s.Resume = nil, ""
 		w.record(ActionRecord{Action: string(ActResubmit), Comment: in.Comment, Attachments: in.Attachments})

@@ -17,6 +17,9 @@ type StartInput struct {
 	// holder of the step's role the initiator picks.
 	Chosen  map[string]int64
 	IdemKey string
+	// Subject binds the instance to a record, for a definition that
+	// governs a kind of record (Definition.Subject).
+	Subject *SubjectRef
 }
 
 // Start starts an instance of the current version of definition key with
@@ -45,6 +48,9 @@ func (e *Engine) StartWith(ctx context.Context, actor domain.Actor, key string, 
 	if !mayStart(actor, def) {
 		return nil, domain.Forbidden(op)
 	}
+	if err := e.bindSubject(ctx, actor, def, in.Subject); err != nil {
+		return nil, err
+	}
 	if err := checkStartKeys(def, form, nil); err != nil {
 		return nil, err
 	}
@@ -53,6 +59,9 @@ func (e *Engine) StartWith(ctx context.Context, actor domain.Actor, key string, 
 		return nil, err
 	}
 	if err := e.checkPeople(ctx, def, norm, nil); err != nil {
+		return nil, err
+	}
+	if err := e.checkRefs(ctx, actor, def, norm, nil); err != nil {
 		return nil, err
 	}
 	if err := e.checkFiles(ctx, actor, def, norm, nil); err != nil {
@@ -74,7 +83,14 @@ func (e *Engine) StartWith(ctx context.Context, actor domain.Actor, key string, 
 		inst := &Instance{DefinitionKey: def.Key, DefinitionVersion: def.Version, Title: title, InitiatorID: actor.ID, InitiatorName: actor.Name,
 			InitiatorDept: me.DepartmentID, Status: StatusRunning, Form: norm,
 			State: State{Vars: vars, History: []StepRecord{{Step: "", Last: actor.ID}}}}
+		if in.Subject != nil {
+			inst.SubjectKind, inst.SubjectID = in.Subject.Kind, in.Subject.ID
+		}
 		w := e.newWork(ctx, actor, def, inst, nil)
+		if in.Subject != nil {
+			w.create = in.Subject.Create
+		}
+		w.life(LifeStarted, "")
 		if attempt == 0 {
 			if err := w.guards(def.Guards, ""); err != nil {
 				return nil, err

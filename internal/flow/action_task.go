@@ -351,6 +351,7 @@ func (w *work) returnTo(to, reason string, own int) error {
 		s.Detour, s.Resume = nil, ""
 		s.Active, s.Joins, s.Touched = nil, nil, false
 		w.inst.Status = StatusReturned
+		w.life(LifeReturned, "")
 		w.notify(w.inst.InitiatorID, "returned", nil, map[string]any{"reason": reason})
 		return nil
 	}

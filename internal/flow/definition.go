@@ -103,6 +103,9 @@ const (
 	FieldDepartment  FieldType = "department" // a department id
 	FieldFiles       FieldType = "files"      // attachment SHA-256 hashes
 	FieldTable       FieldType = "table"      // repeating rows of Columns
+	// FieldReference points at another request (ref: instance:KEY) or a
+	// record of a registered kind (ref: projects.project): its id.
+	FieldReference FieldType = "reference"
 )
 
 // Field is one form field with its server-side validation.
@@ -118,9 +121,12 @@ type Field struct {
 	Pattern  string    `yaml:"pattern,omitempty" json:"pattern,omitempty"` // RE2 for text
 	Options  []Option  `yaml:"options,omitempty" json:"options,omitempty"` // select/multiselect
 	Role     string    `yaml:"role,omitempty" json:"role,omitempty"`       // person: must hold this role
-	Columns  []Field   `yaml:"columns,omitempty" json:"columns,omitempty"` // table
-	MinRows  int       `yaml:"min_rows,omitempty" json:"min_rows,omitempty"`
-	MaxRows  int       `yaml:"max_rows,omitempty" json:"max_rows,omitempty"` // default 200
+	// Ref (reference fields) is what the field points at: "instance:KEY"
+	// (a request of definition KEY) or a registered kind of record.
+	Ref     string  `yaml:"ref,omitempty" json:"ref,omitempty"`
+	Columns []Field `yaml:"columns,omitempty" json:"columns,omitempty"` // table
+	MinRows int     `yaml:"min_rows,omitempty" json:"min_rows,omitempty"`
+	MaxRows int     `yaml:"max_rows,omitempty" json:"max_rows,omitempty"` // default 200
 	// Computed, for number/money columns and fields: an expression over the
 	// row or form (e.g. "quantity * unit_price"); the server computes it.
 	Computed string `yaml:"computed,omitempty" json:"computed,omitempty"`
@@ -184,6 +190,13 @@ type Step struct {
 	Join     string   `yaml:"join,omitempty" json:"join,omitempty"`
 	// Subprocess (kind subprocess) is the key of a definition started and waited for.
 	Subprocess string `yaml:"subprocess,omitempty" json:"subprocess,omitempty"`
+	// Returns (kind subprocess) maps fields of this form to fields of the
+	// sub-process's form: the values it hands back when it ends approved.
+	Returns map[string]string `yaml:"returns,omitempty" json:"returns,omitempty"`
+	// Await (kind await) names a reference field (ref: instance:KEY): the
+	// step waits until that request ends (the pilot closure waits for the
+	// stability study).
+	Await string `yaml:"await,omitempty" json:"await,omitempty"`
 	// CC lists who is copied (抄送) when the step completes.
 	CC  []Assignee `yaml:"cc,omitempty" json:"cc,omitempty"`
 	SLA *SLA       `yaml:"sla,omitempty" json:"sla,omitempty"`
@@ -273,6 +286,7 @@ const (
 	StepJoin       StepKind = "join"       // wait for every branch of the fork
 	StepSubprocess StepKind = "subprocess" // start Subprocess and wait for it
 	StepEnd        StepKind = "end"        // an explicit end
+	StepAwait      StepKind = "await"      // wait for the request named by Await to end
 )
 
 // Mode is how several assignees of one step decide.

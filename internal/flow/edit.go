@@ -87,6 +87,9 @@ func (w *work) edit(st *Step, t *Task, form map[string]any) ([]audit.Change, err
 	if err := w.e.checkPeople(w.ctx, w.def, merged, old); err != nil {
 		return nil, err
 	}
+	if err := w.e.checkRefs(w.ctx, w.actor, w.def, merged, old); err != nil {
+		return nil, err
+	}
 	if err := w.e.checkFiles(w.ctx, w.actor, w.def, merged, old); err != nil {
 		return nil, err
 	}
@@ -233,6 +236,9 @@ func (w *work) resubmitForm(form map[string]any) (map[string]any, error) {
 		return nil, err
 	}
 	if err := w.e.checkPeople(w.ctx, w.def, norm, w.inst.Form); err != nil {
+		return nil, err
+	}
+	if err := w.e.checkRefs(w.ctx, w.actor, w.def, norm, w.inst.Form); err != nil {
 		return nil, err
 	}
 	if err := w.e.checkFiles(w.ctx, w.actor, w.def, norm, w.inst.Form); err != nil {

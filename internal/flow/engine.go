@@ -50,6 +50,9 @@ type Engine struct {
 
 	cache *instCache
 
+	// awaited are the definitions await steps may wait for (awaitedKeys).
+	awaited map[string]bool
+
 	mu      sync.RWMutex
 	current map[string]*Definition
 	byVer   map[string]*Definition // key@version
@@ -86,6 +89,10 @@ func New(st Store, reg *Registry, dir Directory, auth Reauthenticator, defs []*D
 		e.byVer[d.Key+"@"+strconv.Itoa(v)] = d
 	}
 	sort.Strings(e.order)
+	if errs := crossCheck(defs); len(errs) > 0 {
+		return nil, domain.Wrap("flow.New", errs[0])
+	}
+	e.awaited = e.awaitedKeys()
 	return e, nil
 }
 
@@ -193,6 +200,12 @@ type work struct {
 	// (a fan-out step, Step.Each).
 	row      map[string]any
 	rowTable string
+	// lives are the life points of a bound instance to run in the
+	// transaction (SubjectKind.On); create makes its record there.
+	lives  []LifeEvent
+	create func(ctx context.Context, tx any) (int64, error)
+	// awaits are the requests await steps now wait for (Tx.AddAwait).
+	awaits []awaitRow
 }
 
 type wasState struct {
@@ -454,6 +467,13 @@ func (w *work) apply(tx Tx) error {
 		in.ParentID = w.parent.inst.ID
 	}
 	if w.oldVer == 0 {
+		if w.create != nil {
+			id, err := w.create(w.ctx, tx.Raw())
+			if err != nil {
+				return err
+			}
+			in.SubjectID = id
+		}
 		in.Version = 1
 		in.CreatedAt = now
 		id, err := tx.InsertInstance(in, w.enc)
@@ -553,6 +573,11 @@ func (w *work) apply(tx Tx) error {
 			return err
 		}
 	}
+	for _, a := range w.awaits {
+		if err := tx.AddAwait(in.ID, a.step, a.id); err != nil {
+			return err
+		}
+	}
 	for _, n := range w.notes {
 		n.n.InstanceID = in.ID
 		if n.task != nil {
@@ -583,6 +608,9 @@ func (w *work) apply(tx Tx) error {
 			Form: in.Form, Actor: w.actor, Tx: tx.Raw()}); err != nil {
 			return err
 		}
+	}
+	if err := w.runLives(tx); err != nil {
+		return err
 	}
 	for _, k := range w.kids {
 		if err := k.apply(tx); err != nil {

@@ -356,7 +356,7 @@ func normField(c *domain.Checker, key string, f *Field, v any) any {
 			}
 		}
 		return out
-	case FieldPerson, FieldDepartment:
+	case FieldPerson, FieldDepartment, FieldReference:
 		id, ok := toID(v)
 		if !ok {
 			c.Add(key, "flow.field.bad_id")

@@ -45,6 +45,8 @@ type InstanceView struct {
 	Warnings   []Warning       `json:"warnings,omitempty"`
 	Allowed    []AllowedAction `json:"allowed_actions"`
 	Children   []*Instance     `json:"children,omitempty"`
+	// Subject is the record the instance is bound to, if any.
+	Subject *SubjectView `json:"subject,omitempty"`
 }
 
 // Instance returns the instance page for actor: the form, the steps with
@@ -70,6 +72,12 @@ func (e *Engine) Instance(ctx context.Context, actor domain.Actor, id int64) (*I
 		return nil, err
 	}
 	if v.Signatures, err = e.st.Signatures(ctx, id); err != nil {
+		return nil, err
+	}
+	if err := e.loadSubject(ctx, w.inst); err != nil {
+		return nil, err
+	}
+	if v.Subject, err = e.subjectView(ctx, w.inst); err != nil {
 		return nil, err
 	}
 	for i := range v.Signatures {

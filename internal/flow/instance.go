@@ -55,6 +55,9 @@ type Instance struct {
 	// reads the row), so that an unchanged form is written back and sealed
 	// byte for byte.
 	FormText string `json:"-"`
+	// subject is the canonical content of the bound record, read when a
+	// signature is made or checked (Engine.loadSubject).
+	subject *signedSubject
 }
 
 // State is the engine's bookkeeping for a running instance, stored as JSON
@@ -103,7 +106,8 @@ type ActiveStep struct {
 	Rejected int     `json:"rejected,omitempty"` // rejections so far (any/quorum)
 	Queue    []int64 `json:"queue,omitempty"`    // sequential: who comes next
 	Branch   string  `json:"branch,omitempty"`   // first step of the parallel branch it belongs to
-	Waiting  bool    `json:"waiting,omitempty"`  // a subprocess runs
+	Waiting  bool    `json:"waiting,omitempty"`  // a subprocess runs, or (Awaits) another request
+	Awaits   int64   `json:"awaits,omitempty"`   // the request an await step waits for
 	Detour   bool    `json:"detour,omitempty"`   // entered from State.Detour
 	// Against lists who voted against (a dissent, or a rejection the
 	// others could still outvote); Chair is the committee chair whose vote

@@ -16,6 +16,7 @@ func Lint(reg *Registry, files ...string) error {
 		reg = NewRegistry()
 	}
 	var errs []error
+	var defs []*Definition
 	seen := map[string]string{}
 	for _, f := range files {
 		src, err := os.ReadFile(f)
@@ -35,6 +36,40 @@ func Lint(reg *Registry, files ...string) error {
 			continue
 		}
 		seen[d.Key] = f
+		defs = append(defs, d)
+	}
+	for _, e := range crossCheck(defs) {
+		errs = append(errs, e)
 	}
 	return errors.Join(errs...)
+}
+
+// crossCheck checks what one definition says of another, among defs: the
+// fields a sub-process step's returns takes from the sub-process exist
+// there. (A definition named but not among defs is checked when the
+// server has them all.)
+func crossCheck(defs []*Definition) []*LoadError {
+	byKey := map[string]*Definition{}
+	for _, d := range defs {
+		byKey[d.Key] = d
+	}
+	var out []*LoadError
+	for _, d := range defs {
+		for i, s := range d.Steps {
+			child := byKey[s.Subprocess]
+			if child == nil {
+				continue
+			}
+			for to, from := range s.Returns {
+				if child.field(from) == nil {
+					out = append(out, &LoadError{File: d.File, Field: fmt.Sprintf("steps[%d].returns.%s", i, to),
+						Msg: fmt.Sprintf("sub-process %q has no field %q", child.Key, from)})
+				} else if f := d.field(to); f != nil && f.Type != child.field(from).Type {
+					out = append(out, &LoadError{File: d.File, Field: fmt.Sprintf("steps[%d].returns.%s", i, to),
+						Msg: fmt.Sprintf("field %q is %s, sub-process field %q is %s", to, f.Type, from, child.field(from).Type)})
+				}
+			}
+		}
+	}
+	return out
 }

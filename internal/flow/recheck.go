@@ -30,6 +30,9 @@ func (w *work) recheck(editing *Step) ([]audit.Change, error) {
 	}
 	var changes []audit.Change
 	var add []string
+	if err := w.e.loadSubject(w.ctx, w.inst); err != nil {
+		return nil, err
+	}
 	sigs, err := w.e.st.Signatures(w.ctx, w.inst.ID)
 	if err != nil {
 		return nil, err

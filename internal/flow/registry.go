@@ -61,6 +61,7 @@ type Registry struct {
 	subjects map[string]bool
 	guards   map[string]GuardFunc
 	effects  map[string]EffectFunc
+	kinds    map[string]*SubjectKind
 }
 
 // NewRegistry returns a registry that knows the built-in roles

@@ -37,7 +37,7 @@ import (
 // ContentHash is the SHA-256 (hex) of the canonical content an electronic
 // signature covers.
 func ContentHash(defKey string, defVersion int, instanceID int64, stepID string, form map[string]any) (string, error) {
-	b, err := signedContent(defKey, defVersion, instanceID, stepID, form)
+	b, err := signedContent(defKey, defVersion, instanceID, stepID, form, nil)
 	if err != nil {
 		return "", err
 	}
@@ -51,17 +51,20 @@ type content struct {
 	Instance int64  `json:"instance_id"`
 	Step     string `json:"step_id"`
 	Form     any    `json:"form"`
+	// Subject is the record a bound instance governs (absent otherwise,
+	// so that the content of unbound instances is as it always was).
+	Subject *signedSubject `json:"subject,omitempty"`
 }
 
 // signedContent is the canonical JSON an electronic signature covers. A
 // JSON round trip makes typed values (int64, []map…) and stored ones
 // (json.Number, []any) encode alike; numbers keep their exact text.
-func signedContent(defKey string, defVersion int, instanceID int64, stepID string, form map[string]any) ([]byte, error) {
+func signedContent(defKey string, defVersion int, instanceID int64, stepID string, form map[string]any, subj *signedSubject) ([]byte, error) {
 	norm, err := canonicalForm(form)
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(content{defKey, defVersion, instanceID, stepID, norm})
+	return json.Marshal(content{defKey, defVersion, instanceID, stepID, norm, subj})
 }
 
 // canonicalForm returns form as generic JSON values (maps, []any, strings,
@@ -95,7 +98,7 @@ func legacyContent(defKey string, defVersion int, instanceID int64, stepID strin
 			return nil, err
 		}
 	}
-	return json.Marshal(content{defKey, defVersion, instanceID, stepID, norm})
+	return json.Marshal(content{Key: defKey, Version: defVersion, Instance: instanceID, Step: stepID, Form: norm})
 }
 
 // SignedChange is one value that differs between what a signature covered
@@ -128,7 +131,7 @@ const (
 // and Changed (fields whose change invalidated it).
 func checkSignature(g *Signature, def *Definition, in *Instance) error {
 	g.Updated, g.Changed, g.Diff = nil, nil, nil
-	cur, err := signedContent(in.DefinitionKey, in.DefinitionVersion, in.ID, g.StepID, in.Form)
+	cur, err := signedContent(in.DefinitionKey, in.DefinitionVersion, in.ID, g.StepID, in.Form, in.subject)
 	if err != nil {
 		return err
 	}
@@ -158,6 +161,10 @@ func checkSignature(g *Signature, def *Definition, in *Instance) error {
 		return err
 	}
 	g.Diff = diffSigned(def, g.StepID, g.SignedForm, now)
+	if in.SubjectKind != "" && !sameSubject(g.Content, in.subject) {
+		// The record itself changed since signing (R9).
+		g.Diff = append(g.Diff, SignedChange{Path: "record", Field: "record", Kind: ChangeChanged})
+	}
 	updated, changed := map[string]bool{}, map[string]bool{}
 	for _, c := range g.Diff {
 		if c.Kind == ChangeChanged {
@@ -296,7 +303,10 @@ var attachRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // sign records an electronic signature by the actor on the task's step; the
 // audit event of the approval carries the content hash.
 func (w *work) sign(t *Task, meaning Meaning) (*Signature, error) {
-	b, err := signedContent(w.def.Key, w.def.Version, w.inst.ID, t.StepID, w.inst.Form)
+	if err := w.e.loadSubject(w.ctx, w.inst); err != nil {
+		return nil, err
+	}
+	b, err := signedContent(w.def.Key, w.def.Version, w.inst.ID, t.StepID, w.inst.Form, w.inst.subject)
 	if err != nil {
 		return nil, err
 	}
@@ -350,4 +360,19 @@ func PathLabel(def *Definition, path, lang string) string {
 		return out + " 第" + parts[1] + "行 " + col
 	}
 	return out
+}
+
+// sameSubject reports whether the record part of signed content is the
+// record now.
+func sameSubject(signed string, now *signedSubject) bool {
+	var c struct {
+		Subject *signedSubject `json:"subject"`
+	}
+	if err := json.Unmarshal([]byte(signed), &c); err != nil {
+		return false
+	}
+	if c.Subject == nil || now == nil {
+		return c.Subject == nil && now == nil
+	}
+	return c.Subject.Kind == now.Kind && c.Subject.ID == now.ID && string(c.Subject.Content) == string(now.Content)
 }

@@ -24,7 +24,7 @@ func TestR9_SignatureMadeBeforeExactNumbersStaysValid(t *testing.T) {
 	if err := checkSignature(g, d, in); err != nil || !g.Valid {
 		t.Fatalf("legacy signature: valid=%v err=%v", g.Valid, err)
 	}
-	exact, _ := signedContent("k", 1, 7, "s", form)
+	exact, _ := signedContent("k", 1, 7, "s", form, nil)
 	if string(exact) == string(legacy) {
 		t.Fatal("the test does not exercise the legacy path")
 	}

@@ -47,6 +47,10 @@ type Store interface {
 	Idem(ctx context.Context, actorID int64, key string) (int64, bool, error)
 	// Children returns the subprocess instances started by parent.
 	Children(ctx context.Context, parentID int64) ([]*Instance, error)
+	// Awaiting lists the running instances with a step waiting for one of
+	// awaited to end (Tx.AddAwait); with none given, those whose awaited
+	// request has ended already.
+	Awaiting(ctx context.Context, awaited ...int64) ([]int64, error)
 
 	Inbox(ctx context.Context, personID int64, box Box, f InboxFilter) ([]InboxItem, int, error)
 	Counts(ctx context.Context, personID int64) (map[Box]int, error)
@@ -83,6 +87,8 @@ type Tx interface {
 	AddParty(instanceID, personID int64) error
 	// AddFile records that the instance references a file; idempotent.
 	AddFile(instanceID int64, sha string) error
+	// AddAwait records that a step of the instance waits for awaitedID to end.
+	AddAwait(instanceID int64, step string, awaitedID int64) error
 	PutIdem(actorID int64, key string, instanceID int64) error
 	Audit(e audit.Entry) error
 	// Raw is the underlying transaction, handed to effects (*store.Tx).

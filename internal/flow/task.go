@@ -159,6 +159,8 @@ func (w *work) enterStep(id, branch string, detour bool) error {
 		return w.leave(st, "", false)
 	case StepSubprocess:
 		return w.startChild(st, branch, detour)
+	case StepAwait:
+		return w.await(st, branch, detour)
 	}
 	if st.Each != "" {
 		if rows, _ := tableRows(w.inst.Form[st.Each]); len(rows) == 0 {
@@ -521,6 +523,7 @@ func (w *work) completeStep(idx int) error {
 	for _, name := range st.Effects {
 		w.effs = append(w.effs, st.ID+"\x00"+name)
 	}
+	w.life(LifeStepDone, st.ID)
 	if as.Detour {
 		return w.continueDetour(as.Branch)
 	}
@@ -641,6 +644,15 @@ func (w *work) finish(status Status, reason string) error {
 			Changes: []audit.Change{change}, Reason: reason})
 	}
 	w.notify(w.inst.InitiatorID, string(status), nil, w.setOutcome(status, &w.audits[len(w.audits)-1]))
+	if status == StatusApproved {
+		w.life(LifeApproved, "")
+	} else {
+		w.life(LifeRejected, "")
+	}
+	w.life(LifeEnded, "")
+	if err := w.resumeWaiters(); err != nil {
+		return err
+	}
 	var pw *work
 	if w.parent != nil {
 		pw = w.parent
@@ -657,7 +669,11 @@ func (w *work) finish(status Status, reason string) error {
 	}
 	for i, a := range pw.inst.State.Active {
 		if a.Step == w.inst.ParentStep && a.Waiting {
-			pw.audit("flow.subprocess_end", []audit.Change{{Field: "child", New: w.inst.DefinitionKey}, {Field: "status", New: string(status)}}, "")
+			changes := []audit.Change{{Field: "child", New: w.inst.DefinitionKey}, {Field: "status", New: string(status)}}
+			if status == StatusApproved {
+				changes = append(changes, pw.handBack(a.Step, w.inst.Form)...)
+			}
+			pw.audit("flow.subprocess_end", changes, "")
 			if status == StatusApproved {
 				return pw.completeStep(i)
 			}

@@ -26,9 +26,9 @@ var reservedWords = map[string]bool{"and": true, "or": true, "not": true, "in": 
 var (
 	fieldTypes = map[FieldType]bool{FieldText: true, FieldLongText: true, FieldNumber: true, FieldMoney: true,
 		FieldDate: true, FieldDateTime: true, FieldSelect: true, FieldMultiSelect: true, FieldPerson: true,
-		FieldDepartment: true, FieldFiles: true, FieldTable: true}
+		FieldDepartment: true, FieldFiles: true, FieldTable: true, FieldReference: true}
 	stepKinds = map[StepKind]bool{"": true, StepApproval: true, StepTask: true, StepParallel: true,
-		StepJoin: true, StepSubprocess: true, StepEnd: true}
+		StepJoin: true, StepSubprocess: true, StepEnd: true, StepAwait: true}
 	modes   = map[Mode]bool{"": true, ModeSingle: true, ModeSequential: true, ModeAll: true, ModeAny: true, ModeQuorum: true}
 	actions = map[Action]bool{ActApprove: true, ActReject: true, ActReturn: true, ActWithdraw: true,
 		ActTakeBack: true, ActTransfer: true, ActDelegate: true, ActAddSigner: true, ActRemove: true,
@@ -264,6 +264,18 @@ func (v *vctx) field(p string, f *Field, table *Field) {
 		}
 	}
 	v.bounds(p, f)
+	switch {
+	case f.Type == FieldReference && f.Ref == "":
+		v.add(p+".ref", "a reference field names what it points at: instance:KEY or a kind of record")
+	case f.Type != FieldReference && f.Ref != "":
+		v.add(p+".ref", "applies to reference fields only")
+	case f.Type == FieldReference && strings.HasPrefix(f.Ref, RefInstance):
+		if !defKeyRE.MatchString(strings.TrimPrefix(f.Ref, RefInstance)) {
+			v.add(p+".ref", "%q: instance: is followed by a definition key", f.Ref)
+		}
+	case f.Type == FieldReference && !v.reg.HasSubject(f.Ref):
+		v.add(p+".ref", "unknown kind of record %q (register it with RegisterSubjectKind)", f.Ref)
+	}
 	hasOptions := f.Type == FieldSelect || f.Type == FieldMultiSelect
 	switch {
 	case hasOptions && len(f.Options) == 0:
@@ -575,6 +587,7 @@ func (v *vctx) steps() {
 				v.add(p+".join", "applies to parallel steps only")
 			}
 		}
+		v.awaitAndReturns(p, s)
 		if s.Kind == StepSubprocess && s.Subprocess == "" {
 			v.add(p+".subprocess", "a subprocess step names a definition key")
 		} else if s.Kind != StepSubprocess && s.Subprocess != "" {
@@ -917,5 +930,34 @@ func (v *vctx) committeeVote(p string, s *Step) {
 		v.add(p+".require_chair", "applies to a committee's step (assignee committee)")
 	case !voting:
 		v.add(p+".require_chair", "applies to steps that decide by quorum or any (mode is %q)", s.Mode)
+	}
+}
+
+// awaitAndReturns checks an await step's reference field and a
+// sub-process step's returns (the sub-process's own fields are checked
+// when the engine has every definition: see checkReturns).
+func (v *vctx) awaitAndReturns(p string, s *Step) {
+	switch {
+	case s.Kind == StepAwait && s.Await == "":
+		v.add(p+".await", "an await step names a reference field (ref: instance:KEY)")
+	case s.Kind != StepAwait && s.Await != "":
+		v.add(p+".await", "applies to await steps only")
+	case s.Kind == StepAwait:
+		f := v.fields[s.Await]
+		if f == nil {
+			v.add(p+".await", "unknown field %q", s.Await)
+		} else if f.Type != FieldReference || !strings.HasPrefix(f.Ref, RefInstance) {
+			v.add(p+".await", "field %q is not a reference to a request (ref: instance:KEY)", s.Await)
+		}
+	}
+	if len(s.Returns) > 0 && s.Kind != StepSubprocess {
+		v.add(p+".returns", "applies to subprocess steps only")
+	}
+	for to := range s.Returns {
+		if f := v.fields[to]; f == nil {
+			v.add(p+".returns", "unknown field %q", to)
+		} else if f.Computed != "" {
+			v.add(p+".returns", "field %q is computed", to)
+		}
 	}
 }

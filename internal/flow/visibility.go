@@ -187,6 +187,9 @@ type VisibleFilter struct {
 	Query      string `json:"q,omitempty"`
 	Limit      int    `json:"limit,omitempty"` // default 50, at most 500
 	Offset     int    `json:"offset,omitempty"`
+	// SubjectKind and SubjectID keep the instances bound to one record.
+	SubjectKind string `json:"subject_kind,omitempty"`
+	SubjectID   int64  `json:"subject_id,omitempty"`
 }
 
 // Visible lists the instances actor may see (the same rule as CanView),

@@ -78,6 +78,9 @@ func (s *FlowStore) VisibleInstances(ctx context.Context, v flow.Viewer, f flow.
 	if f.Definition != "" {
 		where = append(where, "i.def_key = "+arg(f.Definition))
 	}
+	if f.SubjectKind != "" {
+		where = append(where, "i.subject_kind = "+arg(f.SubjectKind), "i.subject_id = "+arg(f.SubjectID))
+	}
 	if f.Status != "" {
 		where = append(where, "i.status = "+arg(string(f.Status)))
 	}
@@ -141,4 +144,44 @@ func (s *FlowStore) Events(ctx context.Context, entity string, id int64, until t
 		out = append(out, e)
 	}
 	return out, mapErr("store.Events", rows.Err())
+}
+
+// AddAwait records that a step of instanceID waits for awaitedID to end; idempotent.
+func (f *flowTx) AddAwait(instanceID int64, step string, awaitedID int64) error {
+	_, err := f.exec("INSERT INTO flow_await (instance_id, step_id, awaits_id) VALUES ($1, $2, $3) ON CONFLICT (instance_id, step_id, awaits_id) DO NOTHING",
+		instanceID, step, awaitedID)
+	return mapErr("store.AddAwait", err)
+}
+
+// Awaiting lists the running instances with a step waiting for one of
+// awaited (all ended requests still awaited, when awaited is empty).
+func (s *FlowStore) Awaiting(ctx context.Context, awaited ...int64) ([]int64, error) {
+	ctx, cancel := s.db.bound(ctx)
+	defer cancel()
+	q := `SELECT DISTINCT a.instance_id FROM flow_await a JOIN flow_instance w ON w.id = a.instance_id AND w.status = 'running'`
+	var args []any
+	if len(awaited) == 0 {
+		q += ` JOIN flow_instance d ON d.id = a.awaits_id AND d.status IN ('approved', 'rejected')`
+	} else {
+		var ph []string
+		for _, id := range awaited {
+			args = append(args, id)
+			ph = append(ph, "$"+strconv.Itoa(len(args)))
+		}
+		q += ` WHERE a.awaits_id IN (` + strings.Join(ph, ", ") + `)`
+	}
+	rows, err := s.query(ctx, q+` ORDER BY a.instance_id LIMIT 1000`, args...)
+	if err != nil {
+		return nil, mapErr("store.Awaiting", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, mapErr("store.Awaiting", err)
+		}
+		out = append(out, id)
+	}
+	return out, mapErr("store.Awaiting", rows.Err())
 }

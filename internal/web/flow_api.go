@@ -57,6 +57,9 @@ func definitionOf(d *flow.Definition, a domain.Actor) definitionOut {
 // mayStartDef mirrors the engine's rule for who may start a definition (for
 // listing; the engine checks again on start).
 func mayStartDef(a domain.Actor, d *flow.Definition) bool {
+	if d.Subject != "" && d.Subject != "form" {
+		return false // started from its record's page, bound to the record
+	}
 	if len(d.Initiators) == 0 {
 		return a.HasBusinessRole()
 	}

@@ -16,6 +16,8 @@ func (s *Server) flowRoutes() {
 		In: startInput{}, Out: flowInstanceOut{}, Status: http.StatusCreated})
 	s.api("GET /api/v1/instances", s.apiVisible, doc{Summary: "The requests the caller may see (initiated, assigned, copied, told, named in them; a director their department's; the deans and the GM all), newest first",
 		Out: visibleOut{}, Query: visibleQuery})
+	s.api("GET /api/v1/references", s.apiChoices, doc{Summary: "What a reference field may point at for the caller (ref=instance:KEY or a kind of record, q filters): only what they may see",
+		Out: choicesOut{}, Query: []string{"ref", "q", "limit"}})
 	s.api("GET /api/v1/instances/{id}/as-of", s.apiAsOf, doc{Summary: "An instance as it stood at a moment (at=RFC 3339 time), rebuilt from the audit trail alone, with the differences to now",
 		Out: flow.AsOfView{}, Query: []string{"at"}})
 	s.api("GET /api/v1/admin/waiting", s.apiWaiting, doc{Summary: "Steps nobody can act on (administrator): grant the role or name a holder", Out: []flow.WaitingStep{}})

@@ -66,10 +66,11 @@ type formCtx struct {
 	errs   map[string]string
 	people map[string][]optionView // by role ("" = everyone)
 	depts  []optionView
+	refs   map[string][]optionView // what reference fields may point at, by ref
 }
 
 func (s *Server) newFormCtx(r *http.Request, d *flow.Definition, values map[string]any, errs map[string]string) (*formCtx, error) {
-	fc := &formCtx{lang: s.lang(r), values: values, errs: errs, people: map[string][]optionView{}}
+	fc := &formCtx{lang: s.lang(r), values: values, errs: errs, people: map[string][]optionView{}, refs: map[string][]optionView{}}
 	if fc.values == nil {
 		fc.values = map[string]any{}
 	}
@@ -86,12 +87,26 @@ func (s *Server) newFormCtx(r *http.Request, d *flow.Definition, values map[stri
 				need[f.Role] = true
 			case flow.FieldDepartment:
 				dept = true
+			case flow.FieldReference:
+				fc.refs[f.Ref] = nil
 			case flow.FieldTable:
 				walk(f.Columns)
 			}
 		}
 	}
 	walk(d.Form)
+	for ref := range fc.refs {
+		a, _ := actor(r)
+		cs, err := s.Flow.Choices(r.Context(), a, ref, "", 200)
+		if err != nil {
+			return nil, err
+		}
+		opts := []optionView{}
+		for _, c := range cs {
+			opts = append(opts, optionView{Value: strconv.FormatInt(c.ID, 10), Label: c.Label})
+		}
+		fc.refs[ref] = opts
+	}
 	for role := range need {
 		ps, _, err := s.People.People(r.Context(), people.PersonFilter{Role: domain.Role(role), Limit: 1000})
 		if err != nil {
@@ -202,6 +217,11 @@ func (fc *formCtx) field(f flow.Field, name string, v any) fieldView {
 		}
 	case flow.FieldDepartment:
 		for _, o := range fc.depts {
+			o.Selected = o.Value == fv.Value
+			fv.Options = append(fv.Options, o)
+		}
+	case flow.FieldReference:
+		for _, o := range fc.refs[f.Ref] {
 			o.Selected = o.Value == fv.Value
 			fv.Options = append(fv.Options, o)
 		}
@@ -823,6 +843,10 @@ func (s *Server) formValues(r *http.Request, d *flow.Definition, form map[string
 			if id, err := strconv.ParseInt(valueText(v), 10, 64); err == nil {
 				return deptNames[id]
 			}
+		case flow.FieldReference:
+			if id, err := strconv.ParseInt(valueText(v), 10, 64); err == nil {
+				return s.Flow.ReferenceLabel(r.Context(), f.Ref, id)
+			}
 		}
 		return valueText(v)
 	}
@@ -972,6 +996,10 @@ func (s *Server) renderInstance(w http.ResponseWriter, r *http.Request, data map
 	data["Inst"] = v.Instance
 	data["DefTitle"] = d.Title.In(lang)
 	data["Outcome"] = d.OutcomeLabel(v.Instance.Outcome, lang)
+	data["SubjectKind"] = ""
+	if v.Subject != nil {
+		data["SubjectKind"] = v.Subject.KindTitle.In(lang)
+	}
 	data["Values"] = s.formValues(r, d, v.Instance.Form, names)
 	data["Timeline"] = timeline
 	data["Tasks"] = tasks

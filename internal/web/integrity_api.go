@@ -31,9 +31,15 @@ type visibleItem struct {
 	Total         any         `json:"total,omitempty"`
 	CreatedAt     time.Time   `json:"created_at"`
 	UpdatedAt     time.Time   `json:"updated_at"`
+	// Outcome is the named outcome it ended with, and OutcomeLabel its label.
+	Outcome      string    `json:"outcome,omitempty"`
+	OutcomeLabel flow.Text `json:"outcome_label,omitzero"`
+	// SubjectKind and SubjectID name the record it is bound to.
+	SubjectKind string `json:"subject_kind,omitempty"`
+	SubjectID   int64  `json:"subject_id,omitempty"`
 }
 
-var visibleQuery = []string{"definition", "status", "q", "limit", "offset"}
+var visibleQuery = []string{"definition", "status", "q", "subject_kind", "subject_id", "limit", "offset"}
 
 // visible lists the requests the actor may see (the engine's one rule).
 func (s *Server) visible(r *http.Request) (visibleOut, error) {
@@ -54,6 +60,16 @@ func (s *Server) visible(r *http.Request) (visibleOut, error) {
 		return visibleOut{}, err
 	}
 	f.Limit, f.Offset = int(min(max(limit, 1), 500)), int(min(max(off, 0), 1<<30))
+	if k := strings.TrimSpace(q.Get("subject_kind")); k != "" {
+		id, err := queryInt(r, "subject_id", 0)
+		if err != nil {
+			return visibleOut{}, err
+		}
+		if id <= 0 {
+			return visibleOut{}, fieldErr(domain.KindInvalid, "web.visible", "error.invalid", "subject_id", "field.required")
+		}
+		f.SubjectKind, f.SubjectID = k, id
+	}
 	list, total, err := s.Flow.Visible(r.Context(), a, f)
 	if err != nil {
 		return visibleOut{}, err
@@ -61,9 +77,14 @@ func (s *Server) visible(r *http.Request) (visibleOut, error) {
 	out := visibleOut{Items: []visibleItem{}, Total: total}
 	for _, in := range list {
 		it := visibleItem{ID: in.ID, DefinitionKey: in.DefinitionKey, Title: in.Title, InitiatorID: in.InitiatorID,
-			InitiatorName: in.InitiatorName, Status: in.Status, Steps: []flow.Text{}, Total: in.Form["total"], CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt}
+			InitiatorName: in.InitiatorName, Status: in.Status, Steps: []flow.Text{}, Total: in.Form["total"], CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt,
+			SubjectKind: in.SubjectKind, SubjectID: in.SubjectID}
 		if d, err := s.Flow.DefinitionAt(r.Context(), in.DefinitionKey, in.DefinitionVersion); err == nil {
 			it.Definition = d.Title
+			if in.Outcome != "" {
+				it.Outcome = in.Outcome
+				it.OutcomeLabel = flow.Text{ZH: d.OutcomeLabel(in.Outcome, "zh"), EN: d.OutcomeLabel(in.Outcome, "en")}
+			}
 			for _, as := range in.State.Active {
 				if st := d.Step(as.Step); st != nil {
 					it.Steps = append(it.Steps, st.Title)
@@ -161,4 +182,31 @@ func (s *Server) reassess(r *http.Request) {
 	} else if n > 0 {
 		s.log.Info("waiting steps assigned", "n", n, "request_id", requestID(r.Context()))
 	}
+}
+
+type choicesOut struct {
+	Items []flow.Choice `json:"items"`
+}
+
+// apiChoices lists what a reference field may point at for the caller
+// (ref=instance:KEY or a kind of record; q filters): only what they may see.
+func (s *Server) apiChoices(w http.ResponseWriter, r *http.Request) error {
+	a, _ := actor(r)
+	ref := strings.TrimSpace(r.URL.Query().Get("ref"))
+	if ref == "" {
+		return fieldErr(domain.KindInvalid, "web.choices", "error.invalid", "ref", "field.required")
+	}
+	limit, err := queryInt(r, "limit", 50)
+	if err != nil {
+		return err
+	}
+	items, err := s.Flow.Choices(r.Context(), a, ref, strings.TrimSpace(r.URL.Query().Get("q")), int(min(max(limit, 1), 200)))
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []flow.Choice{}
+	}
+	writeJSON(w, http.StatusOK, choicesOut{Items: items})
+	return nil
 }
