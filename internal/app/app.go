@@ -133,6 +133,8 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	// A file is read by its uploader and by who may see a record holding
 	// it; a record references only files its author may read.
 	a.Flow.UseFiles(a.Attach)
+	// Definitions' built-in effects change people (set_person, deactivate_person).
+	a.Flow.UsePeople(a.People)
 	a.Attach.SetViewer(a.Flow)
 	a.Server, err = web.New(web.Deps{DB: db, People: a.People, Auth: a.Auth, Attach: a.Attach, Flow: a.Flow, Log: cfg.Log,
 		Version: cfg.Version, SecureCookies: cfg.SecureCookies, TimeZone: loc,

@@ -222,6 +222,14 @@ type Step struct {
 	// (the analyst who entered results may not verify them, R10), and with
 	// "initiator" the initiator even on a task step.
 	Exclude []string `yaml:"exclude,omitempty" json:"exclude,omitempty"`
+	// SetPerson, DeactivatePerson and Start are built-in effects, run in
+	// the same transaction when the step completes (an end step: when it
+	// is reached), audited: set a person's attribute (employment status,
+	// confirmation date, rank), deactivate a person, start another process
+	// with values from this one.
+	SetPerson        []PersonChange `yaml:"set_person,omitempty" json:"set_person,omitempty"`
+	DeactivatePerson string         `yaml:"deactivate_person,omitempty" json:"deactivate_person,omitempty"`
+	Start            []StartProcess `yaml:"start,omitempty" json:"start,omitempty"`
 	// Outcome is the outcome (one of the definition's Outcomes) the process
 	// ends with if it ends after this step completes (for an end step: when
 	// it is reached); a later step's outcome replaces it.
@@ -230,6 +238,25 @@ type Step struct {
 	// "end") instead of ending the process rejected: a refused proposal
 	// goes back to be reworked, or on to a step that records the refusal.
 	OnReject string `yaml:"on_reject,omitempty" json:"on_reject,omitempty"`
+}
+
+// PersonChange sets one attribute of a person (domain.Attributes).
+type PersonChange struct {
+	// Person is a person field of the form, or "initiator".
+	Person    string `yaml:"person" json:"person"`
+	Attribute string `yaml:"attribute" json:"attribute"`
+	// Value is an expression over the form: "'confirmed'", "today()",
+	// "add_days(today(), 90)", "new_rank".
+	Value string `yaml:"value" json:"value"`
+}
+
+// StartProcess starts another process when a step completes.
+type StartProcess struct {
+	Process string `yaml:"process" json:"process"` // its definition key
+	// As is who files it: "initiator" (this request's) or a person field.
+	As string `yaml:"as,omitempty" json:"as,omitempty"`
+	// Values are its form's values: field → expression over this form.
+	Values map[string]string `yaml:"values,omitempty" json:"values,omitempty"`
 }
 
 // Outcome is one named way a process can end.

@@ -47,6 +47,8 @@ type Engine struct {
 	files Files
 	// cal is the working-day calendar (UseCalendar); nil counts weekdays.
 	cal Calendar
+	// people changes people for built-in effects (UsePeople).
+	people People
 
 	cache *instCache
 
@@ -206,6 +208,10 @@ type work struct {
 	create func(ctx context.Context, tx any) (int64, error)
 	// awaits are the requests await steps now wait for (Tx.AddAwait).
 	awaits []awaitRow
+	// effects are the built-in effects to run in the transaction;
+	// spawned, the processes they start.
+	effects []builtin
+	spawned []*work
 }
 
 type wasState struct {
@@ -439,6 +445,11 @@ func (w *work) encode(now time.Time) error {
 			return err
 		}
 	}
+	for _, k := range w.spawned {
+		if err := k.encode(now); err != nil {
+			return err
+		}
+	}
 	for _, x := range w.extra {
 		if err := x.encode(now); err != nil {
 			return err
@@ -609,8 +620,18 @@ func (w *work) apply(tx Tx) error {
 			return err
 		}
 	}
+	for _, b := range w.effects {
+		if err := b(tx, in.ID); err != nil {
+			return err
+		}
+	}
 	if err := w.runLives(tx); err != nil {
 		return err
+	}
+	for _, sw := range w.spawned {
+		if err := sw.apply(tx); err != nil {
+			return err
+		}
 	}
 	for _, k := range w.kids {
 		if err := k.apply(tx); err != nil {

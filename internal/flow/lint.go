@@ -56,6 +56,18 @@ func crossCheck(defs []*Definition) []*LoadError {
 	var out []*LoadError
 	for _, d := range defs {
 		for i, s := range d.Steps {
+			for j, sp := range s.Start {
+				other := byKey[sp.Process]
+				if other == nil {
+					continue
+				}
+				for _, k := range sortedMapKeys(sp.Values) {
+					if other.field(k) == nil {
+						out = append(out, &LoadError{File: d.File, Field: fmt.Sprintf("steps[%d].start[%d].values.%s", i, j, k),
+							Msg: fmt.Sprintf("process %q has no field %q", other.Key, k)})
+					}
+				}
+			}
 			child := byKey[s.Subprocess]
 			if child == nil {
 				continue

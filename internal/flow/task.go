@@ -124,6 +124,9 @@ func (w *work) enterStep(id, branch string, detour bool) error {
 	switch st.Kind {
 	case StepEnd:
 		w.endOutcome = st.Outcome
+		if err := w.builtins(st); err != nil {
+			return err
+		}
 		return w.finish(StatusApproved, "")
 	case StepParallel:
 		if w.inst.State.Joins == nil {
@@ -524,6 +527,9 @@ func (w *work) completeStep(idx int) error {
 		w.effs = append(w.effs, st.ID+"\x00"+name)
 	}
 	w.life(LifeStepDone, st.ID)
+	if err := w.builtins(st); err != nil {
+		return err
+	}
 	if as.Detour {
 		return w.continueDetour(as.Branch)
 	}

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"labflow/internal/domain"
 )
 
 // The load-time checks of a definition. Each problem is a LoadError whose
@@ -588,6 +590,7 @@ func (v *vctx) steps() {
 			}
 		}
 		v.awaitAndReturns(p, s)
+		v.builtinEffects(p, s, people || s.Kind == StepEnd)
 		if s.Kind == StepSubprocess && s.Subprocess == "" {
 			v.add(p+".subprocess", "a subprocess step names a definition key")
 		} else if s.Kind != StepSubprocess && s.Subprocess != "" {
@@ -958,6 +961,52 @@ func (v *vctx) awaitAndReturns(p string, s *Step) {
 			v.add(p+".returns", "unknown field %q", to)
 		} else if f.Computed != "" {
 			v.add(p+".returns", "field %q is computed", to)
+		}
+	}
+}
+
+// builtinEffects checks set_person, deactivate_person and start: they run
+// when a step completes (or an end step is reached).
+func (v *vctx) builtinEffects(p string, s *Step, completes bool) {
+	if !completes && (len(s.SetPerson) > 0 || s.DeactivatePerson != "" || len(s.Start) > 0) {
+		v.add(p, "a %s step does not complete: built-in effects belong on a step that does, or an end step", s.Kind)
+		return
+	}
+	person := func(fp, key string) {
+		if key == "initiator" {
+			return
+		}
+		if f := v.fields[key]; f == nil {
+			v.add(fp, "unknown field %q (a person field, or initiator)", key)
+		} else if f.Type != FieldPerson {
+			v.add(fp, "field %q is not a person field", key)
+		}
+	}
+	for j, ch := range s.SetPerson {
+		cp := fmt.Sprintf("%s.set_person[%d]", p, j)
+		person(cp+".person", ch.Person)
+		if _, ok := domain.Attributes[ch.Attribute]; !ok {
+			v.add(cp+".attribute", "unknown attribute %q (employment_status, probation_ends_on, confirmed_on or rank)", ch.Attribute)
+		}
+		if ch.Value == "" {
+			v.add(cp+".value", "required")
+		} else {
+			v.expr(cp+".value", ch.Value, v.formIdents)
+		}
+	}
+	if s.DeactivatePerson != "" {
+		person(p+".deactivate_person", s.DeactivatePerson)
+	}
+	for j, sp := range s.Start {
+		sp2 := fmt.Sprintf("%s.start[%d]", p, j)
+		if !defKeyRE.MatchString(sp.Process) {
+			v.add(sp2+".process", "%q is not a definition key", sp.Process)
+		}
+		if sp.As != "" {
+			person(sp2+".as", sp.As)
+		}
+		for _, k := range sortedMapKeys(sp.Values) {
+			v.expr(sp2+".values."+k, sp.Values[k], v.formIdents)
 		}
 	}
 }

@@ -59,6 +59,7 @@ var sealedTables = []sealedTable{
 	{"rank_history", []string{"id", "person_id", "rank", "since", "note", "created_at"}, "rank", "k", nil},
 	{"flow_definition", []string{"id", "key", "version", "hash", "body", "created_at"}, "definition", "f", []int{4}},
 	{"attachment", strings.Split(attachmentCols, ", "), "attachment", "a", nil},
+	{"person_attribute", []string{"id", "person_id", "attribute", "value", "instance_id", "note", "created_at", "created_by"}, "person_attribute", "e", nil},
 }
 
 // textHash is the SHA-256 (hex) of a text, as a hashed column enters a digest.

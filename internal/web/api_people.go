@@ -297,6 +297,32 @@ type rankInput struct {
 	Note  string      `json:"note,omitempty"`
 }
 
+type attributesOut struct {
+	Current map[string]string       `json:"current"`
+	History []domain.AttributeEntry `json:"history"`
+}
+
+// apiAttributes lists a person's employment attributes (status, dates) as
+// processes set them, with their history.
+func (s *Server) apiAttributes(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id", "entity.person")
+	if err != nil {
+		return err
+	}
+	if _, err := s.People.Person(r.Context(), id); err != nil {
+		return err
+	}
+	hist, now, err := s.People.Attributes(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if hist == nil {
+		hist = []domain.AttributeEntry{}
+	}
+	writeJSON(w, http.StatusOK, attributesOut{Current: now, History: hist})
+	return nil
+}
+
 func (s *Server) apiRanks(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", "entity.person")
 	if err != nil {

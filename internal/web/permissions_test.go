@@ -84,6 +84,7 @@ func matrixRows() []matrixRow {
 		{"POST /api/v1/people/{id}/roles/revoke", "POST", id("/api/v1/people/{person}/roles/revoke"),
 			fixed(map[string]any{"role": "purchasing", "reason": "matrix"}), map[string]int{anyone: 403, "admin": 204}},
 		{"GET /api/v1/people/{id}/ranks", "GET", id("/api/v1/people/{person}/ranks"), nil, map[string]int{anyone: 200}},
+		{"GET /api/v1/people/{id}/attributes", "GET", id("/api/v1/people/{person}/attributes"), nil, map[string]int{anyone: 200}},
 		{"POST /api/v1/people/{id}/ranks", "POST", id("/api/v1/people/{person}/ranks"),
 			fixed(map[string]any{"rank": "assistant_b", "since": "2026-01-05"}), adminOnly(204)},
 		{"GET /api/v1/people/{id}/history", "GET", id("/api/v1/people/{person}/history"), nil, map[string]int{anyone: 200}},

@@ -44,6 +44,7 @@ func (s *Server) routes() {
 	s.api("POST /api/v1/people/{id}/roles", s.apiGrantRole, doc{Summary: "Grant a role (administrator; audited, R13)", In: roleInput{}, Status: http.StatusNoContent})
 	s.api("POST /api/v1/people/{id}/roles/revoke", s.apiRevokeRole, doc{Summary: "Revoke a role (administrator; audited, R13)", In: roleInput{}, Status: http.StatusNoContent})
 	s.api("GET /api/v1/people/{id}/ranks", s.apiRanks, doc{Summary: "Rank history (ORG-3)", Out: []rankOut{}})
+	s.api("GET /api/v1/people/{id}/attributes", s.apiAttributes, doc{Summary: "Employment attributes (status, probation end, confirmation date) as processes set them, with their history (REL-3)", Out: attributesOut{}})
 	s.api("POST /api/v1/people/{id}/ranks", s.apiAddRank, doc{Summary: "Record a rank change (administrator)", In: rankInput{}, Status: http.StatusNoContent})
 	s.api("GET /api/v1/people/{id}/history", s.apiPersonHistory, doc{Summary: "Audit history of a person", Out: []auditOut{}})
 	s.api("POST /api/v1/people/{id}/password", s.apiResetPassword, doc{Summary: "Set a person's password (administrator)", In: resetPasswordInput{}, Status: http.StatusNoContent})

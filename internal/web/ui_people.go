@@ -1,6 +1,8 @@
 package web
 
 import (
+	"time"
+
 	"net/http"
 	"strconv"
 	"strings"
@@ -153,6 +155,20 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, data map[s
 	}
 	data["Person"] = p
 	data["RankHistory"] = ranks
+	attrs, _, err := s.People.Attributes(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	type attrRow struct {
+		domain.AttributeEntry
+		At time.Time
+	}
+	var rows []attrRow
+	for _, a := range attrs {
+		at, _ := time.Parse(time.RFC3339Nano, a.CreatedAt)
+		rows = append(rows, attrRow{AttributeEntry: a, At: at})
+	}
+	data["Attributes"] = rows
 	data["RoleHistory"] = grants
 	data["History"] = auditOutputs(evs)
 	data["DeptNames"] = names
