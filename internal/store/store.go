@@ -153,7 +153,7 @@ func open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	pctx, cancel := db.bound(ctx)
 	defer cancel()
-	if err := db.write.PingContext(pctx); err != nil {
+	if err := db.ping(pctx); err != nil {
 		db.closeConns()
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
@@ -170,6 +170,24 @@ func open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	db.w = newBatcher(db, max, loops)
 	return db, nil
+}
+
+// ping makes the first connection. On SQLite, connecting runs the pragmas,
+// and switching a new file to WAL can meet SQLITE_BUSY without waiting
+// for busy_timeout while another process (another server on the same
+// data directory) is switching it too; that is tried again until ctx ends.
+func (db *DB) ping(ctx context.Context) error {
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		err := db.write.PingContext(ctx)
+		if err == nil || db.dialect != SQLite || !isBusy(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
 }
 
 // openSQLite opens a pool on the SQLite file at path with the URI query q.
