@@ -59,6 +59,7 @@ func (s *Server) routes() {
 
 	s.flowRoutes()
 
+	// Roles, committees and standing proxies as data (issue 8 §4; api_org.go, ui_org.go).
 	s.api("GET /api/v1/roles", s.apiRoles, doc{Summary: "List roles, built-in and defined", Out: []roleDefOut{}, Query: []string{"include_inactive"}})
 	s.api("POST /api/v1/roles", s.apiCreateRole, doc{Summary: "Define a role (administrator; audited)", In: roleDefInput{}, Out: roleDefOut{}, Status: http.StatusCreated})
 	s.api("GET /api/v1/roles/{key}", s.apiRoleDef, doc{Summary: "One role", Out: roleDefOut{}})
@@ -72,6 +73,13 @@ func (s *Server) routes() {
 	s.api("POST /api/v1/committees/{key}/members", s.apiMember(addMember), doc{Summary: "Add a member (administrator; audited)", In: memberInput{}, Status: http.StatusNoContent})
 	s.api("POST /api/v1/committees/{key}/members/remove", s.apiMember(removeMember), doc{Summary: "Remove a member (administrator; reason required)", In: memberInput{}, Status: http.StatusNoContent})
 	s.api("POST /api/v1/committees/{key}/chair", s.apiMember(setChair), doc{Summary: "Name the chair (administrator; audited)", In: memberInput{}, Status: http.StatusNoContent})
+	s.api("GET /api/v1/proxies", s.apiProxies, doc{Summary: "Standing proxies one is party to (all, for the administrator)", Out: []proxyOut{}, Query: []string{"person_id", "status", "current"}})
+	s.api("POST /api/v1/proxies", s.apiSetProxy, doc{Summary: "Set a standing proxy (one's own; for someone else, the administrator, pending their director's approval)", In: proxyInput{}, Out: proxyOut{}, Status: http.StatusCreated})
+	s.api("GET /api/v1/proxies/{id}", s.apiProxy, doc{Summary: "One standing proxy", Out: proxyOut{}})
+	s.api("POST /api/v1/proxies/{id}/approve", s.apiDecideProxy(approveProxy), doc{Summary: "Approve a standing proxy the administrator set (the person's director)", Out: proxyOut{}})
+	s.api("POST /api/v1/proxies/{id}/refuse", s.apiDecideProxy(refuseProxy), doc{Summary: "Refuse a standing proxy (the person's director; reason required)", In: reasonInput{}, Out: proxyOut{}})
+	s.api("POST /api/v1/proxies/{id}/cancel", s.apiDecideProxy(cancelProxy), doc{Summary: "Cancel or end a standing proxy early (the person, or the administrator with a reason)", In: reasonInput{}, Out: proxyOut{}})
+	s.api("GET /api/v1/me/on-behalf", s.apiOnBehalf, doc{Summary: "Tasks that went to a proxy on one's behalf, newest first", Out: []onBehalfOut{}, Query: []string{"limit"}})
 	s.api("GET /api/v1/admin/org-gaps", s.apiOrgGaps, doc{Summary: "Roles the definitions name that nobody holds; committees without members or chair (administrator)", Out: []gapOut{}})
 	m.HandleFunc("GET /admin/roles", s.page(s.uiRoles))
 	m.HandleFunc("POST /admin/roles", s.page(s.uiCreateRole))
@@ -86,6 +94,9 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /admin/committees/{key}/members", s.page(s.uiCommitteeMember("add")))
 	m.HandleFunc("POST /admin/committees/{key}/members/remove", s.page(s.uiCommitteeMember("remove")))
 	m.HandleFunc("POST /admin/committees/{key}/chair", s.page(s.uiCommitteeMember("chair")))
+	m.HandleFunc("GET /proxies", s.page(s.uiProxies))
+	m.HandleFunc("POST /proxies", s.page(s.uiSetProxy))
+	m.HandleFunc("POST /proxies/{id}/{decision}", s.page(s.uiDecideProxy))
 
 	// HTML UI.
 	m.HandleFunc("GET /login", s.uiLoginPage)
