@@ -9,18 +9,19 @@ import (
 
 	"labflow/internal/app"
 	"labflow/internal/flow"
+	"labflow/internal/people"
 )
 
 func (c *cli) definitions(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprint(c.stderr, "Usage: labflow definitions list [--data DIR] [--db DSN] [--definitions DIR]\n       labflow definitions lint FILE…\n")
+		fmt.Fprint(c.stderr, "Usage: labflow definitions list [--data DIR] [--db DSN] [--definitions DIR]\n       labflow definitions lint [--data DIR] [--db DSN] FILE…\n")
 		return &exitError{2, errSilent}
 	}
 	switch args[0] {
 	case "list":
 		return c.definitionsList(ctx, args[1:])
 	case "lint":
-		return c.definitionsLint(args[1:])
+		return c.definitionsLint(ctx, args[1:])
 	default:
 		fmt.Fprintf(c.stderr, "labflow definitions: unknown subcommand %q (list, lint)\n", args[0])
 		return &exitError{2, errSilent}
@@ -45,7 +46,17 @@ func (c *cli) definitionsList(ctx context.Context, args []string) error {
 	if done, err := parse(fs, args); done {
 		return err
 	}
+	db, err := c.open(ctx, d)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	// The roles and committees definitions may name: the built-in ones and
+	// the database's.
 	reg := registry()
+	if err := app.RegisterOrganisation(ctx, reg, people.New(db)); err != nil {
+		return err
+	}
 	defs, err := flow.Load(reg, *dir)
 	if err != nil {
 		for _, le := range flow.LoadErrors(err) {
@@ -56,11 +67,6 @@ func (c *cli) definitionsList(ctx context.Context, args []string) error {
 		}
 		return err
 	}
-	db, err := c.open(ctx, d)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
 	// Recording the definitions is what the server does at start: a changed
 	// file becomes a new version, for new instances only.
 	e, err := flow.New(db.Flow(), reg, nil, nil, defs)
@@ -98,9 +104,12 @@ func (c *cli) definitionsList(ctx context.Context, args []string) error {
 
 // definitionsLint checks definition files as the loader does and prints
 // each problem as FILE:LINE:COLUMN: FIELD: MESSAGE; it fails with exit
-// status 1 if any file has a problem.
-func (c *cli) definitionsLint(args []string) error {
-	fs := c.flags("definitions lint", "definitions lint FILE…")
+// status 1 if any file has a problem. The roles and committees a file may
+// name are the database's when one can be read (--data, --db), and the
+// built-in ones otherwise; the first line says which.
+func (c *cli) definitionsLint(ctx context.Context, args []string) error {
+	fs := c.flags("definitions lint", "definitions lint [--data DIR] [--db DSN] FILE…")
+	d := c.dataFlags(fs)
 	if done, err := parse(fs, args); done {
 		return err
 	}
@@ -109,6 +118,7 @@ func (c *cli) definitionsLint(args []string) error {
 		return &exitError{2, errSilent}
 	}
 	reg := registry()
+	fmt.Fprintln(c.stdout, orgRegistry(ctx, reg, d))
 	bad := 0
 	for _, name := range fs.Args() {
 		src, err := os.ReadFile(name)

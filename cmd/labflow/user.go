@@ -211,7 +211,7 @@ func rolesText() string {
 	for _, r := range domain.Roles {
 		rs = append(rs, string(r))
 	}
-	return strings.Join(rs, ", ")
+	return strings.Join(rs, ", ") + ", or a role the administrator defined (系统管理 → 角色)"
 }
 
 // describe turns a domain error into a readable English message for the terminal.

@@ -104,6 +104,12 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.People = people.New(db)
+	a.People.UseZone(loc)
+	// The built-in roles and the Technical Committee as data (org.go).
+	if err := a.People.EnsureBuiltins(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.Auth = auth.New(db, auth.Config{})
 	a.Attach = attach.New(db, blobs, 0)
 	if cfg.Demo {
@@ -120,6 +126,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.Registry = flow.NewRegistry()
 	RegisterDomain(a.Registry, a.People.RankHistory, db.Now)
+	if err := RegisterOrganisation(ctx, a.Registry, a.People); err != nil {
+		db.Close()
+		return nil, err
+	}
 	defs, err := flow.Load(a.Registry, cfg.Definitions)
 	if err != nil {
 		db.Close()
@@ -136,6 +146,8 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	// Definitions' built-in effects change people (set_person, deactivate_person).
 	a.Flow.UsePeople(a.People)
 	a.Attach.SetViewer(a.Flow)
+	a.connectOrganisation()
+	a.warnGaps(ctx)
 	a.Server, err = web.New(web.Deps{DB: db, People: a.People, Auth: a.Auth, Attach: a.Attach, Flow: a.Flow, Log: cfg.Log,
 		Version: cfg.Version, SecureCookies: cfg.SecureCookies, TimeZone: loc,
 		DataDir: cfg.DataDir, MinFree: cfg.MinFree, FreeSpace: cfg.FreeSpace})

@@ -15,7 +15,9 @@ import (
 // committeeChair is the chair of the committee st is assigned to (0 when
 // none is named).
 func (w *work) committeeChair(st *Step) (int64, error) {
-	_, chair, err := w.e.dir.Committee(w.ctx)
+	// The committee the step names: `committee: true` is the Technical
+	// Committee, `committee: KEY` any other (committeeref.go).
+	_, chair, err := w.committee(w.ctx, st.Assignee.Committee)
 	if err != nil {
 		return 0, ignoreNotFound(err)
 	}

@@ -375,7 +375,7 @@ type Branch struct {
 }
 
 // IsCommittee reports whether the selector names a committee.
-func (a Assignee) IsCommittee() bool { return a.Committee }
+func (a Assignee) IsCommittee() bool { return a.Committee != "" }
 
 // Assignee says who acts on (or is copied on) a step. Exactly one of the
 // selectors is set.
@@ -390,8 +390,11 @@ type Assignee struct {
 	DepartmentFrom string `yaml:"department_from,omitempty" json:"department_from,omitempty"`
 	// Relative: "initiator", "initiator_director" (the director of the
 	// initiator's department), "previous" (who completed the previous step).
-	Relative  string `yaml:"relative,omitempty" json:"relative,omitempty"`
-	Committee bool   `yaml:"committee,omitempty" json:"committee,omitempty"` // the Technical Committee
+	Relative string `yaml:"relative,omitempty" json:"relative,omitempty"`
+	// Committee is a committee's members and chair: `committee: true`
+	// (the Technical Committee) or a committee's key, e.g. `committee:
+	// tender` (committee.go).
+	Committee CommitteeRef `yaml:"committee,omitempty" json:"committee,omitempty"`
 	// Field takes the person from a person field of the form (a person the
 	// initiator chose, e.g. from Role), or everyone named in a person
 	// column of a table field, written "table.column" (e.g. the owners of a

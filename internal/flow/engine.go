@@ -400,6 +400,9 @@ func (e *Engine) commit(ctx context.Context, w *work) error {
 // encode prepares the JSON of w and the instances it changes, outside the
 // write (so that the group-commit goroutine only runs SQL).
 func (w *work) encode(now time.Time) error {
+	if err := w.proxies(); err != nil { // standing proxies (proxy.go)
+		return err
+	}
 	w.trailState()
 	for i := range w.audits {
 		enc, err := audit.EncodeChanges(w.audits[i].Changes)
@@ -534,6 +537,9 @@ func (w *work) apply(tx Tx) error {
 			return err
 		}
 		t.ID = id
+		if err := insertTaskProxy(tx, in.ID, t); err != nil {
+			return err
+		}
 		if sla != nil && !t.DueAt.IsZero() {
 			for _, tm := range slaTimers(sla, t) {
 				tm.InstanceID = in.ID

@@ -71,7 +71,7 @@ func TestResolution(t *testing.T) {
 			{"role in initiator's department", flow.Assignee{Role: "director", Department: "initiator"}, nil, []int64{dave}},
 			{"role in a numbered department", flow.Assignee{Role: "director", Department: "20"}, nil, []int64{dan}},
 			{"initiator director", flow.Assignee{Relative: "initiator_director"}, nil, []int64{dave}},
-			{"committee (chair once)", flow.Assignee{Committee: true}, nil, []int64{cm1, cm2, chair}},
+			{"committee (chair once)", flow.Assignee{Committee: flow.TechnicalCommittee}, nil, []int64{cm1, cm2, chair}},
 			{"form person field", flow.Assignee{Field: "approver"}, map[string]any{"approver": bob}, []int64{bob}},
 			// R12: nobody resolves: the step waits for someone, never the administrator.
 			{"nobody resolves: no one to act", flow.Assignee{Role: "finance"}, nil, nil},
@@ -134,7 +134,7 @@ func TestResolutionPreviousAndChosen(t *testing.T) {
 // TestModes: single, sequential, all (会签), any (或签), quorum.
 func TestModes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		committee := flow.Assignee{Committee: true} // cm1, cm2, chair
+		committee := flow.Assignee{Committee: flow.TechnicalCommittee} // cm1, cm2, chair
 		cases := []struct {
 			mode    flow.Mode
 			quorum  string
@@ -197,7 +197,7 @@ func TestModes(t *testing.T) {
 // TestNoTwoSlots: the same person never fills two slots of one countersign.
 func TestNoTwoSlots(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		v := newEnv(t, db, def("all", flow.Step{ID: "vote", Title: text("vote"), Assignee: flow.Assignee{Committee: true}, Mode: flow.ModeAll}))
+		v := newEnv(t, db, def("all", flow.Step{ID: "vote", Title: text("vote"), Assignee: flow.Assignee{Committee: flow.TechnicalCommittee}, Mode: flow.ModeAll}))
 		in := v.start("all", nil)
 		if _, err := v.act(cm1, in.ID, flow.ActInput{Action: flow.ActTransfer, PersonID: cm2}); !domain.IsKind(err, domain.KindInvalid) {
 			t.Fatalf("transfer to another slot holder: %v", err)

@@ -101,6 +101,7 @@ func TestDefinitionsGuide_EveryKeyHasItsEffect(t *testing.T) {
 			}
 		}
 		reg := flow.NewRegistry()
+		reg.AddCommittees("tender") // a committee kept as data (org_test.go)
 		reg.RegisterGuard("test.small", func(_ context.Context, g flow.GuardInput) error {
 			if n, ok := flow.FormDecimal(g.Form["amount"]); ok && n.Cmp(big.NewRat(500, 1)) > 0 {
 				return domain.E(domain.KindInvalid, "test", "test.too_much")
@@ -232,6 +233,8 @@ func TestDefinitionsGuide_EveryKeyHasItsEffect(t *testing.T) {
 		check(len(ccs) == 1 && ccs[0].InstanceID == in.ID, "cc", "cc")
 		ns, _ = v.e.Notifications(ctx, v.actor(gina), false, 50)
 		check(hasKind(ns, in.ID, "step_done"), "notify a person field", "notify", "field")
+		ns, _ = v.e.Notifications(ctx, v.actor(erin), false, 50)
+		check(hasKind(ns, in.ID, "step_done"), "notify a committee by its key", "notify", "committee")
 
 		// fork: both branches at once; quorum of purchasing; the committee (any).
 		iv = v.view(alice, in.ID)

@@ -80,6 +80,9 @@ func (e *Engine) Instance(ctx context.Context, actor domain.Actor, id int64) (*I
 	if v.Subject, err = e.subjectView(ctx, w.inst); err != nil {
 		return nil, err
 	}
+	if err := e.withProxies(ctx, v); err != nil {
+		return nil, err
+	}
 	for i := range v.Signatures {
 		g := &v.Signatures[i]
 		if err := checkSignature(g, w.def, w.inst); err != nil {

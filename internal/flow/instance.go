@@ -193,8 +193,14 @@ type Task struct {
 	ActedAt       time.Time `json:"acted_at,omitzero"`
 	DueAt         time.Time `json:"due_at,omitzero"`
 	Version       int64     `json:"version"`
+	// OnBehalfOf is the absent person whose standing proxy the task went
+	// to (代): its assignee acts in their own name on that person's behalf
+	// (proxy.go).
+	OnBehalfOf   int64  `json:"on_behalf_of,omitempty"`
+	OnBehalfName string `json:"on_behalf_name,omitempty"`
 
-	sla *SLA // set on new tasks whose step has an SLA
+	sla       *SLA  // set on new tasks whose step has an SLA
+	proxyRule int64 // the standing proxy that sent a new task to its assignee
 }
 
 // ActionRecord is one line of an instance's timeline.
@@ -211,6 +217,10 @@ type ActionRecord struct {
 	Meaning     Meaning   `json:"meaning,omitempty"`
 	Attachments []string  `json:"attachments,omitempty"` // SHA-256 of attached files
 	At          time.Time `json:"at"`
+	// OnBehalfOf is set, when the instance is shown, on the actions of a
+	// standing proxy on a task they received for someone (代 OnBehalfName).
+	OnBehalfOf   int64  `json:"on_behalf_of,omitempty"`
+	OnBehalfName string `json:"on_behalf_name,omitempty"`
 }
 
 // Signature is an electronic signature record (COMPLIANCE R7, R9).
@@ -243,6 +253,10 @@ type Signature struct {
 	// Superseded is set when a later signature on the same step replaced
 	// this one (the step was signed again after a return or a change).
 	Superseded bool `json:"superseded,omitempty"`
+	// OnBehalfOf is set, when shown, on a standing proxy's signature: the
+	// signature is the proxy's own (R8), given on that person's behalf.
+	OnBehalfOf   int64  `json:"on_behalf_of,omitempty"`
+	OnBehalfName string `json:"on_behalf_name,omitempty"`
 }
 
 // Timer is a stored SLA timer.

@@ -51,28 +51,83 @@ type EffectInput struct {
 	Tx                    any
 }
 
-// Registry holds what definitions may name: roles, subjects, guards and
-// effects. Domain packages register theirs at start-up, before definitions
-// are loaded; the loader rejects any name the registry does not know.
-// It is safe for concurrent use.
+// Registry holds what definitions may name: roles, committees, subjects,
+// guards and effects. Domain packages register theirs at start-up, before
+// definitions are loaded, and the application adds the roles and
+// committees the organisation defines as data (AddRoles, AddCommittees);
+// the loader rejects any name the registry does not know. It is safe for
+// concurrent use.
 type Registry struct {
-	mu       sync.RWMutex
-	roles    map[string]bool
-	subjects map[string]bool
-	guards   map[string]GuardFunc
-	effects  map[string]EffectFunc
-	kinds    map[string]*SubjectKind
+	mu         sync.RWMutex
+	roles      map[string]bool
+	committees map[string]bool
+	subjects   map[string]bool
+	guards     map[string]GuardFunc
+	effects    map[string]EffectFunc
+	kinds      map[string]*SubjectKind
 }
 
 // NewRegistry returns a registry that knows the built-in roles
-// (domain.Roles) and the subject "form", and no guards or effects.
+// (domain.Roles), the Technical Committee and the subject "form", and no
+// guards or effects.
 func NewRegistry() *Registry {
-	r := &Registry{roles: map[string]bool{}, subjects: map[string]bool{"form": true},
-		guards: map[string]GuardFunc{}, effects: map[string]EffectFunc{}}
+	r := &Registry{roles: map[string]bool{}, committees: map[string]bool{string(TechnicalCommittee): true},
+		subjects: map[string]bool{"form": true}, guards: map[string]GuardFunc{}, effects: map[string]EffectFunc{}}
 	for _, role := range domain.Roles {
 		r.roles[string(role)] = true
 	}
 	return r
+}
+
+// AddRoles makes roles the organisation defines as data known to
+// definitions (issue 8 §4: roles as data).
+func (r *Registry) AddRoles(keys ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, k := range keys {
+		r.roles[k] = true
+	}
+}
+
+// AddCommittees makes committees the organisation defines known to
+// definitions (`committee: KEY`).
+func (r *Registry) AddCommittees(keys ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, k := range keys {
+		r.committees[k] = true
+	}
+}
+
+// HasCommittee reports whether key names a known committee.
+func (r *Registry) HasCommittee(key string) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.committees[key]
+}
+
+// Roles returns the sorted known role names.
+func (r *Registry) Roles() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]string, 0, len(r.roles))
+	for k := range r.roles {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Committees returns the sorted known committee keys.
+func (r *Registry) Committees() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]string, 0, len(r.committees))
+	for k := range r.committees {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // RegisterGuard makes a guard available to definitions under name (by

@@ -120,8 +120,8 @@ func (w *work) resolveOne(st *Step, a Assignee) ([]domain.Person, error) {
 			return nil, nil
 		}
 		return one(dir.Person(ctx, h[len(h)-1].Last))
-	case a.Committee:
-		members, chair, err := dir.Committee(ctx)
+	case a.Committee != "":
+		members, chair, err := w.committee(ctx, a.Committee)
 		if err != nil {
 			return nil, ignoreNotFound(err)
 		}

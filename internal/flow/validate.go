@@ -646,7 +646,7 @@ func (v *vctx) assignee(p string, a Assignee) {
 	if a.Relative != "" {
 		set = append(set, "relative")
 	}
-	if a.Committee {
+	if a.Committee != "" {
 		set = append(set, "committee")
 	}
 	if a.Field != "" {
@@ -666,6 +666,9 @@ func (v *vctx) assignee(p string, a Assignee) {
 	}
 	if a.Role != "" && !v.reg.HasRole(a.Role) {
 		v.add(p+".role", "unknown role %q", a.Role)
+	}
+	if a.Committee != "" && !v.reg.HasCommittee(string(a.Committee)) {
+		v.add(p+".committee", "unknown committee %q", string(a.Committee))
 	}
 	if a.Department != "" {
 		if a.Role == "" {

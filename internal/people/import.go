@@ -223,6 +223,10 @@ func (s *Service) parseImport(ctx context.Context, rows [][]string, lines []int)
 	if err != nil {
 		return nil, nil, err
 	}
+	cat, err := loadCatalog(ctx, r)
+	if err != nil {
+		return nil, nil, err
+	}
 	seen := map[string]int{}        // username -> row
 	seats := map[domain.Grant]int{} // director / chair grants claimed in this file -> row
 	var ins []PersonInput
@@ -248,7 +252,7 @@ func (s *Service) parseImport(ctx context.Context, rows [][]string, lines []int)
 			}
 		}
 		for _, v := range splitList(get("roles")) {
-			role, ok := parseRole(v)
+			role, ok := parseRole(cat, v)
 			if !ok {
 				rowErr(row, "roles", "field.bad_choice")
 				continue
@@ -262,9 +266,9 @@ func (s *Service) parseImport(ctx context.Context, rows [][]string, lines []int)
 			}
 			in.Rank = rk
 		}
-		in.normalize()
+		in.normalize(cat)
 		var c domain.Checker
-		if err := in.check(ctx, r, &c); err != nil {
+		if err := in.check(ctx, r, cat, &c); err != nil {
 			return nil, nil, err
 		}
 		if err := c.Err(""); err != nil {
@@ -310,7 +314,7 @@ func (s *Service) parseImport(ctx context.Context, rows [][]string, lines []int)
 					continue
 				}
 				if first, ok := seats[g]; ok {
-					rowErr(row, "roles", "people.import_seat_repeated", "row", first, "role", "people.role."+string(g.Role))
+					rowErr(row, "roles", "people.import_seat_repeated", "row", first, "role", roleMsg(g.Role))
 					continue
 				}
 				seats[g] = row
@@ -348,11 +352,18 @@ func splitList(v string) []string {
 	return out
 }
 
-// parseRole accepts a role id or its Chinese or English label.
-func parseRole(v string) (domain.Role, bool) {
+// parseRole accepts a role key or its Chinese or English name, built-in
+// or defined by the administrator.
+func parseRole(cat roleCatalog, v string) (domain.Role, bool) {
 	for _, r := range domain.Roles {
 		if strings.EqualFold(v, string(r)) || labelIs(v, "people.role."+string(r)) {
 			return r, true
+		}
+	}
+	norm := func(s string) string { return strings.ToLower(strings.ReplaceAll(s, " ", "")) }
+	for _, d := range cat {
+		if strings.EqualFold(v, string(d.Key)) || norm(v) == norm(d.NameZH) || norm(v) == norm(d.NameEN) {
+			return d.Key, true
 		}
 	}
 	return "", false

@@ -24,11 +24,12 @@ import (
 
 // Service runs the organization use cases on a store.
 type Service struct {
-	db *store.DB
+	db  *store.DB
+	org *orgState // roles, committees and proxies as data (roles.go)
 }
 
 // New returns the organization service on db.
-func New(db *store.DB) *Service { return &Service{db: db} }
+func New(db *store.DB) *Service { return &Service{db: db, org: newOrgState()} }
 
 // Length limits of free-text fields, in runes.
 const (
@@ -271,7 +272,7 @@ type PersonInput struct {
 	PasswordPermanent bool
 }
 
-func (in *PersonInput) normalize() {
+func (in *PersonInput) normalize(cat roleCatalog) {
 	in.Username = strings.ToLower(strings.TrimSpace(in.Username))
 	in.Name = strings.TrimSpace(in.Name)
 	in.Email = strings.TrimSpace(in.Email)
@@ -281,7 +282,7 @@ func (in *PersonInput) normalize() {
 	in.RankSince = strings.TrimSpace(in.RankSince)
 	// Scoped roles without a department take the person's own.
 	for i, g := range in.Roles {
-		if g.Role.Scoped() && g.DepartmentID == 0 {
+		if cat.scoped(g.Role) && g.DepartmentID == 0 {
 			in.Roles[i].DepartmentID = in.DepartmentID
 		}
 	}
@@ -309,19 +310,19 @@ func checkProfile(c *domain.Checker, newName bool, name, email, phone, hiredOn, 
 
 // check validates the input's own fields and that its department exists and
 // is active. Role rules that depend on other people are checked at write time.
-func (in PersonInput) check(ctx context.Context, r store.Reader, c *domain.Checker) error {
+func (in PersonInput) check(ctx context.Context, r store.Reader, cat roleCatalog, c *domain.Checker) error {
 	c.Username("username", in.Username)
 	checkProfile(c, true, in.Name, in.Email, in.Phone, in.HiredOn, in.Lang)
 	if err := checkDepartment(ctx, r, c, "department_id", in.DepartmentID); err != nil {
 		return err
 	}
 	for _, g := range in.Roles {
-		if !g.Role.Valid() {
-			c.Add("roles", "field.bad_choice")
-		} else if g.Role.Scoped() && g.DepartmentID == 0 {
-			c.Add("roles", "people.role_needs_department", "role", "people.role."+string(g.Role))
-		} else if !g.Role.Scoped() && g.DepartmentID != 0 {
-			c.Add("roles", "people.role_unscoped", "role", "people.role."+string(g.Role))
+		if !cat.checkRole(c, "roles", g.Role) {
+			continue
+		} else if cat.scoped(g.Role) && g.DepartmentID == 0 {
+			c.Add("roles", "people.role_needs_department", "role", roleMsg(g.Role))
+		} else if !cat.scoped(g.Role) && g.DepartmentID != 0 {
+			c.Add("roles", "people.role_unscoped", "role", roleMsg(g.Role))
 		} else if g.DepartmentID != 0 && g.DepartmentID != in.DepartmentID {
 			if err := checkDepartment(ctx, r, c, "roles", g.DepartmentID); err != nil {
 				return err
@@ -363,16 +364,20 @@ func (s *Service) CreatePerson(ctx context.Context, actor domain.Actor, in Perso
 	if !mayAdminister(actor) || in.PasswordPermanent && actor.Via != domain.System.Via {
 		return domain.Person{}, domain.Forbidden(op)
 	}
-	in.normalize()
+	cat, err := s.catalog(ctx)
+	if err != nil {
+		return domain.Person{}, domain.Wrap(op, err)
+	}
+	in.normalize(cat)
 	var c domain.Checker
-	if err := in.check(ctx, s.db.R(), &c); err != nil {
+	if err := in.check(ctx, s.db.R(), cat, &c); err != nil {
 		return domain.Person{}, domain.Wrap(op, err)
 	}
 	if err := c.Err(op); err != nil {
 		return domain.Person{}, err
 	}
 	var p domain.Person
-	err := s.db.Write(ctx, func(tx *store.Tx) error {
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		var err error
 		p, err = createPerson(tx, op, actor, in)
 		return err
@@ -507,13 +512,19 @@ func checkSeparation(op string, held, adding []domain.Grant) error {
 // holds, and the department's director and the committee chair stay unique.
 func checkGrant(ctx context.Context, r store.Reader, op string, p domain.Person, held []domain.Grant, g domain.Grant) error {
 	var c domain.Checker
+	def, known, err := lookupRole(ctx, r, g.Role)
+	if err != nil {
+		return err
+	}
 	switch {
-	case !g.Role.Valid():
+	case !known:
 		c.Add("role", "field.bad_choice")
-	case g.Role.Scoped() && g.DepartmentID == 0:
-		c.Add("department_id", "people.role_needs_department", "role", "people.role."+string(g.Role))
-	case !g.Role.Scoped() && g.DepartmentID != 0:
-		c.Add("department_id", "people.role_unscoped", "role", "people.role."+string(g.Role))
+	case !def.Active:
+		c.Add("role", "org.role_inactive", "role", def.NameZH)
+	case def.Scoped && g.DepartmentID == 0:
+		c.Add("department_id", "people.role_needs_department", "role", roleMsg(g.Role))
+	case !def.Scoped && g.DepartmentID != 0:
+		c.Add("department_id", "people.role_unscoped", "role", roleMsg(g.Role))
 	case g.DepartmentID != 0:
 		if err := checkDepartment(ctx, r, &c, "department_id", g.DepartmentID); err != nil {
 			return err

@@ -60,6 +60,14 @@ var sealedTables = []sealedTable{
 	{"flow_definition", []string{"id", "key", "version", "hash", "body", "created_at"}, "definition", "f", []int{4}},
 	{"attachment", strings.Split(attachmentCols, ", "), "attachment", "a", nil},
 	{"person_attribute", []string{"id", "person_id", "attribute", "value", "instance_id", "note", "created_at", "created_by"}, "person_attribute", "e", nil},
+	// Roles, committees and standing proxies as data (issue 8 §4).
+	{"role_def", strings.Split(roleDefCols, ", "), "role definition", "rd", nil},
+	{"committee", strings.Split(committeeCols, ", "), "committee", "cm", nil},
+	{"committee_member", []string{"id", "committee_id", "person_id", "chair", "added_at", "added_by", "removed_at", "removed_by"},
+		"committee member", "cmm", nil},
+	{"person_proxy", []string{"id", "person_id", "proxy_id", "starts_at", "ends_at", "definitions", "status", "reason", "created_by",
+		"created_at", "approver_id", "decided_by", "decided_at", "decision_reason", "updated_at"}, "proxy", "px", nil},
+	{"flow_task_proxy", []string{"id", "instance_id", "on_behalf_of", "on_behalf_name", "proxy_rule"}, "task proxy", "tp", nil},
 }
 
 // textHash is the SHA-256 (hex) of a text, as a hashed column enters a digest.
@@ -306,7 +314,7 @@ func (r recordDigests) addEvent(records string) error {
 
 // RecordProblem is a record that is not what its trail says.
 type RecordProblem struct {
-	Kind   string `json:"kind"` // instance, task, signature, person, role, department, rank, definition, attachment
+	Kind   string `json:"kind"` // instance, task, signature, person, role, department, rank, definition, attachment, role definition, committee, committee member, proxy, task proxy
 	Table  string `json:"table"`
 	ID     int64  `json:"id"`
 	Reason string `json:"reason"` // "edited", "not in the trail", "removed"

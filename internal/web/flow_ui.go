@@ -791,6 +791,7 @@ type timelineView struct {
 type actionsView struct {
 	TaskID      int64
 	StepTitle   string
+	OnBehalf    string // the absent person a standing proxy acts for (代)
 	Has         map[string]bool
 	NeedsPwd    bool
 	ReturnTo    []optionView
@@ -955,6 +956,7 @@ func (s *Server) renderInstance(w http.ResponseWriter, r *http.Request, data map
 	for _, av := range tasks {
 		for _, t := range v.Tasks {
 			if t.ID == av.TaskID {
+				av.OnBehalf = t.OnBehalfName
 				if st := d.Step(t.StepID); st != nil && len(st.Editable) > 0 && av.Has["approve"] {
 					av.Editable = fc.editFields(d, st.Editable)
 					av.HasEditable = true
@@ -1058,6 +1060,9 @@ func (s *Server) stepViews(lang string, v *flow.InstanceView) []stepBox {
 			continue
 		}
 		b := stepBox{Title: st.Title.In(lang), State: st.State, Kind: string(st.Kind), Assignees: strings.Join(st.Assignees, "、")}
+		if proxied := proxiedAssignees(lang, v, st); proxied != "" {
+			b.Assignees = proxied // standing proxies say for whom (ui_org.go)
+		}
 		if st.Signature != "" {
 			b.Meaning = i18n.T(lang, "flowui.meaning."+string(st.Signature), nil)
 		}

@@ -31,6 +31,7 @@ type matrixRow struct {
 type matrixFixture struct {
 	inst, task, attachment, person, dept, token int64
 	sha                                         string
+	org                                         *orgFixture // roles, committees, proxies (org_permissions_test.go)
 }
 
 const anyone = "*"
@@ -68,7 +69,7 @@ func matrixRows() []matrixRow {
 		}
 	}
 	fixed := func(v any) func(*matrixFixture, string) any { return func(*matrixFixture, string) any { return v } }
-	return []matrixRow{
+	return append([]matrixRow{
 		{"GET /api/v1/departments/{id}", "GET", id("/api/v1/departments/{dept}"), nil, map[string]int{anyone: 200}},
 		{"PATCH /api/v1/departments/{id}", "PATCH", id("/api/v1/departments/{dept}"),
 			fixed(map[string]any{"code": "matrix", "name_zh": "矩阵部", "name_en": "Matrix", "reason": "unchanged"}), adminOnly(200)},
@@ -116,7 +117,7 @@ func matrixRows() []matrixRow {
 		{"POST /api/v1/tasks/{id}/assign", "POST", id("/api/v1/tasks/{task}/assign"),
 			fixed(map[string]any{"person_id": 2, "reason": "matrix"}), map[string]int{anyone: 403, "admin": 409}},
 		{"GET /api/v1/inbox/{box}", "GET", id("/api/v1/inbox/todo"), nil, map[string]int{anyone: 200}},
-	}
+	}, orgMatrixRows()...)
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
@@ -178,6 +179,7 @@ func matrixSetup(t *testing.T, e *env) *matrixFixture {
 	}
 	r.json(t, &tok)
 	f.token = tok.Detail.ID
+	f.org = orgMatrixSetup(t, e)
 	return f
 }
 

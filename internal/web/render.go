@@ -24,11 +24,24 @@ var staticFS embed.FS
 // per language, so that rendering needs no per-request cloning.
 type pages struct {
 	byName map[string]map[string]*template.Template // lang -> page -> template
+	// roleName names roles the administrator defined (people.Service.RoleName);
+	// nil names the built-in ones only.
+	roleName func(lang string, r domain.Role) string
+}
+
+// roleNameIn names a role in lang.
+func (p *pages) roleNameIn(lang string, r domain.Role) string {
+	if p.roleName != nil {
+		return p.roleName(lang, r)
+	}
+	return i18n.T(lang, "people.role."+string(r), nil)
 }
 
 // funcs are the template helpers; T and lang are bound to one language.
-func funcs(lang string, loc *time.Location) template.FuncMap {
+func funcs(lang string, loc *time.Location, p *pages) template.FuncMap {
 	return template.FuncMap{
+		// roleName names a role, built-in or defined by the administrator.
+		"roleName": func(r domain.Role) string { return p.roleNameIn(lang, r) },
 		"T":        func(key string, kv ...any) string { return i18n.T(lang, key, dict(kv...)) },
 		"lang":     func() string { return lang },
 		"fmtTime":  func(t time.Time) string { return fmtTimeLayout(t, loc, timeLayout) },
@@ -80,7 +93,7 @@ func loadPages(loc *time.Location) (*pages, error) {
 			}
 			files := append([]string{"templates/layout.html"}, partials...)
 			files = append(files, n)
-			t, err := template.New("layout.html").Funcs(funcs(lang, loc)).ParseFS(templateFS, files...)
+			t, err := template.New("layout.html").Funcs(funcs(lang, loc, p)).ParseFS(templateFS, files...)
 			if err != nil {
 				return nil, fmt.Errorf("web: template %s: %w", base, err)
 			}

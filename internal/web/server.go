@@ -77,6 +77,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.roleName = d.People.RoleName
 	s.pages = p
 	s.openapi = newOpenAPI(d.Version)
 	s.routes()

@@ -21,14 +21,21 @@ func (s *Server) uiAdmin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	waiting := 0
+	var gaps []people.Gap
 	if a.IsAdmin() {
 		ws, err := s.Flow.Waiting(r.Context(), a)
 		if err != nil {
 			return err
 		}
 		waiting = len(ws)
+		// Roles the definitions name that nobody holds, committees without
+		// members or chair (issue 8 §4; ui_org.go).
+		if gaps, err = s.orgGaps(r); err != nil {
+			return err
+		}
 	}
-	s.render(w, r, "admin", map[string]any{"Head": head, "Schema": v, "Backend": string(s.DB.Dialect()), "Version": s.Version, "Waiting": waiting})
+	s.render(w, r, "admin", map[string]any{"Head": head, "Schema": v, "Backend": string(s.DB.Dialect()), "Version": s.Version, "Waiting": waiting,
+		"Gaps": gaps})
 	return nil
 }
 

@@ -127,8 +127,10 @@ func assigneeText(lang string, a flow.Assignee) string {
 		return t
 	case a.Relative != "":
 		return i18n.T(lang, "flowui.relative."+a.Relative, nil)
-	case a.Committee:
+	case a.Committee == flow.TechnicalCommittee:
 		return i18n.T(lang, "people.role.committee", nil)
+	case a.Committee != "":
+		return string(a.Committee)
 	case a.Person != "":
 		return a.Person
 	case a.Field != "":

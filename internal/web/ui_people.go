@@ -42,8 +42,12 @@ func (s *Server) uiPeople(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	roles, err := s.roleKeys(r)
+	if err != nil {
+		return err
+	}
 	s.render(w, r, "people", map[string]any{"People": ps, "Total": total, "Filter": f, "DeptNames": names, "Departments": ds,
-		"Roles": domain.Roles, "Next": f.Offset + f.Limit, "Prev": max(f.Offset-f.Limit, 0)})
+		"Roles": roles, "Next": f.Offset + f.Limit, "Prev": max(f.Offset-f.Limit, 0)})
 	return nil
 }
 
@@ -71,7 +75,9 @@ func (s *Server) renderPersonForm(w http.ResponseWriter, r *http.Request, data m
 		return err
 	}
 	data["Departments"] = ds
-	data["Roles"] = domain.Roles
+	if data["Roles"], err = s.roleKeys(r); err != nil {
+		return err
+	}
 	data["Ranks"] = domain.Ranks
 	s.render(w, r, "person_form", data)
 	return nil
@@ -91,11 +97,8 @@ func (s *Server) uiCreatePerson(w http.ResponseWriter, r *http.Request) error {
 	in := personInput{Username: f.Username, Name: f.Name, Email: f.Email, Phone: f.Phone, DepartmentID: f.DepartmentID,
 		HiredOn: f.HiredOn, Lang: f.Lang, Rank: domain.Rank(f.Rank), RankSince: f.RankSince, Password: f.Password}
 	for _, role := range f.Roles {
-		g := domain.Grant{Role: domain.Role(role)}
-		if g.Role.Scoped() {
-			g.DepartmentID = f.DepartmentID
-		}
-		in.Roles = append(in.Roles, g)
+		// A department-scoped role takes the person's department (people.CreatePerson).
+		in.Roles = append(in.Roles, domain.Grant{Role: domain.Role(role)})
 	}
 	p, err := s.createPerson(r, a, in)
 	if err != nil {
@@ -173,7 +176,9 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, data map[s
 	data["History"] = auditOutputs(evs)
 	data["DeptNames"] = names
 	data["Departments"] = ds
-	data["Roles"] = domain.Roles
+	if data["Roles"], err = s.roleKeys(r); err != nil {
+		return err
+	}
 	data["Ranks"] = domain.Ranks
 	s.render(w, r, "person", data)
 	return nil
