@@ -60,6 +60,7 @@ var sealedTables = []sealedTable{
 	{"flow_definition", []string{"id", "key", "version", "hash", "body", "created_at"}, "definition", "f", []int{4}},
 	{"attachment", strings.Split(attachmentCols, ", "), "attachment", "a", nil},
 	{"person_attribute", []string{"id", "person_id", "attribute", "value", "instance_id", "note", "created_at", "created_by"}, "person_attribute", "e", nil},
+	{"calendar_day", strings.Split(calendarCols, ", "), "calendar_day", "cal", nil}, // issue 8: the working-day calendar
 }
 
 // textHash is the SHA-256 (hex) of a text, as a hashed column enters a digest.
