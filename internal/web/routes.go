@@ -58,6 +58,7 @@ func (s *Server) routes() {
 	s.api("GET /api/v1/attachments/{id}/content", s.apiDownload, doc{Summary: "Download an attachment's bytes", Produces: "application/octet-stream"})
 
 	s.flowRoutes()
+	s.timeRoutes() // the working-day calendar and scheduled jobs (calendar_api.go)
 
 	// HTML UI.
 	m.HandleFunc("GET /login", s.uiLoginPage)
