@@ -32,7 +32,7 @@ const claimBatch = 256
 
 // DefaultWorkers is how many timers or jobs one server runs at once (their
 // transitions share group commits).
-const DefaultWorkers = 16
+const DefaultWorkers = 64
 
 // TimerStore is the storage of leased timers; internal/store implements it.
 type TimerStore interface {
@@ -162,7 +162,14 @@ var errFired = errors.New("flow: timer already fired")
 
 func (e *Engine) fire(ctx context.Context, tm Timer) (bool, error) {
 	for attempt := 0; attempt < 8; attempt++ {
-		w, err := e.load(ctx, domain.System, tm.InstanceID)
+		var w *work
+		var err error
+		if tm.TaskID != 0 {
+			// The instance with its live tasks in one read.
+			w, err = e.loadForTask(ctx, domain.System, tm.TaskID, false)
+		} else {
+			w, err = e.load(ctx, domain.System, tm.InstanceID)
+		}
 		if err != nil && !domain.IsKind(err, domain.KindNotFound) {
 			return false, err
 		}

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"time"
 
 	"labflow/internal/flow"
@@ -38,10 +40,23 @@ func (s *FlowStore) EnqueueJobs(ctx context.Context, jobs []flow.Job) (int, erro
 	err := s.db.Write(ctx, func(tx *Tx) error {
 		n = 0
 		now := TimeText(tx.Now())
-		for i, j := range jobs {
-			res, err := tx.Exec(`INSERT INTO flow_job (key, def_key, schedule_id, occurrence, person_id, form, due_at, created_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (key) DO NOTHING`,
-				j.Key, j.DefinitionKey, j.ScheduleID, j.Occurrence, j.PersonID, forms[i], TimeText(j.DueAt), now)
+		// Up to 100 rows per statement (8 values each).
+		for start := 0; start < len(jobs); start += 100 {
+			end := min(start+100, len(jobs))
+			var q strings.Builder
+			q.WriteString("INSERT INTO flow_job (key, def_key, schedule_id, occurrence, person_id, form, due_at, created_at) VALUES ")
+			args := make([]any, 0, 8*(end-start))
+			for i := start; i < end; i++ {
+				j := jobs[i]
+				if i > start {
+					q.WriteString(", ")
+				}
+				b := len(args)
+				fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", b+1, b+2, b+3, b+4, b+5, b+6, b+7, b+8)
+				args = append(args, j.Key, j.DefinitionKey, j.ScheduleID, j.Occurrence, j.PersonID, forms[i], TimeText(j.DueAt), now)
+			}
+			q.WriteString(" ON CONFLICT (key) DO NOTHING")
+			res, err := tx.Exec(q.String(), args...)
 			if err != nil {
 				return err
 			}
