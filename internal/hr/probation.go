@@ -16,7 +16,7 @@ const SourceProbationEnd = "hr.probation_end"
 
 // ProbationMonths is the probation period: a person's probation ends on
 // the day before the same date this many months after their hire date
-// (hired 2026-03-01: the probation ends 2026-05-31).
+// (hired 2026-03-01: the probation ends 2026-05-31; see ProbationEnd).
 const ProbationMonths = 3
 
 // PeopleFunc lists the active people (with their hire dates).
@@ -29,13 +29,19 @@ func RegisterSources(reg *flow.Registry, people PeopleFunc) {
 }
 
 // ProbationEnd returns the last day of the probation of someone hired on
-// hired (YYYY-MM-DD), or "" when hired is not a date.
+// hired (YYYY-MM-DD), or "" when hired is not a date: the day before the
+// same date months later, or, when that month has no such date (hired on
+// 30 November), that month's last day.
 func ProbationEnd(hired string, months int) string {
 	d, err := time.Parse(time.DateOnly, hired)
 	if err != nil {
 		return ""
 	}
-	return d.AddDate(0, months, -1).Format(time.DateOnly)
+	first := time.Date(d.Year(), d.Month()+time.Month(months), 1, 0, 0, 0, 0, time.UTC)
+	if last := first.AddDate(0, 1, -1); d.Day() > last.Day() {
+		return last.Format(time.DateOnly)
+	}
+	return first.AddDate(0, 0, d.Day()-2).Format(time.DateOnly)
 }
 
 // ProbationEnds is the date source of the probation ends of the active

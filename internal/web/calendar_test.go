@@ -197,7 +197,7 @@ func TestR1_CalendarChangesAuditedAndSealed(t *testing.T) {
 	// Someone with database access turns a holiday into a working day.
 	storetest.Exec(t, e.app.DB, "UPDATE calendar_day SET kind = 'workday' WHERE day = '2026-10-01'")
 	_, err = e.app.DB.VerifyAudit(context.Background(), "")
-	if err == nil || !strings.Contains(err.Error(), "calendar day") || !strings.Contains(err.Error(), "edited") {
+	if err == nil || !strings.Contains(err.Error(), "calendar_day") || !strings.Contains(err.Error(), "edited") {
 		t.Fatalf("verify after a direct edit: %v", err)
 	}
 }
