@@ -18,6 +18,7 @@ import (
 	"labflow/internal/attach"
 	"labflow/internal/auth"
 	"labflow/internal/blob"
+	"labflow/internal/calendar"
 	"labflow/internal/demo"
 	"labflow/internal/domain"
 	"labflow/internal/flow"
@@ -68,6 +69,8 @@ type App struct {
 	Attach   *attach.Service
 	Flow     *flow.Engine
 	Registry *flow.Registry
+	// Calendar is the institute's working-day calendar (issue 8 §3).
+	Calendar *calendar.Service
 	Server   *web.Server
 	Logins   []demo.Login
 	listener net.Listener
@@ -124,12 +127,24 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 			return nil, fmt.Errorf("demo: %w", err)
 		}
 	}
+	// The working-day calendar: the shipped one is loaded once (servers
+	// starting together load it one after another; the later ones find it).
+	a.Calendar = calendar.New(db, loc)
+	err = db.WithLock(ctx, "calendar", func(ctx context.Context) error { return a.Calendar.LoadShipped(ctx) })
+	if err == nil {
+		err = a.Calendar.Load(ctx)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("calendar: %w", err)
+	}
 	a.Registry = flow.NewRegistry()
 	RegisterDomain(a.Registry, a.People.RankHistory, db.Now)
 	if err := RegisterOrganisation(ctx, a.Registry, a.People); err != nil {
 		db.Close()
 		return nil, err
 	}
+	hr.RegisterSources(a.Registry, activePeople(a.People)) // dates schedules start from
 	defs, err := flow.Load(a.Registry, cfg.Definitions)
 	if err != nil {
 		db.Close()
@@ -148,9 +163,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Attach.SetViewer(a.Flow)
 	a.connectOrganisation()
 	a.warnGaps(ctx)
+	a.Flow.UseCalendar(a.Calendar)
 	a.Server, err = web.New(web.Deps{DB: db, People: a.People, Auth: a.Auth, Attach: a.Attach, Flow: a.Flow, Log: cfg.Log,
 		Version: cfg.Version, SecureCookies: cfg.SecureCookies, TimeZone: loc,
-		DataDir: cfg.DataDir, MinFree: cfg.MinFree, FreeSpace: cfg.FreeSpace})
+		DataDir: cfg.DataDir, MinFree: cfg.MinFree, FreeSpace: cfg.FreeSpace, Calendar: a.Calendar})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -212,11 +228,16 @@ func (a *App) Run(ctx context.Context) error {
 // Close releases the database.
 func (a *App) Close() error { return a.DB.Close() }
 
-// TimerInterval is how often Run fires due SLA timers.
+// TimerInterval is how often Run fires due timers and starts scheduled
+// requests.
 const TimerInterval = 30 * time.Second
 
-// runTimers fires due SLA timers once at start and then every interval
-// until ctx ends. Timers are stored, so overdue ones fire once after a restart.
+// runTimers, once at start and then every interval until ctx ends,
+// reloads the working-day calendar if another server changed it, fires
+// the due timers (reminders, overdue notices, escalations, wait steps)
+// and starts the scheduled requests that are due. Timers and jobs are
+// stored and claimed with leases: after a restart overdue ones run once,
+// and several servers on one database run each once (issue 8 §6).
 func (a *App) runTimers(ctx context.Context, every time.Duration) {
 	now := time.Now
 	if a.Config.Now != nil {
@@ -225,10 +246,18 @@ func (a *App) runTimers(ctx context.Context, every time.Duration) {
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
+		if err := a.Calendar.Refresh(ctx); err != nil && ctx.Err() == nil {
+			a.Log.Error("calendar refresh", "err", err)
+		}
 		if n, err := a.Flow.RunTimers(ctx, now()); err != nil && ctx.Err() == nil {
 			a.Log.Error("flow timers", "err", err)
 		} else if n > 0 {
 			a.Log.Info("flow timers fired", "n", n)
+		}
+		if n, err := a.Flow.RunSchedules(ctx, now()); err != nil && ctx.Err() == nil {
+			a.Log.Error("flow schedules", "err", err)
+		} else if n > 0 {
+			a.Log.Info("scheduled requests started", "n", n)
 		}
 		// Steps waiting for someone: the organisation may have changed
 		// (a role granted by import or the CLI, a person reactivated).
@@ -251,11 +280,29 @@ func (a *App) runTimers(ctx context.Context, every time.Duration) {
 	}
 }
 
+// activePeople lists every active person, for the personnel date sources.
+func activePeople(s *people.Service) hr.PeopleFunc {
+	return func(ctx context.Context) ([]domain.Person, error) {
+		var out []domain.Person
+		for off := 0; ; off += 1000 {
+			ps, total, err := s.People(ctx, people.PersonFilter{Limit: 1000, Offset: off})
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ps...)
+			if off+len(ps) >= total || len(ps) == 0 {
+				return out, nil
+			}
+		}
+	}
+}
+
 // RegisterDomain registers the guards, effects and subjects that domain
 // packages provide to process definitions.
 // history may be nil where guards are only named, never run (lint, list).
 func RegisterDomain(reg *flow.Registry, history hr.HistoryFunc, now func() time.Time) {
 	hr.Register(reg, history, now) // ORG-4: time in rank from the rank history
+	hr.RegisterSources(reg, nil)   // the names of the personnel date sources (issue 8 §6)
 }
 
 // Directory is the engine's view of the organization: people.Service plus

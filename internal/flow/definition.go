@@ -81,6 +81,14 @@ type Definition struct {
 	// first step.
 	Resubmit string `yaml:"resubmit,omitempty" json:"resubmit,omitempty"`
 
+	// Time (issue 8 §3, §6): deadline.go, schedule.go.
+	// Deadlines span several steps or the whole request.
+	Deadlines []Deadline `yaml:"deadlines,omitempty" json:"deadlines,omitempty"`
+	// Schedule starts the process by itself: on a recurring calendar or
+	// when a date in the data comes near.
+	Schedule []Schedule `yaml:"schedule,omitempty" json:"schedule,omitempty"`
+	// End of time.
+
 	File   string `yaml:"-" json:"-"` // where it was loaded from, for error messages
 	Source []byte `yaml:"-" json:"-"` // the YAML as loaded; its SHA-256 identifies the version
 	Hash   string `yaml:"-" json:"hash"`
@@ -238,6 +246,11 @@ type Step struct {
 	// "end") instead of ending the process rejected: a refused proposal
 	// goes back to be reworked, or on to a step that records the refusal.
 	OnReject string `yaml:"on_reject,omitempty" json:"on_reject,omitempty"`
+
+	// Time (issue 8 §3): wait.go.
+	// Wait (kind wait) is how long the step waits, or until when.
+	Wait *Wait `yaml:"wait,omitempty" json:"wait,omitempty"`
+	// End of time.
 }
 
 // PersonChange sets one attribute of a person (domain.Attributes).
@@ -408,10 +421,25 @@ type Assignee struct {
 
 // SLA is a step's due time, reminder and escalation.
 type SLA struct {
-	Due    string `yaml:"due" json:"due"`                           // Go duration, e.g. "48h"
+	Due    string `yaml:"due" json:"due"`                           // a Duration: "48h", "3d", "2wd"
 	Remind string `yaml:"remind,omitempty" json:"remind,omitempty"` // before due, e.g. "4h"
 	// EscalateTo: a role name, or "director" (the assignee's director).
 	EscalateTo string `yaml:"escalate_to,omitempty" json:"escalate_to,omitempty"`
+
+	// Time (issue 8 §3): deadline.go.
+	// DueField is a date or datetime field that holds the deadline itself
+	// (the analyst's estimated report time); when it is empty, Due counts.
+	DueField string `yaml:"due_field,omitempty" json:"due_field,omitempty"`
+	// From is a date or datetime field that Due counts from (24 hours
+	// from received_at) instead of from when the task was created.
+	From string `yaml:"from,omitempty" json:"from,omitempty"`
+	// Escalate are escalation levels, each some time after the deadline.
+	Escalate []Escalation `yaml:"escalate,omitempty" json:"escalate,omitempty"`
+	// OnReturn says what a return or a resubmission does to the deadline:
+	// "restart" (the default: it counts again from the new start) or
+	// "keep" (the first deadline stands).
+	OnReturn string `yaml:"on_return,omitempty" json:"on_return,omitempty"`
+	// End of time.
 }
 
 // StartFields lists the form fields the initiator fills when starting: all

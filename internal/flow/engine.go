@@ -50,6 +50,14 @@ type Engine struct {
 	// people changes people for built-in effects (UsePeople).
 	people People
 
+	// Time (issue 8 §6): leased timers and jobs (timer.go, schedule.go).
+	leaseOnce sync.Once
+	owner     string        // who holds this engine's leases
+	lease     time.Duration // how long a claim lasts
+	workers   int           // timers or jobs run at once
+	sched     schedState
+	// End of time.
+
 	cache *instCache
 
 	// awaited are the definitions await steps may wait for (awaitedKeys).
@@ -187,6 +195,7 @@ type work struct {
 	hops        int
 	chosen      int64 // person chosen by the approver for a chosen_by step
 	fire        int64 // timer fired by this work
+	job         int64 // scheduled job this work carries out (schedule.go)
 	enc         Encoded
 	formChanged bool
 	formJSON    string   // Form as stored, when known (instCache)
@@ -524,13 +533,7 @@ func (w *work) apply(tx Tx) error {
 		}
 		sla := t.sla
 		if sla != nil && t.DueAt.IsZero() {
-			d, err := parseDuration(sla.Due)
-			if err != nil {
-				return domain.Wrap("flow.sla", err)
-			}
-			if d > 0 {
-				t.DueAt = now.Add(d)
-			}
+			t.DueAt = w.slaDue(sla, now)
 		}
 		id, err := tx.InsertTask(t)
 		if err != nil {
@@ -541,7 +544,7 @@ func (w *work) apply(tx Tx) error {
 			return err
 		}
 		if sla != nil && !t.DueAt.IsZero() {
-			for _, tm := range slaTimers(sla, t) {
+			for _, tm := range w.slaTimers(t) {
 				tm.InstanceID = in.ID
 				if err := tx.InsertTimer(tm); err != nil {
 					return err
@@ -606,6 +609,11 @@ func (w *work) apply(tx Tx) error {
 	}
 	if w.idem != "" {
 		if err := tx.PutIdem(w.actor.ID, w.idem, in.ID); err != nil {
+			return err
+		}
+	}
+	if w.job != 0 {
+		if err := w.finishJob(tx, in.ID, now); err != nil {
 			return err
 		}
 	}

@@ -86,6 +86,14 @@ type State struct {
 	// ReturnedFrom is the step that returned the request to its initiator;
 	// a resubmission resumes there (Definition.Resubmit).
 	ReturnedFrom string `json:"returned_from,omitempty"`
+
+	// Time (issue 8 §3): deadline.go.
+	// Due keeps, per step whose SLA says on_return: keep, the deadline its
+	// first task got, for the tasks it gets after a return or resubmission.
+	Due map[string]time.Time `json:"due,omitempty"`
+	// Deadlines are the definition's deadlines that have started.
+	Deadlines map[string]*DeadlineState `json:"deadlines,omitempty"`
+	// End of time.
 }
 
 // Skip is a step passed over by its condition; At is the length of the
@@ -259,14 +267,25 @@ type Signature struct {
 	OnBehalfName string `json:"on_behalf_name,omitempty"`
 }
 
-// Timer is a stored SLA timer.
+// Timer is a stored timer: a task's reminder, overdue notice or
+// escalation, a definition-level deadline's, or the wake-up of a wait
+// step. Servers claim due timers with a lease (timer.go).
 type Timer struct {
 	ID         int64     `json:"id"`
 	InstanceID int64     `json:"instance_id"`
 	TaskID     int64     `json:"task_id"`
-	Kind       string    `json:"kind"` // remind, overdue, escalate
+	Kind       string    `json:"kind"` // remind, overdue, escalate, wake
 	DueAt      time.Time `json:"due_at"`
 	FiredAt    time.Time `json:"fired_at,omitzero"`
+	// Ref is the deadline's id (a definition-level deadline's timers) or
+	// the wait step's id (wake); Round is the deadline's start count or the
+	// wait step's round, so that a timer of a deadline that restarted, or
+	// of a step that is no longer waiting, does nothing.
+	Ref   string `json:"ref,omitempty"`
+	Round int    `json:"round,omitempty"`
+	// Level is the escalation level (1 for the first of SLA.Escalate; 0
+	// for EscalateTo).
+	Level int `json:"level,omitempty"`
 }
 
 // The timer kinds.
@@ -274,6 +293,7 @@ const (
 	TimerRemind   = "remind"
 	TimerOverdue  = "overdue"
 	TimerEscalate = "escalate"
+	TimerWake     = "wake" // a wait step's time has come
 )
 
 // Notification is one outbox row. In-app notifications (channel "inapp")

@@ -65,6 +65,7 @@ type Registry struct {
 	guards     map[string]GuardFunc
 	effects    map[string]EffectFunc
 	kinds      map[string]*SubjectKind
+	sources    map[string]DateSource // schedule.go (issue 8 §6)
 }
 
 // NewRegistry returns a registry that knows the built-in roles

@@ -54,8 +54,6 @@ type Store interface {
 
 	Inbox(ctx context.Context, personID int64, box Box, f InboxFilter) ([]InboxItem, int, error)
 	Counts(ctx context.Context, personID int64) (map[Box]int, error)
-	// DueTimers returns unfired timers due at or before now, oldest first.
-	DueTimers(ctx context.Context, now time.Time, limit int) ([]Timer, error)
 	Notifications(ctx context.Context, personID int64, unreadOnly bool, limit int) ([]Notification, error)
 	MarkRead(ctx context.Context, personID int64, ids []int64) error
 

@@ -106,6 +106,7 @@ func (w *work) enterStep(id, branch string, detour bool) error {
 	if st == nil {
 		return domain.Wrap("flow.enter", errString("definition "+w.def.Key+" has no step "+id))
 	}
+	w.deadlineStart(id) // definition-level deadlines that start here (deadline.go)
 	if st.When != "" {
 		ok, err := w.cond(st.When, "steps."+id+".when")
 		if err != nil {
@@ -164,6 +165,8 @@ func (w *work) enterStep(id, branch string, detour bool) error {
 		return w.startChild(st, branch, detour)
 	case StepAwait:
 		return w.await(st, branch, detour)
+	case StepWait:
+		return w.enterWait(st, branch, detour)
 	}
 	if st.Each != "" {
 		if rows, _ := tableRows(w.inst.Form[st.Each]); len(rows) == 0 {
@@ -258,6 +261,7 @@ func (w *work) placeholder(st *Step, round, slot int, args map[string]any) error
 
 // skip records a step passed over by its condition in this pass.
 func (w *work) skip(id string) {
+	w.deadlineEnd(id) // a deadline that ends here ends when it is passed over too
 	s := &w.inst.State
 	for _, k := range s.Skipped {
 		if k.Step == id {
@@ -343,6 +347,7 @@ func quorum(q string, m int) int {
 func (w *work) newTask(st *Step, round, slot int, p domain.Person, kind TaskKind, parent, addedBy int64) *Task {
 	t := &Task{StepID: st.ID, Round: round, Slot: slot, AssigneeID: p.ID, AssigneeName: p.Name, State: TaskOpen, Kind: kind,
 		ParentTaskID: parent, AddedBy: addedBy, DefinitionKey: w.def.Key, InitiatorID: w.inst.InitiatorID, sla: st.SLA}
+	w.presetDue(t, st) // a deadline kept across returns (deadline.go)
 	w.added = append(w.added, t)
 	w.tasks = append(w.tasks, t)
 	w.notify(p.ID, "task", t, map[string]any{"step": st.Title.ZH, "step_en": st.Title.EN})
@@ -482,6 +487,7 @@ func (w *work) completeStep(idx int) error {
 			w.setTask(t, TaskCancelled, "")
 		}
 	}
+	w.deadlineEnd(as.Step) // definition-level deadlines that end here (deadline.go)
 	s := &w.inst.State
 	s.Active = append(s.Active[:idx:idx], s.Active[idx+1:]...)
 	s.History = append(s.History, StepRecord{Step: as.Step, By: as.Approved, Last: w.actor.ID, Mode: as.Mode, Need: as.Need, Slots: as.Slots,

@@ -2,99 +2,198 @@ package flow
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
+	"os"
+	"strconv"
+	"sync"
 	"time"
 
-	"labflow/internal/audit"
 	"labflow/internal/domain"
 )
 
-func parseDuration(s string) (time.Duration, error) {
-	if s == "" {
-		return 0, nil
-	}
-	return time.ParseDuration(s)
+// Timers and jobs are stored, and run with leases so that several LabFlow
+// servers on one database run each exactly once: a server claims due
+// timers for a while (its owner id and lease_until; on PostgreSQL with
+// FOR UPDATE SKIP LOCKED, so that servers claim different ones), fires
+// them, and marks each fired in the same transaction as its effect — a
+// conditional update, so that a timer whose lease ran out while its server
+// stalled, and which another server took over, takes effect once. A server
+// that stops mid-batch leaves its claims to expire; another then takes
+// them over.
+
+// DefaultLease is how long a server holds the timers and jobs it claimed
+// before another may take them over.
+const DefaultLease = time.Minute
+
+// claimBatch is how many timers or jobs a server claims at once.
+const claimBatch = 256
+
+// DefaultWorkers is how many timers or jobs one server runs at once (their
+// transitions share group commits).
+const DefaultWorkers = 64
+
+// TimerStore is the storage of leased timers; internal/store implements it.
+type TimerStore interface {
+	// ClaimTimers leases to owner, until until, up to limit unfired timers
+	// due at or before now whose lease (if any) has expired, oldest first.
+	ClaimTimers(ctx context.Context, owner string, now, until time.Time, limit int) ([]Timer, error)
 }
 
-// slaTimers returns the timers of a new task with a due time: a reminder
-// Remind before due, the overdue notice at due, and an escalation at due.
-func slaTimers(sla *SLA, t *Task) []*Timer {
-	var out []*Timer
-	if r, err := parseDuration(sla.Remind); err == nil && r > 0 {
-		out = append(out, &Timer{TaskID: t.ID, Kind: TimerRemind, DueAt: t.DueAt.Add(-r)})
+// newOwner names this engine as the holder of leases: host, process and a
+// random part (several engines may run in one process, as in tests).
+func newOwner() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	rand.Read(b[:])
+	return host + ":" + strconv.Itoa(os.Getpid()) + ":" + hex.EncodeToString(b[:])
+}
+
+// Owner returns the name under which this engine holds leases.
+func (e *Engine) Owner() string {
+	e.leaseOnce.Do(e.initLease)
+	return e.owner
+}
+
+func (e *Engine) initLease() {
+	if e.owner == "" {
+		e.owner = newOwner()
 	}
-	out = append(out, &Timer{TaskID: t.ID, Kind: TimerOverdue, DueAt: t.DueAt})
-	if sla.EscalateTo != "" {
-		out = append(out, &Timer{TaskID: t.ID, Kind: TimerEscalate, DueAt: t.DueAt})
+	if e.lease <= 0 {
+		e.lease = DefaultLease
 	}
-	return out
+	if e.workers <= 0 {
+		e.workers = DefaultWorkers
+	}
+}
+
+// SetLease sets how long this engine's claims on timers and jobs last
+// (DefaultLease) and how many it runs at once (DefaultWorkers); zero
+// keeps the default. Call it before the engine runs timers.
+func (e *Engine) SetLease(lease time.Duration, workers int) {
+	e.leaseOnce.Do(e.initLease)
+	if lease > 0 {
+		e.lease = lease
+	}
+	if workers > 0 {
+		e.workers = workers
+	}
+}
+
+// RunTimers claims the timers due at now and fires each once: reminders
+// and overdue notices, escalation levels (an extra task for the level's
+// role or the assignee's director), definition-level deadlines, and the
+// wake-up of wait steps. Timers are stored, so a restart loses none; a
+// timer another server holds is left to it, and one whose holder stopped
+// is taken over when its lease expires. It returns how many fired.
+func (e *Engine) RunTimers(ctx context.Context, now time.Time) (int, error) {
+	ts, ok := e.st.(TimerStore)
+	if !ok {
+		return 0, domain.Wrap("flow.RunTimers", errString("the store keeps no leased timers"))
+	}
+	e.leaseOnce.Do(e.initLease)
+	n := 0
+	for {
+		timers, err := ts.ClaimTimers(ctx, e.owner, now, now.Add(e.lease), claimBatch)
+		if err != nil {
+			return n, err
+		}
+		k, err := e.FireClaimed(ctx, timers)
+		n += k
+		if err != nil || len(timers) < claimBatch {
+			return n, err
+		}
+	}
+}
+
+// FireClaimed fires timers this engine claimed, several at once, and
+// returns how many took effect (a timer with nothing left to do, or fired
+// meanwhile by another server, does not count). On an error the others
+// still fire; the failed one stays claimed until its lease expires and is
+// then tried again.
+func (e *Engine) FireClaimed(ctx context.Context, timers []Timer) (int, error) {
+	e.leaseOnce.Do(e.initLease)
+	return runAll(ctx, e.workers, len(timers), func(i int) (bool, error) { return e.fire(ctx, timers[i]) })
+}
+
+// runAll runs f for 0..n-1 on up to workers goroutines and counts the
+// trues; the first error is returned after all have run.
+func runAll(ctx context.Context, workers, n int, f func(i int) (bool, error)) (int, error) {
+	if workers > n {
+		workers = n
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	next, count := 0, 0
+	var first error
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				ok, err := f(i)
+				mu.Lock()
+				if ok {
+					count++
+				}
+				if err != nil && first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if first == nil {
+		first = ctx.Err()
+	}
+	return count, first
 }
 
 var errFired = errors.New("flow: timer already fired")
 
-// RunTimers fires the SLA timers due at now, each once: reminders and
-// overdue notices to the assignee, escalation as an extra task for the
-// step's EscalateTo role or the assignee's director. Timers are stored, so
-// a restart loses none; a timer fired by another process is skipped. It
-// returns how many fired.
-func (e *Engine) RunTimers(ctx context.Context, now time.Time) (int, error) {
-	n := 0
-	for {
-		timers, err := e.st.DueTimers(ctx, now, 200)
-		if err != nil {
-			return n, err
-		}
-		if len(timers) == 0 {
-			return n, nil
-		}
-		progress := false
-		for _, tm := range timers {
-			ok, err := e.fire(ctx, tm)
-			if err != nil {
-				return n, err
-			}
-			if ok {
-				n++
-			}
-			progress = true
-		}
-		if !progress || len(timers) < 200 {
-			return n, nil
-		}
-	}
-}
-
 func (e *Engine) fire(ctx context.Context, tm Timer) (bool, error) {
 	for attempt := 0; attempt < 8; attempt++ {
-		w, err := e.load(ctx, domain.System, tm.InstanceID)
+		var w *work
+		var err error
+		if tm.TaskID != 0 {
+			// The instance with its live tasks in one read.
+			w, err = e.loadForTask(ctx, domain.System, tm.TaskID, false)
+		} else {
+			w, err = e.load(ctx, domain.System, tm.InstanceID)
+		}
 		if err != nil && !domain.IsKind(err, domain.KindNotFound) {
 			return false, err
 		}
-		var t *Task
-		if w != nil {
-			t = w.findTask(tm.TaskID)
+		acted := false
+		if w != nil && w.inst.Status == StatusRunning {
+			switch {
+			case tm.Kind == TimerWake:
+				acted, err = w.wake(tm)
+			case tm.Ref != "":
+				acted, err = w.fireDeadline(tm)
+			default:
+				acted, err = w.fireTask(tm)
+			}
+			if err != nil {
+				return false, err
+			}
 		}
-		if w == nil || t == nil || t.State != TaskOpen || w.inst.Status != StatusRunning {
+		if !acted {
 			// Nothing to do any more: just mark it fired.
 			err := e.st.Write(ctx, func(tx Tx) error {
 				_, err := tx.FireTimer(tm.ID, tx.Now())
 				return err
 			})
 			return false, err
-		}
-		st := stepOf(w.def, t.StepID)
-		args := map[string]any{"step": st.Title.ZH, "step_en": st.Title.EN, "due": t.DueAt}
-		switch tm.Kind {
-		case TimerRemind:
-			w.notify(t.AssigneeID, "due_soon", t, args)
-			w.audit("flow.remind", []audit.Change{{Field: "task", New: t.ID}}, "")
-		case TimerOverdue:
-			w.notify(t.AssigneeID, "overdue", t, args)
-			w.audit("flow.overdue", []audit.Change{{Field: "task", New: t.ID}}, "")
-		case TimerEscalate:
-			if err := w.escalate(t, st); err != nil {
-				return false, err
-			}
 		}
 		w.fire = tm.ID
 		err = e.commit(ctx, w)
@@ -107,43 +206,6 @@ func (e *Engine) fire(ctx context.Context, tm Timer) (bool, error) {
 		return err == nil, err
 	}
 	return false, domain.Conflict("flow.RunTimers", "error.conflict")
-}
-
-func (w *work) escalate(t *Task, st *Step) error {
-	var people []domain.Person
-	if st.SLA.EscalateTo == "director" {
-		p, err := w.e.dir.Person(w.ctx, t.AssigneeID)
-		if err != nil {
-			return ignoreNotFound(err)
-		}
-		if p.DepartmentID != 0 {
-			d, err := w.e.dir.DirectorOf(w.ctx, p.DepartmentID)
-			if err != nil {
-				if ignoreNotFound(err) != nil {
-					return err
-				}
-			} else {
-				people = append(people, d)
-			}
-		}
-	} else {
-		ps, err := w.e.dir.WithRole(w.ctx, domain.Role(st.SLA.EscalateTo), 0)
-		if err != nil && ignoreNotFound(err) != nil {
-			return err
-		}
-		people = ps
-	}
-	added := 0
-	for _, p := range people {
-		if !mayActInBusiness(p) || w.inStep(t.StepID, t.Round, p.ID) || w.keptOff(st, p.ID) != "" {
-			continue
-		}
-		w.newTask(st, t.Round, t.Slot, p, TaskEscalation, 0, 0).sla = nil
-		w.notify(p.ID, "escalated", nil, map[string]any{"step": st.Title.ZH, "step_en": st.Title.EN})
-		added++
-	}
-	w.audit("flow.escalate", []audit.Change{{Field: "task", New: t.ID}, {Field: "added", New: added}}, "")
-	return nil
 }
 
 // inStep reports whether person already holds a live task of the step

@@ -30,7 +30,7 @@ var (
 		FieldDate: true, FieldDateTime: true, FieldSelect: true, FieldMultiSelect: true, FieldPerson: true,
 		FieldDepartment: true, FieldFiles: true, FieldTable: true, FieldReference: true}
 	stepKinds = map[StepKind]bool{"": true, StepApproval: true, StepTask: true, StepParallel: true,
-		StepJoin: true, StepSubprocess: true, StepEnd: true, StepAwait: true}
+		StepJoin: true, StepSubprocess: true, StepEnd: true, StepAwait: true, StepWait: true}
 	modes   = map[Mode]bool{"": true, ModeSingle: true, ModeSequential: true, ModeAll: true, ModeAny: true, ModeQuorum: true}
 	actions = map[Action]bool{ActApprove: true, ActReject: true, ActReturn: true, ActWithdraw: true,
 		ActTakeBack: true, ActTransfer: true, ActDelegate: true, ActAddSigner: true, ActRemove: true,
@@ -137,6 +137,7 @@ func validate(d *Definition, reg *Registry) []*LoadError {
 		v.add("resubmit", "%q: use resume or restart", d.Resubmit)
 	}
 	v.steps()
+	v.timeRules() // deadlines, wait steps, schedules (validate_time.go)
 	return v.errs
 }
 
@@ -744,23 +745,7 @@ func (v *vctx) assignee(p string, a Assignee) {
 	}
 }
 
-func (v *vctx) sla(p string, s *SLA) {
-	due, err := time.ParseDuration(s.Due)
-	if err != nil || due <= 0 {
-		v.add(p+".due", "%q is not a positive duration such as \"48h\"", s.Due)
-	}
-	if s.Remind != "" {
-		r, err := time.ParseDuration(s.Remind)
-		if err != nil || r <= 0 {
-			v.add(p+".remind", "%q is not a positive duration such as \"4h\"", s.Remind)
-		} else if due > 0 && r >= due {
-			v.add(p+".remind", "the reminder (before due) must be shorter than due")
-		}
-	}
-	if s.EscalateTo != "" && s.EscalateTo != "director" && !v.reg.HasRole(s.EscalateTo) {
-		v.add(p+".escalate_to", "unknown role %q (or \"director\")", s.EscalateTo)
-	}
-}
+func (v *vctx) sla(p string, s *SLA) { v.slaRules(p, s) } // validate_time.go
 
 // Successors returns the ids a step may lead to: its branches, its
 // parallel branches and join, and its Next (or the following step in the

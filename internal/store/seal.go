@@ -68,6 +68,7 @@ var sealedTables = []sealedTable{
 	{"person_proxy", []string{"id", "person_id", "proxy_id", "starts_at", "ends_at", "definitions", "status", "reason", "created_by",
 		"created_at", "approver_id", "decided_by", "decided_at", "decision_reason", "updated_at"}, "proxy", "px", nil},
 	{"flow_task_proxy", []string{"id", "instance_id", "on_behalf_of", "on_behalf_name", "proxy_rule"}, "task proxy", "tp", nil},
+	{"calendar_day", strings.Split(calendarCols, ", "), "calendar_day", "cal", nil}, // issue 8: the working-day calendar
 }
 
 // textHash is the SHA-256 (hex) of a text, as a hashed column enters a digest.

@@ -27,6 +27,7 @@ type proxyInput struct {
 
 type proxyOut = domain.Proxy
 
+// reasonInput is the reason given for a change.
 type reasonInput struct {
 	Reason string `json:"reason,omitempty"`
 }

@@ -32,6 +32,7 @@ type matrixFixture struct {
 	inst, task, attachment, person, dept, token int64
 	sha                                         string
 	org                                         *orgFixture // roles, committees, proxies (org_permissions_test.go)
+	calDay                                      int64       // issue 8: a day of the working-day calendar
 }
 
 const anyone = "*"
@@ -117,6 +118,9 @@ func matrixRows() []matrixRow {
 		{"POST /api/v1/tasks/{id}/assign", "POST", id("/api/v1/tasks/{task}/assign"),
 			fixed(map[string]any{"person_id": 2, "reason": "matrix"}), map[string]int{anyone: 403, "admin": 409}},
 		{"GET /api/v1/inbox/{box}", "GET", id("/api/v1/inbox/todo"), nil, map[string]int{anyone: 200}},
+		// The working-day calendar is the administrator's to change (issue 8).
+		{"POST /api/v1/calendar/days/{id}/remove", "POST", func(x *matrixFixture) string { return "/api/v1/calendar/days/" + itoa64(x.calDay) + "/remove" },
+			fixed(map[string]any{"reason": "matrix"}), adminOnly(204)},
 	}, orgMatrixRows()...)
 }
 
@@ -180,6 +184,7 @@ func matrixSetup(t *testing.T, e *env) *matrixFixture {
 	r.json(t, &tok)
 	f.token = tok.Detail.ID
 	f.org = orgMatrixSetup(t, e)
+	f.calDay = matrixCalendarDay(t, e)
 	return f
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"labflow/internal/attach"
 	"labflow/internal/auth"
+	"labflow/internal/calendar"
 	"labflow/internal/domain"
 	"labflow/internal/flow"
 	"labflow/internal/i18n"
@@ -44,6 +45,10 @@ type Deps struct {
 	// FreeSpace returns the bytes free on the file system of a folder; nil
 	// asks the operating system (statfs). Tests replace it.
 	FreeSpace func(dir string) (uint64, error)
+
+	// Calendar is the working-day calendar (nil: its pages answer not
+	// found); issue 8 §3.
+	Calendar *calendar.Service
 }
 
 // Server is the HTTP handler of LabFlow.
