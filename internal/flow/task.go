@@ -128,7 +128,13 @@ func (w *work) enterStep(id, branch string, detour bool) error {
 		if err := w.builtins(st); err != nil {
 			return err
 		}
-		return w.finish(StatusApproved, "")
+		// An end step whose outcome goes with rejected (a refusal routed
+		// by on_reject, a failed test) ends the process rejected.
+		status := StatusApproved
+		if o, ok := w.def.OutcomeOf(st.Outcome); ok && o.Status == StatusRejected {
+			status = StatusRejected
+		}
+		return w.finish(status, "")
 	case StepParallel:
 		if w.inst.State.Joins == nil {
 			w.inst.State.Joins = map[string]int{}

@@ -184,8 +184,8 @@ func (v *vctx) stepOutcome(p string, s *Step, target func(p, to string)) {
 	if s.Outcome != "" {
 		if o, ok := v.d.OutcomeOf(s.Outcome); !ok {
 			v.add(p+".outcome", "unknown outcome %q (declare it under outcomes)", s.Outcome)
-		} else if o.Status != StatusApproved {
-			v.add(p+".outcome", "outcome %q goes with %s: a step that completes ends the process approved", s.Outcome, o.Status)
+		} else if o.Status != StatusApproved && s.Kind != StepEnd {
+			v.add(p+".outcome", "outcome %q goes with %s: a step that completes ends the process approved (only an end step ends it %s)", s.Outcome, o.Status, o.Status)
 		}
 		if s.Kind == StepParallel || s.Kind == StepJoin {
 			v.add(p+".outcome", "a %s step does not complete: name the outcome on a step that does", s.Kind)
