@@ -52,6 +52,8 @@ type Engine struct {
 	cal Calendar
 	// people changes people for built-in effects (UsePeople).
 	people People
+	// tz is the institute's time zone (UseTimeZone); nil: the calendar's.
+	tz *time.Location
 
 	// Time (issue 8 §6): leased timers and jobs (timer.go, schedule.go).
 	leaseOnce sync.Once

@@ -387,6 +387,9 @@ func Load(reg *Registry, overrideDir string) ([]*Definition, error) {
 					Msg: fmt.Sprintf("no definition with key %q", s.Subprocess)})
 			}
 		}
+		for _, le := range countRefErrors(d, byKey) {
+			errs = append(errs, le)
+		}
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
