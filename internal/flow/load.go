@@ -99,7 +99,8 @@ func Parse(file string, src []byte, reg *Registry) (*Definition, error) {
 		return nil, &LoadError{File: file, Line: 1, Column: 1, Msg: "YAML anchors and aliases are not allowed"}
 	}
 	d := new(Definition)
-	if err := yaml.UnmarshalWithOptions(src, d, yaml.Strict()); err != nil {
+	// Decoded from the tree already parsed: parsing YAML is most of lint's time.
+	if err := yaml.NodeToValue(f.Docs[0].Body, d, yaml.Strict()); err != nil {
 		return nil, yamlError(file, f, err)
 	}
 	d.File = file
