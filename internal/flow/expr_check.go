@@ -225,8 +225,12 @@ func (c *checker) node1(n *enode) (etype, error) {
 		}
 		return tAny, c.errf(n, "cannot %s %s and %s", verb, l, r)
 	case "==", "!=":
-		if _, ok := c.unify(l, r, n.args[0], n.args[1]); !ok {
+		u, ok := c.unify(l, r, n.args[0], n.args[1])
+		if !ok {
 			return tAny, c.mismatch(n, l, r)
+		}
+		if u.kind == kTable {
+			return tAny, c.errf(n, "tables cannot be compared: compare len() or count()")
 		}
 		return tBool, nil
 	case "<", "<=", ">", ">=":
@@ -507,7 +511,7 @@ func (c *checker) call(n *enode) (etype, error) {
 			return tAny, err
 		}
 		if key == c.sc.def && c.sc.fields != nil {
-			if err := c.matchField(n, field, args[2]); err != nil {
+			if err := c.matchField(n, n.args[1], n.args[2], field, args[2]); err != nil {
 				return tAny, err
 			}
 		}
@@ -526,7 +530,7 @@ func (c *checker) call(n *enode) (etype, error) {
 			return tAny, err
 		}
 		if c.sc.fields != nil {
-			if err := c.matchField(n, field, args[1]); err != nil {
+			if err := c.matchField(n, n.args[0], n.args[1], field, args[1]); err != nil {
 				return tAny, err
 			}
 		}
@@ -535,21 +539,18 @@ func (c *checker) call(n *enode) (etype, error) {
 	return tAny, c.errf(n, "unknown function %q", name)
 }
 
-// matchField checks that field is a field of this definition that
-// in_use and count_instances can match, and that v is of its type.
-func (c *checker) matchField(n *enode, field string, v etype) error {
+// matchField checks that field (named by node fn) is a field of this
+// definition that in_use and count_instances can match, and that the
+// value (node x, of type v) is of its type.
+func (c *checker) matchField(n, fn, x *enode, field string, v etype) error {
 	f := c.sc.fields[field]
 	if f == nil {
-		return c.errf(n.args[len(n.args)-2], "no field %q", field)
+		return c.errf(fn, "no field %q", field)
 	}
 	ft := fieldType(f)
 	switch ft.kind {
 	case kList, kTable, kBool:
 		return c.errf(n, "%s compares one value: field %q is a %s", n.val, field, ft)
-	}
-	x := n.args[len(n.args)-1]
-	if n.val == "count_instances" {
-		x = n.args[2]
 	}
 	if _, ok := c.unify(ft, v, nil, x); !ok {
 		return c.errf(x, "field %q holds %s, not %s", field, ft, v)

@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"strings"
 	"testing"
+	"time"
 )
 
 // typesDef has a field of every type, for the type checker's tests.
@@ -98,7 +99,9 @@ func TestExprTypes_MismatchRefusedAtLoad(t *testing.T) {
 		{placeCheck, "in_use('mentor', mentor)", "only step and branch conditions"},
 		{placeCond, "completed_at(kind) > now()", "completed_at needs a step id written as 'text'"},
 		{placeCond, "completed_at('nope') > now()", `no step "nope"`},
-		{placeCond, "in_use('nope', mentor)", `no field "nope"`},
+		{placeCond, "in_use('nope', mentor)", `column 8: no field "nope"`},
+		{placeCond, "count_instances('types', 'nope', mentor, 30) > 1", `column 26: no field "nope"`},
+		{placeCheck, "items == items", "tables cannot be compared"},
 		{placeCond, "in_use('mentor', title)", `field "mentor" holds id, not text`},
 		{placeCond, "in_use('tags', 'x')", `in_use compares one value: field "tags" is a list of text`},
 		{placeCond, "count_instances('Not A Key', 'person', mentor, 30) > 1", `"Not A Key" is not a definition key`},
@@ -328,4 +331,30 @@ func TestExprEval_ErrorsNameKeyAndField(t *testing.T) {
 	if !errors.As(err, &ee) || ee.Key != "expr.eval.bad_value" || ee.Field != "booked_at" {
 		t.Fatalf("err = %#v", err)
 	}
+}
+
+// FuzzExprTyped: type-checking an expression against a form and
+// evaluating it, with odd values in the form, the clock, the calendar and
+// the lookups, never panics.
+func FuzzExprTyped(f *testing.F) {
+	for _, s := range []string{"title + note == '105'", "minutes_between(booked_at, received_at) > 30",
+		"count(items, q > 10 && who == approver) >= 1", "max(items.on) <= add_workdays(day, 3)",
+		"if(amount == 0, 0, budget / amount) > round(amount, 2)", "in_use('mentor', mentor) || rank_of(approver) in ['a']",
+		"count_instances('types', 'mentor', mentor, 30) > len(tags)", "date(completed_at('review')) == today()"} {
+		f.Add(s)
+	}
+	d := typesDef()
+	sc := d.scope(placeCond, "")
+	env := map[string]any{"title": "x", "amount": json.Number("0"), "budget": "1e9", "day": "2026-13-01",
+		"booked_at": "soon", "received_at": "2026-01-05T09:00", "approver": int64(-1), "tags": []any{1, nil},
+		"items": []any{map[string]any{"q": "x", "on": 5}, nil, 3}}
+	rt := &exprRT{now: time.Unix(0, 0), loc: time.UTC, cal: WeekdayCalendar{}, look: &fakeLookup{}}
+	f.Fuzz(func(t *testing.T, src string) {
+		e, err := Compile(src)
+		if err != nil || e.check(sc, tAny) != nil {
+			return
+		}
+		_, _ = e.eval(env, rt)
+		_, _ = e.eval(nil, nil)
+	})
 }

@@ -332,7 +332,10 @@ func order(k ekind, x, y any) (int, bool) {
 	case kNumber:
 		a, ok1 := num(x)
 		b, ok2 := num(y)
-		return a.Cmp(b), ok1 && ok2
+		if !ok1 || !ok2 {
+			return 0, false
+		}
+		return a.Cmp(b), true
 	case kText:
 		return strings.Compare(text(x), text(y)), true
 	case kDate:

@@ -134,7 +134,7 @@ func (x *evalCtx) call(n *enode) (any, error) {
 		if !ok1 || !ok2 {
 			return nil, n.errf("expr.eval.bad_value", "days_between needs two dates")
 		}
-		return new(big.Rat).SetInt64(int64(b.Sub(a) / (24 * time.Hour))), nil
+		return new(big.Rat).SetInt64(daysApart(a, b)), nil
 	case "minutes_between", "workdays_between":
 		if args[0] == nil || args[1] == nil {
 			return nil, nil
@@ -146,6 +146,9 @@ func (x *evalCtx) call(n *enode) (any, error) {
 		}
 		if name == "minutes_between" {
 			return minutes(a, b), nil
+		}
+		if d := b.Unix() - a.Unix(); d > maxSpanDays*86400 || d < -maxSpanDays*86400 {
+			return nil, n.errf("expr.eval.too_far", "workdays_between counts at most %d days", maxSpanDays)
 		}
 		return new(big.Rat).SetInt64(int64(x.rt.calendar().WorkdaysBetween(a.In(loc), b.In(loc)))), nil
 	case "add_days", "add_workdays":

@@ -126,9 +126,11 @@ func TestExprFunctions(t *testing.T) {
 		"today": {{"today()", "2026-01-06"}},
 		"now":   {{"minutes_between(now(), '2026-01-06T01:30')", "30"}, {"now() > received_at", "true"}},
 		"days_between": {{"days_between(day, end_day)", "30"}, {"days_between(received_at, now())", "1"},
-			{"days_between(end_day, day)", "-30"}, {"days_between(day, missing_day) + 1", "1"}},
+			{"days_between(end_day, day)", "-30"}, {"days_between(day, missing_day) + 1", "1"},
+			{"days_between('0001-01-01', '9999-12-31')", "3652058"}},
 		"minutes_between": {{"minutes_between(booked_at, received_at)", "30.5"}, {"minutes_between(booked_at, received_at) > 30", "true"},
-			{"minutes_between(received_at, booked_at)", "-30.5"}, {"minutes_between(day, booked_at)", "540"}},
+			{"minutes_between(received_at, booked_at)", "-30.5"}, {"minutes_between(day, booked_at)", "540"},
+			{"minutes_between('0001-01-01', '9999-12-31')", "5258963520"}},
 		"workdays_between": {{"workdays_between(day, '2026-01-12')", "4"}, {"workdays_between(day, end_day)", "21"}},
 		"add_days":         {{"add_days(day, 3)", "2026-01-08"}, {"add_days(day, -5)", "2025-12-31"}, {"date(add_days(booked_at, 1))", "2026-01-06"}},
 		"add_workdays":     {{"add_workdays(day, 1)", "2026-01-06"}, {"add_workdays(day, 2)", "2026-01-08"}, {"add_workdays('2026-01-09', 1)", "2026-01-12"}},
@@ -205,6 +207,7 @@ func TestExprFunctions_RunTimeRefusals(t *testing.T) {
 		{"round(amount, budget) > 0", "expr.eval.bad_places", nil},
 		{"add_days(day, amount) > day", "expr.eval.bad_days", nil},
 		{"add_workdays(day, 0.5) > day", "expr.eval.bad_days", nil},
+		{"workdays_between('1900-01-01', day) > 0", "expr.eval.too_far", nil},
 		{"count_instances('xy', 'mentor', mentor, amount) > 0", "expr.eval.bad_days", &fakeLookup{}},
 	} {
 		e := mustCompile(t, c.src)

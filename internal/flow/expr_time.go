@@ -109,7 +109,16 @@ func valueDay(v any, loc *time.Location) (time.Time, bool) {
 func dateText(t time.Time, loc *time.Location) string { return t.In(loc).Format(time.DateOnly) }
 
 // minutes is the exact number of minutes from a to b (fractions count:
-// 30 minutes 30 seconds is 30.5).
+// 30 minutes 30 seconds is 30.5), for any two moments (no overflow).
 func minutes(a, b time.Time) *big.Rat {
-	return new(big.Rat).SetFrac(big.NewInt(int64(b.Sub(a)/time.Second)), big.NewInt(60))
+	ns := new(big.Int).Mul(big.NewInt(b.Unix()-a.Unix()), big.NewInt(int64(time.Second)))
+	ns.Add(ns, big.NewInt(int64(b.Nanosecond()-a.Nanosecond())))
+	return new(big.Rat).SetFrac(ns, big.NewInt(int64(time.Minute)))
 }
+
+// daysApart is the number of days between two midnights (dayOf).
+func daysApart(a, b time.Time) int64 { return (b.Unix() - a.Unix()) / 86400 }
+
+// maxSpanDays bounds the span workdays_between counts (a calendar counts
+// day by day): 100 years.
+const maxSpanDays = 36600
