@@ -112,6 +112,7 @@ func TestExprTypes_MismatchRefusedAtLoad(t *testing.T) {
 		{placeCond, "director_of(day) == approver", "director_of needs a department, not date"},
 		{placeCond, "rank_since(approver) > booked_at", "cannot compare date and datetime"},
 		{placeCond, "initiator_is_director + 1 > 1", "cannot add true/false and number"},
+		{placeEffect, "mentor + 'x'", "cannot add id and text"},
 	}
 	for _, c := range cases {
 		_, err := d.compileIn(c.src, c.place, "")
@@ -156,6 +157,9 @@ func TestExprTypes_Accepted(t *testing.T) {
 		{placeCond, "count_instances('types', 'mentor', mentor, 30) >= 2"},
 		{placeCond, "!in_use('mentor', mentor) && in_use('title', title)"},
 		{placeCond, "initiator_department == dept"},
+		{placeEffect, "add_days(today(), 90)"}, // the values of built-in effects, of any type
+		{placeEffect, "'confirmed'"},
+		{placeEffect, "if(rank_of(mentor) == 'senior_a', 'senior_a', rank_of(approver))"},
 	}
 	for _, c := range cases {
 		if _, err := d.compileIn(c.src, c.place, ""); err != nil {
@@ -279,6 +283,14 @@ func TestExprTypes_ShippedDefinitionsAreTyped(t *testing.T) {
 			each(s.When, placeCond, "")
 			for _, b := range s.Branches {
 				each(b.When, placeCond, "")
+			}
+			for _, ch := range s.SetPerson {
+				each(ch.Value, placeEffect, "")
+			}
+			for _, sp := range s.Start {
+				for _, v := range sp.Values {
+					each(v, placeEffect, "")
+				}
 			}
 		}
 	}

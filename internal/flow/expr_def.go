@@ -19,6 +19,7 @@ const (
 	placeComputed exprPlace = iota // a computed field (top level) or column (table ≠ "")
 	placeCheck                     // a check's expr or when
 	placeCond                      // a step's or branch's when
+	placeEffect                    // a built-in effect's value (set_person, start): any type
 )
 
 // scope returns the identifiers and functions an expression may use at
@@ -71,7 +72,7 @@ func (d *Definition) scope(place exprPlace, table string) *exprScope {
 		}
 	case placeCheck:
 		sc.need, sc.where = needClock, "checks"
-	case placeCond:
+	case placeCond, placeEffect:
 		sc.need, sc.where = needEngine, "step and branch conditions"
 		for k, t := range engineVarTypes {
 			sc.vars[k] = t
@@ -82,8 +83,11 @@ func (d *Definition) scope(place exprPlace, table string) *exprScope {
 
 // want is the type an expression must have at place.
 func (p exprPlace) want() etype {
-	if p == placeComputed {
+	switch p {
+	case placeComputed:
 		return tNumber
+	case placeEffect:
+		return tAny
 	}
 	return tBool
 }
@@ -138,13 +142,13 @@ func (d *Definition) expr(src string, place exprPlace, table string) (*Expr, err
 }
 
 // countRefErrors checks the count_instances calls of d's step and branch
-// conditions against the definitions loaded with it (byKey): the
+// conditions and of its built-in effects' values against the definitions loaded with it (byKey): the
 // definition must exist and have the field, of the type of the value
 // compared with it. Load reports them, as it does subprocess keys.
 func countRefErrors(d *Definition, byKey map[string]*Definition) []*LoadError {
 	var out []*LoadError
-	check := func(path, src string) {
-		e, err := d.expr(src, placeCond, "")
+	check := func(path, src string, place exprPlace) {
+		e, err := d.expr(src, place, "")
 		if err != nil || !e.typed {
 			return
 		}
@@ -179,10 +183,18 @@ func countRefErrors(d *Definition, byKey map[string]*Definition) []*LoadError {
 	}
 	for i, s := range d.Steps {
 		if s.When != "" {
-			check(fmt.Sprintf("steps[%d].when", i), s.When)
+			check(fmt.Sprintf("steps[%d].when", i), s.When, placeCond)
 		}
 		for j, b := range s.Branches {
-			check(fmt.Sprintf("steps[%d].branches[%d].when", i, j), b.When)
+			check(fmt.Sprintf("steps[%d].branches[%d].when", i, j), b.When, placeCond)
+		}
+		for j, ch := range s.SetPerson {
+			check(fmt.Sprintf("steps[%d].set_person[%d].value", i, j), ch.Value, placeEffect)
+		}
+		for j, sp := range s.Start {
+			for _, k := range sortedMapKeys(sp.Values) {
+				check(fmt.Sprintf("steps[%d].start[%d].values.%s", i, j, k), sp.Values[k], placeEffect)
+			}
 		}
 	}
 	return out

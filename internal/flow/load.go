@@ -391,6 +391,9 @@ func Load(reg *Registry, overrideDir string) ([]*Definition, error) {
 		for _, le := range countRefErrors(d, byKey) {
 			errs = append(errs, le)
 		}
+		for _, le := range startRefErrors(d, byKey) {
+			errs = append(errs, le)
+		}
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

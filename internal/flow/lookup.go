@@ -201,6 +201,17 @@ func (w *work) cond(src, field string) (bool, error) {
 	return ok, nil
 }
 
+// effectValue evaluates the expression of a built-in effect's value
+// (set_person, start) as a step completes, with the engine's clock, zone,
+// calendar and lookups, as conditions are.
+func (w *work) effectValue(src string) (any, error) {
+	e, err := w.def.expr(src, placeEffect, "")
+	if err != nil {
+		return nil, err
+	}
+	return e.eval(w.env(), w.e.exprRT(engineLookup{w}))
+}
+
 // condFailed turns an evaluation error into the error people see.
 func (w *work) condFailed(field string, err error) error {
 	ee, ok := err.(*ExprError)

@@ -230,13 +230,6 @@ func (v *vctx) expr(p, src string, place exprPlace, table string) {
 	}
 }
 
-// parses checks that src is an expression.
-func (v *vctx) parses(p, src string) {
-	if _, err := Compile(src); err != nil {
-		v.add(p, "bad expression %q: %v", src, err)
-	}
-}
-
 func (v *vctx) field(p string, f *Field, table *Field) {
 	switch {
 	case f.Key == "":
@@ -961,7 +954,8 @@ func (v *vctx) builtinEffects(p string, s *Step, completes bool) {
 		if ch.Value == "" {
 			v.add(cp+".value", "required")
 		} else {
-			v.parses(cp+".value", ch.Value)
+			want, choices := attributeType(ch.Attribute)
+			v.effectValue(cp+".value", ch.Value, want, choices...)
 		}
 	}
 	if s.DeactivatePerson != "" {
@@ -976,7 +970,25 @@ func (v *vctx) builtinEffects(p string, s *Step, completes bool) {
 			person(sp2+".as", sp.As)
 		}
 		for _, k := range sortedMapKeys(sp.Values) {
-			v.parses(sp2+".values."+k, sp.Values[k])
+			v.effectValue(sp2+".values."+k, sp.Values[k], tAny) // against its form: Load (startRefErrors)
 		}
+	}
+}
+
+// effectValue checks the expression of a built-in effect's value, and that
+// it yields want (any: decided at run time); a text literal must be one of
+// choices when there are any.
+func (v *vctx) effectValue(p, src string, want etype, choices ...string) {
+	if _, err := Compile(src); err != nil {
+		v.add(p, "bad expression %q: %v", src, err)
+		return
+	}
+	e, err := v.d.compileIn(src, placeEffect, "")
+	if err != nil {
+		v.add(p, "%s", describe(src, err))
+		return
+	}
+	if msg := effectTypeError(e, want, choices); msg != "" {
+		v.add(p, "%q: %s", strings.TrimSpace(src), msg)
 	}
 }
