@@ -164,6 +164,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.connectOrganisation()
 	a.warnGaps(ctx)
 	a.Flow.UseCalendar(a.Calendar)
+	// Conditions read datetimes entered without a zone, and take today's
+	// date, in the institute's zone.
+	a.Flow.UseTimeZone(loc)
 	a.Server, err = web.New(web.Deps{DB: db, People: a.People, Auth: a.Auth, Attach: a.Attach, Flow: a.Flow, Log: cfg.Log,
 		Version: cfg.Version, SecureCookies: cfg.SecureCookies, TimeZone: loc,
 		DataDir: cfg.DataDir, MinFree: cfg.MinFree, FreeSpace: cfg.FreeSpace, Calendar: a.Calendar})

@@ -111,6 +111,10 @@ func (d *directory) Committee(context.Context) ([]domain.Person, domain.Person, 
 	return nil, domain.Person{}, nil
 }
 
+func (d *directory) RankHistory(context.Context, int64) ([]domain.RankEntry, error) {
+	return nil, nil
+}
+
 func actor(p domain.Person) domain.Actor {
 	return domain.Actor{ID: p.ID, Username: p.Username, Name: p.Name, Grants: p.Grants, Via: "cli"}
 }

@@ -54,7 +54,7 @@ func (e *Engine) StartWith(ctx context.Context, actor domain.Actor, key string, 
 	if err := checkStartKeys(def, form, nil); err != nil {
 		return nil, err
 	}
-	norm, err := ValidateForm(def, form, nil)
+	norm, err := validateFormAt(def, form, nil, e.exprRT(nil))
 	if err != nil {
 		return nil, err
 	}

@@ -83,11 +83,7 @@ func (w *work) personOf(key string) int64 {
 
 // exprText evaluates an expression over the form to the text stored.
 func (w *work) exprText(src, field string) (string, error) {
-	e, err := compileCached(src)
-	if err != nil {
-		return "", &domain.Error{Kind: domain.KindInternal, Op: "flow.effect", Key: "error.internal", Err: &condError{def: w.def.Key, field: field, err: err}}
-	}
-	v, err := e.Eval(w.env())
+	v, err := w.effectValue(src)
 	if err != nil {
 		return "", &domain.Error{Kind: domain.KindInternal, Op: "flow.effect", Key: "error.internal", Err: &condError{def: w.def.Key, field: field, err: err}}
 	}
@@ -141,11 +137,7 @@ func (w *work) spawn(st *Step, sp StartProcess) error {
 	}
 	form := map[string]any{}
 	for _, k := range sortedMapKeys(sp.Values) {
-		e, err := compileCached(sp.Values[k])
-		if err != nil {
-			return err
-		}
-		v, err := e.Eval(w.env())
+		v, err := w.effectValue(sp.Values[k])
 		if err != nil {
 			return &domain.Error{Kind: domain.KindInternal, Op: op, Key: "error.internal", Err: &condError{def: w.def.Key, field: "steps." + st.ID + ".start", err: err}}
 		}

@@ -104,8 +104,12 @@ type Zoned interface {
 	Location() *time.Location
 }
 
-// zone returns the institute's time zone (the calendar's), or UTC.
+// zone returns the institute's time zone (UseTimeZone's, else the
+// calendar's), or UTC.
 func (e *Engine) zone() *time.Location {
+	if e.tz != nil {
+		return e.tz
+	}
 	if z, ok := e.Calendar().(Zoned); ok {
 		if loc := z.Location(); loc != nil {
 			return loc

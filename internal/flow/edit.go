@@ -77,7 +77,7 @@ func formChanges(old, new map[string]any) []audit.Change {
 // the audit changes.
 func (w *work) edit(st *Step, t *Task, form map[string]any) ([]audit.Change, error) {
 	old := w.inst.Form
-	merged, err := MergeEdit(w.def, old, form, st.Editable)
+	merged, err := mergeEditAt(w.def, old, form, st.Editable, w.e.exprRT(nil))
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +231,7 @@ func (w *work) resubmitForm(form map[string]any) (map[string]any, error) {
 			merged[k] = v
 		}
 	}
-	norm, err := ValidateForm(w.def, merged, nil)
+	norm, err := validateFormAt(w.def, merged, nil, w.e.exprRT(nil))
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,9 @@ type Directory interface {
 	DirectorOf(ctx context.Context, departmentID int64) (domain.Person, error)
 	WithRole(ctx context.Context, role domain.Role, departmentID int64) ([]domain.Person, error)
 	Committee(ctx context.Context) ([]domain.Person, domain.Person, error)
+	// RankHistory lists a person's ranks and since when (the rank
+	// functions of conditions, rank_of and rank_since).
+	RankHistory(ctx context.Context, personID int64) ([]domain.RankEntry, error)
 }
 
 // DepartmentDirectory is optionally implemented by a Directory to resolve
@@ -49,6 +52,8 @@ type Engine struct {
 	cal Calendar
 	// people changes people for built-in effects (UsePeople).
 	people People
+	// tz is the institute's time zone (UseTimeZone); nil: the calendar's.
+	tz *time.Location
 
 	// Time (issue 8 §6): leased timers and jobs (timer.go, schedule.go).
 	leaseOnce sync.Once

@@ -76,9 +76,16 @@ func compiledPattern(p string) (*regexp.Regexp, error) {
 // Checks whose fields are all present run; a step editing fields should
 // rather use MergeEdit, which validates the whole merged form.
 func ValidateForm(d *Definition, form map[string]any, only []string) (map[string]any, error) {
+	return validateFormAt(d, form, only, nil)
+}
+
+// validateFormAt is ValidateForm with the engine's clock, zone and
+// calendar for the expressions of checks and computed fields (nil: the
+// server clock, UTC, Monday to Friday).
+func validateFormAt(d *Definition, form map[string]any, only []string, rt *exprRT) (map[string]any, error) {
 	const op = "flow.ValidateForm"
 	var c domain.Checker
-	out := validateForm(&c, d, form, only)
+	out := validateForm(&c, d, form, only, rt)
 	if err := c.Err(op); err != nil {
 		return nil, err
 	}
@@ -92,10 +99,10 @@ func ValidateForm(d *Definition, form map[string]any, only []string) (map[string
 // the form page shows the computed values as they change.
 func PreviewForm(d *Definition, form map[string]any) map[string]any {
 	var c domain.Checker
-	return validateForm(&c, d, form, nil)
+	return validateForm(&c, d, form, nil, nil)
 }
 
-func validateForm(c *domain.Checker, d *Definition, form map[string]any, only []string) map[string]any {
+func validateForm(c *domain.Checker, d *Definition, form map[string]any, only []string, rt *exprRT) map[string]any {
 	scope := map[string]bool{}
 	for _, f := range d.Form {
 		if only == nil || contains(only, f.Key) || f.Type == FieldTable && hasColumnOf(only, f.Key) {
@@ -127,7 +134,7 @@ func validateForm(c *domain.Checker, d *Definition, form map[string]any, only []
 		before := len(errFields(c))
 		var v any
 		if f.Type == FieldTable {
-			v = normTable(c, f, form[f.Key], out)
+			v = normTable(c, d, f, form[f.Key], out, rt)
 		} else {
 			v = normField(c, f.Key, f, form[f.Key])
 		}
@@ -143,7 +150,7 @@ func validateForm(c *domain.Checker, d *Definition, form map[string]any, only []
 		if f.Computed == "" || f.Type == FieldTable {
 			continue
 		}
-		e, err := compileCached(f.Computed)
+		e, err := d.expr(f.Computed, placeComputed, "")
 		if err != nil {
 			c.Add(f.Key, "flow.field.bad_computed")
 			continue
@@ -151,7 +158,7 @@ func validateForm(c *domain.Checker, d *Definition, form map[string]any, only []
 		if !inputsReady(e, out, bad, only != nil) {
 			continue
 		}
-		v, ok := computeValue(e, f, out)
+		v, ok := computeValue(e, f, out, rt)
 		if !ok {
 			c.Add(f.Key, "flow.field.bad_computed")
 			bad[f.Key] = true
@@ -164,20 +171,20 @@ func validateForm(c *domain.Checker, d *Definition, form map[string]any, only []
 		}
 	}
 	for _, ch := range d.Checks {
-		e, err := compileCached(ch.Expr)
+		e, err := d.expr(ch.Expr, placeCheck, "")
 		if err != nil || !inputsReady(e, out, bad, only != nil) {
 			continue
 		}
 		if ch.When != "" {
-			w, err := compileCached(ch.When)
+			w, err := d.expr(ch.When, placeCheck, "")
 			if err != nil || !inputsReady(w, out, bad, only != nil) {
 				continue
 			}
-			if ok, err := w.EvalBool(out); err != nil || !ok {
+			if ok, err := w.evalBool(out, rt); err != nil || !ok {
 				continue
 			}
 		}
-		if ok, err := e.EvalBool(out); err != nil || !ok {
+		if ok, err := e.evalBool(out, rt); err != nil || !ok {
 			c.Add(ch.Field, "flow.check", "zh", ch.Message.ZH, "en", ch.Message.EN, "text", ch.Message.ZH+" / "+ch.Message.EN)
 		}
 	}
@@ -218,8 +225,8 @@ func inputsReady(e *Expr, out map[string]any, bad map[string]bool, partial bool)
 }
 
 // computeValue evaluates a computed number/money field or column.
-func computeValue(e *Expr, f *Field, env map[string]any) (any, bool) {
-	v, err := e.Eval(env)
+func computeValue(e *Expr, f *Field, env map[string]any, rt *exprRT) (any, bool) {
+	v, err := e.eval(env, rt)
 	if err != nil {
 		return nil, false
 	}
@@ -529,7 +536,7 @@ func toID(v any) (int64, bool) {
 
 // normTable validates a table's rows; form holds the top-level values
 // normalized so far (computed columns may read them).
-func normTable(c *domain.Checker, f *Field, v any, form map[string]any) any {
+func normTable(c *domain.Checker, d *Definition, f *Field, v any, form map[string]any, rt *exprRT) any {
 	var rows []any
 	switch x := v.(type) {
 	case nil:
@@ -596,7 +603,7 @@ func normTable(c *domain.Checker, f *Field, v any, form map[string]any) any {
 			if col.Computed == "" {
 				continue
 			}
-			e, err := compileCached(col.Computed)
+			e, err := d.expr(col.Computed, placeComputed, f.Key)
 			if err != nil || !inputsReady(e, nrow, badCols, false) {
 				continue
 			}
@@ -607,7 +614,7 @@ func normTable(c *domain.Checker, f *Field, v any, form map[string]any) any {
 			for k, v := range nrow {
 				env[k] = v
 			}
-			v, ok := computeValue(e, col, env)
+			v, ok := computeValue(e, col, env, rt)
 			if !ok {
 				c.Add(prefix+col.Key, "flow.field.bad_computed")
 				continue
@@ -638,6 +645,12 @@ func normTable(c *domain.Checker, f *Field, v any, form map[string]any) any {
 // With column-level editing, the table must keep its rows and every other
 // (non-computed) column unchanged.
 func MergeEdit(d *Definition, stored, edit map[string]any, editable []string) (map[string]any, error) {
+	return mergeEditAt(d, stored, edit, editable, nil)
+}
+
+// mergeEditAt is MergeEdit with the engine's clock, zone and calendar (see
+// validateFormAt).
+func mergeEditAt(d *Definition, stored, edit map[string]any, editable []string, rt *exprRT) (map[string]any, error) {
 	const op = "flow.MergeEdit"
 	var c domain.Checker
 	byKey := map[string]*Field{}
@@ -666,11 +679,11 @@ func MergeEdit(d *Definition, stored, edit map[string]any, editable []string) (m
 	for k, v := range edit {
 		merged[k] = v
 	}
-	out, err := ValidateForm(d, merged, nil)
+	out, err := validateFormAt(d, merged, nil, rt)
 	if err != nil || len(colOnly) == 0 {
 		return out, err
 	}
-	before, err := ValidateForm(d, stored, nil)
+	before, err := validateFormAt(d, stored, nil, rt)
 	if err != nil {
 		return nil, err
 	}

@@ -99,7 +99,8 @@ func Parse(file string, src []byte, reg *Registry) (*Definition, error) {
 		return nil, &LoadError{File: file, Line: 1, Column: 1, Msg: "YAML anchors and aliases are not allowed"}
 	}
 	d := new(Definition)
-	if err := yaml.UnmarshalWithOptions(src, d, yaml.Strict()); err != nil {
+	// Decoded from the tree already parsed: parsing YAML is most of lint's time.
+	if err := yaml.NodeToValue(f.Docs[0].Body, d, yaml.Strict()); err != nil {
 		return nil, yamlError(file, f, err)
 	}
 	d.File = file
@@ -386,6 +387,12 @@ func Load(reg *Registry, overrideDir string) ([]*Definition, error) {
 				errs = append(errs, &LoadError{File: d.File, Line: l, Column: c, Field: field,
 					Msg: fmt.Sprintf("no definition with key %q", s.Subprocess)})
 			}
+		}
+		for _, le := range countRefErrors(d, byKey) {
+			errs = append(errs, le)
+		}
+		for _, le := range startRefErrors(d, byKey) {
+			errs = append(errs, le)
 		}
 	}
 	if len(errs) > 0 {

@@ -87,7 +87,7 @@ func (w *work) recheck(editing *Step) ([]audit.Change, error) {
 // conditionText is a condition with its field keys replaced by their
 // labels ("合计（元） > 50000"), for a reason people read.
 func (w *work) conditionText(src string) string {
-	e, err := compileCached(src)
+	e, err := w.def.expr(src, placeCond, "")
 	if err != nil {
 		return src
 	}

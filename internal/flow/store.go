@@ -51,6 +51,11 @@ type Store interface {
 	// awaited to end (Tx.AddAwait); with none given, those whose awaited
 	// request has ended already.
 	Awaiting(ctx context.Context, awaited ...int64) ([]int64, error)
+	// InstanceForms returns the id and form of instances of a definition
+	// (every version), newest first, at most limit: those filed at or after
+	// since (any time when zero), and only running ones when running (the
+	// count_instances and in_use functions of conditions).
+	InstanceForms(ctx context.Context, key string, since time.Time, running bool, limit int) ([]InstanceForm, error)
 
 	Inbox(ctx context.Context, personID int64, box Box, f InboxFilter) ([]InboxItem, int, error)
 	Counts(ctx context.Context, personID int64) (map[Box]int, error)
@@ -59,6 +64,12 @@ type Store interface {
 
 	Now() time.Time
 	Write(ctx context.Context, fn func(tx Tx) error) error
+}
+
+// InstanceForm is an instance's id and form (Store.InstanceForms).
+type InstanceForm struct {
+	ID   int64
+	Form map[string]any
 }
 
 // Tx is one share of a write transaction. Updates are conditional: they

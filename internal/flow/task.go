@@ -15,56 +15,6 @@ import (
 
 const maxHops = 200
 
-func (w *work) env() map[string]any {
-	m := make(map[string]any, len(w.inst.Form)+len(w.inst.State.Vars))
-	for k, v := range w.inst.Form {
-		m[k] = v
-	}
-	for k, v := range w.inst.State.Vars {
-		m[k] = v
-	}
-	m[lookupKey] = orgLookup{w}
-	return m
-}
-
-// orgLookup answers department_of and director_of in conditions.
-type orgLookup struct{ w *work }
-
-func (l orgLookup) DepartmentOf(id int64) (int64, error) {
-	p, err := l.w.e.dir.Person(l.w.ctx, id)
-	if err != nil {
-		return 0, ignoreNotFound(err)
-	}
-	return p.DepartmentID, nil
-}
-
-func (l orgLookup) DirectorOf(dept int64) (int64, error) {
-	if dept == 0 {
-		return 0, nil
-	}
-	p, err := l.w.e.dir.DirectorOf(l.w.ctx, dept)
-	if err != nil {
-		return 0, ignoreNotFound(err)
-	}
-	return p.ID, nil
-}
-
-func (w *work) cond(src, field string) (bool, error) {
-	ok, err := EvalBool(src, w.env())
-	if err != nil {
-		return false, &domain.Error{Kind: domain.KindInternal, Op: "flow.condition", Key: "error.internal",
-			Err: &condError{def: w.def.Key, field: field, err: err}}
-	}
-	return ok, nil
-}
-
-type condError struct {
-	def, field string
-	err        error
-}
-
-func (c *condError) Error() string { return c.def + ": " + c.field + ": " + c.err.Error() }
-
 // activeIndex finds the active entry of a step round.
 func (w *work) activeIndex(step string, round int) int {
 	for i, a := range w.inst.State.Active {

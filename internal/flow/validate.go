@@ -118,10 +118,10 @@ func validate(d *Definition, reg *Registry) []*LoadError {
 		if c.Expr == "" {
 			v.add(p+".expr", "required")
 		} else {
-			v.expr(p+".expr", c.Expr, v.formIdents)
+			v.expr(p+".expr", c.Expr, placeCheck, "")
 		}
 		if c.When != "" {
-			v.expr(p+".when", c.When, v.formIdents)
+			v.expr(p+".when", c.When, placeCheck, "")
 		}
 		if c.Field == "" {
 			v.add(p+".field", "required")
@@ -218,26 +218,15 @@ func (v *vctx) text(p string, t Text, required bool) {
 	}
 }
 
-// expr compiles src and checks its identifiers against scope.
-func (v *vctx) expr(p, src string, scope map[string]bool) { v.exprIn(p, src, scope, false) }
-
-// exprIn compiles src and checks its identifiers against scope; org says
-// whether it may look up the organisation (step and branch conditions).
-func (v *vctx) exprIn(p, src string, scope map[string]bool, org bool) {
-	e, err := Compile(src)
-	if err != nil {
+// expr compiles src and type-checks it against the form at place (table:
+// the table of a computed column), as the engine will run it (expr_def.go).
+func (v *vctx) expr(p, src string, place exprPlace, table string) {
+	if _, err := Compile(src); err != nil {
 		v.add(p, "bad expression %q: %v", src, err)
 		return
 	}
-	for _, f := range e.Funcs() {
-		if orgFuncs[f] && !org {
-			v.add(p, "%s looks up the organisation: only step and branch conditions may use it", f)
-		}
-	}
-	for _, id := range e.Idents() {
-		if !scope[id] {
-			v.add(p, "unknown field %q in %q", id, src)
-		}
+	if _, err := v.d.compileIn(src, place, table); err != nil {
+		v.add(p, "%s", describe(src, err))
 	}
 }
 
@@ -313,13 +302,6 @@ func (v *vctx) field(p string, f *Field, table *Field) {
 			v.add(p+".columns", "a table needs columns")
 		}
 		cols := map[string]bool{}
-		scope := map[string]bool{}
-		for k := range v.formIdents {
-			scope[k] = true
-		}
-		for _, c := range f.Columns {
-			scope[c.Key] = true
-		}
 		for i := range f.Columns {
 			c := &f.Columns[i]
 			cp := fmt.Sprintf("%s.columns[%d]", p, i)
@@ -329,7 +311,7 @@ func (v *vctx) field(p string, f *Field, table *Field) {
 			cols[c.Key] = true
 			v.field(cp, c, f)
 			if c.Computed != "" && (c.Type == FieldNumber || c.Type == FieldMoney) {
-				v.expr(cp+".computed", c.Computed, scope)
+				v.expr(cp+".computed", c.Computed, placeComputed, f.Key)
 			}
 		}
 		if f.MinRows < 0 || f.MaxRows < 0 || f.MaxRows > 0 && f.MinRows > f.MaxRows {
@@ -348,7 +330,7 @@ func (v *vctx) field(p string, f *Field, table *Field) {
 		case f.Type != FieldNumber && f.Type != FieldMoney:
 			v.add(p+".computed", "applies to number and money fields only")
 		case table == nil:
-			v.expr(p+".computed", f.Computed, v.formIdents)
+			v.expr(p+".computed", f.Computed, placeComputed, "")
 		}
 	}
 }
@@ -415,13 +397,6 @@ func (v *vctx) steps() {
 	if len(d.Steps) == 0 {
 		v.add("steps", "a definition needs at least one step")
 		return
-	}
-	cond := map[string]bool{}
-	for k := range v.formIdents {
-		cond[k] = true
-	}
-	for _, k := range EngineVars {
-		cond[k] = true
 	}
 	index := map[string]int{}
 	for i, s := range d.Steps {
@@ -522,7 +497,7 @@ func (v *vctx) steps() {
 			}
 		}
 		if s.When != "" {
-			v.exprIn(p+".when", s.When, cond, true)
+			v.expr(p+".when", s.When, placeCond, "")
 		}
 		if s.Next != "" {
 			target(p+".next", s.Next)
@@ -564,7 +539,7 @@ func (v *vctx) steps() {
 			if b.When == "" {
 				v.add(bp+".when", "required")
 			} else {
-				v.exprIn(bp+".when", b.When, cond, true)
+				v.expr(bp+".when", b.When, placeCond, "")
 			}
 			target(bp+".to", b.To)
 		}
@@ -979,7 +954,8 @@ func (v *vctx) builtinEffects(p string, s *Step, completes bool) {
 		if ch.Value == "" {
 			v.add(cp+".value", "required")
 		} else {
-			v.expr(cp+".value", ch.Value, v.formIdents)
+			want, choices := attributeType(ch.Attribute)
+			v.effectValue(cp+".value", ch.Value, want, choices...)
 		}
 	}
 	if s.DeactivatePerson != "" {
@@ -994,7 +970,25 @@ func (v *vctx) builtinEffects(p string, s *Step, completes bool) {
 			person(sp2+".as", sp.As)
 		}
 		for _, k := range sortedMapKeys(sp.Values) {
-			v.expr(sp2+".values."+k, sp.Values[k], v.formIdents)
+			v.effectValue(sp2+".values."+k, sp.Values[k], tAny) // against its form: Load (startRefErrors)
 		}
+	}
+}
+
+// effectValue checks the expression of a built-in effect's value, and that
+// it yields want (any: decided at run time); a text literal must be one of
+// choices when there are any.
+func (v *vctx) effectValue(p, src string, want etype, choices ...string) {
+	if _, err := Compile(src); err != nil {
+		v.add(p, "bad expression %q: %v", src, err)
+		return
+	}
+	e, err := v.d.compileIn(src, placeEffect, "")
+	if err != nil {
+		v.add(p, "%s", describe(src, err))
+		return
+	}
+	if msg := effectTypeError(e, want, choices); msg != "" {
+		v.add(p, "%q: %s", strings.TrimSpace(src), msg)
 	}
 }
