@@ -114,6 +114,10 @@ func TestREL1_CompanyMeetingWalk(t *testing.T) {
 		if _, err := w.act("lihua", in.ID, "attendance", flow.ActInput{Action: flow.ActApprove}); err == nil {
 			t.Fatal("an attendee completed without saying whether they attend")
 		}
+		_, err := w.act("lihua", in.ID, "attendance", flow.ActInput{Action: flow.ActApprove, Form: w.withRow(in.ID, "attendees", 0, map[string]any{"attendance": "absent"})})
+		if de := wantErrKey(t, err, domain.KindInvalid, "error.invalid"); de.Fields["attendees"].Key == "" {
+			t.Fatalf("an absence without its reason: fields %v", de.Fields)
+		}
 		w.complete("lihua", in.ID, "attendance", w.withRow(in.ID, "attendees", 0, map[string]any{"attendance": "attend"}))
 		w.complete("chenzhiqiang", in.ID, "attendance", w.withRow(in.ID, "attendees", 1,
 			map[string]any{"attendance": "absent", "absence_reason": "出差", "written_views": "同意下月安排"}))
