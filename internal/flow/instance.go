@@ -229,6 +229,9 @@ type ActionRecord struct {
 	// standing proxy on a task they received for someone (代 OnBehalfName).
 	OnBehalfOf   int64  `json:"on_behalf_of,omitempty"`
 	OnBehalfName string `json:"on_behalf_name,omitempty"`
+	// External is what a person outside the institute entered by a link
+	// (action external_submit), with their address and browser.
+	External *ExternalEntry `json:"external,omitempty"`
 }
 
 // Signature is an electronic signature record (COMPLIANCE R7, R9).

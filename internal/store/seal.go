@@ -69,6 +69,7 @@ var sealedTables = []sealedTable{
 		"created_at", "approver_id", "decided_by", "decided_at", "decision_reason", "updated_at"}, "proxy", "px", nil},
 	{"flow_task_proxy", []string{"id", "instance_id", "on_behalf_of", "on_behalf_name", "proxy_rule"}, "task proxy", "tp", nil},
 	{"calendar_day", strings.Split(calendarCols, ", "), "calendar_day", "cal", nil}, // issue 8: the working-day calendar
+	{"flow_external_link", strings.Split(externalLinkCols, ", "), "external link", "xl", nil},
 }
 
 // textHash is the SHA-256 (hex) of a text, as a hashed column enters a digest.
