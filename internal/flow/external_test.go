@@ -257,6 +257,11 @@ func TestREL5_ExternalSurveyFullWalk(t *testing.T) {
 		if _, err := v.db.VerifyAudit(ctx, ""); err != nil {
 			t.Fatalf("verify: %v", err)
 		}
+		// The trail alone rebuilds what the customer entered (R3).
+		asof, err := v.e.AsOf(ctx, v.actor(alice), in.ID, v.clk.Now())
+		if err != nil || len(asof.Changed) != 0 || asof.Snapshot.Form["remarks"] != "等了三天" {
+			t.Fatalf("as of now: %+v %v", asof, err)
+		}
 		ns, _ = v.e.Notifications(ctx, v.actor(alice), false, 50)
 		if !hasKind(ns, in.ID, "external_submitted") {
 			t.Fatal("the initiator is not told the customer answered")

@@ -383,3 +383,23 @@ func TestREL5_ExternalMessagesInBothLanguages(t *testing.T) {
 		}
 	}
 }
+
+// Ensure the outsider's form needs no cookie but keeps cross-site posts
+// out: a browser's post from another site is refused (CSRF), one from the
+// page itself goes through.
+func TestREL5_ExternalFormRefusesCrossSitePosts(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, tok := fileSurvey(t, e, "zhangwei")
+	body := url.Values{"satisfaction": {"4"}}.Encode()
+	r := e.do(t, nil, "POST", "/x/"+tok, body, map[string]string{"Content-Type": "application/x-www-form-urlencoded",
+		"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"})
+	if r.status != 403 {
+		t.Fatalf("a cross-site post: %d", r.status)
+	}
+	r = e.do(t, nil, "POST", "/x/"+tok, body, map[string]string{"Content-Type": "application/x-www-form-urlencoded",
+		"Sec-Fetch-Site": "same-origin", "Origin": e.srv.URL})
+	if r.status != 200 || !strings.Contains(r.body, `id="external-done"`) {
+		t.Fatalf("the page's own post: %d %.500s", r.status, r.body)
+	}
+}
