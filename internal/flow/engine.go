@@ -405,6 +405,7 @@ func (e *Engine) commit(ctx context.Context, w *work) error {
 		}
 	}
 	e.cache.put(w)
+	w.inst.Issued = w.issuedToInitiator() // after the cache took its copy: never kept
 	for _, o := range append(w.kids, w.extra...) {
 		e.cache.drop(o.inst.ID)
 	}

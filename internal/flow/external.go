@@ -390,6 +390,23 @@ func isEmail(s string) bool {
 	return err == nil && a.Address == s
 }
 
+// issuedToInitiator returns the links w issued, with their tokens, when w
+// is the initiator's own change (filing the request, completing their
+// step): they see the link that went to the outsider, to pass it on.
+func (w *work) issuedToInitiator() []IssuedLink {
+	if w.ext == nil || w.actor.ID == 0 || w.actor.ID != w.inst.InitiatorID {
+		return nil
+	}
+	var out []IssuedLink
+	for _, l := range w.ext.issued {
+		if l.State == LinkOpen {
+			tok := w.ext.tokens[l]
+			out = append(out, IssuedLink{Link: *l, Token: tok, Path: ExternalPath(tok)})
+		}
+	}
+	return out
+}
+
 // changeLink records a stored link's new state for the write.
 func (w *work) changeLink(l *ExternalLink, state string) {
 	old := l.State

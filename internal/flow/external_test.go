@@ -173,6 +173,13 @@ func TestREL5_ExternalSurveyFullWalk(t *testing.T) {
 		if to != "chen@example.com" || len(tok) < 43 {
 			t.Fatalf("mailed %q a token of %d characters", to, len(tok))
 		}
+		// The initiator, who filed it, sees the link that went out, once.
+		if len(in.Issued) != 1 || in.Issued[0].Token != tok || in.Issued[0].Path != "/x/"+tok {
+			t.Fatalf("issued to the initiator: %+v", in.Issued)
+		}
+		if iv.Instance.Issued != nil {
+			t.Fatal("the instance page shows the token again")
+		}
 		ls := iv.External
 		if len(ls) != 1 || ls[0].State != flow.LinkOpen || ls[0].Name != "陈先生" || ls[0].Contact != "chen@example.com" ||
 			!ls[0].ExpiresAt.Equal(v.clk.Now().Add(7*24*time.Hour)) {
@@ -485,9 +492,12 @@ func TestREL5_ExternalLinkRefusedWhenStepMovedOn(t *testing.T) {
 				}
 			}
 		}
-		// Taken back by the director who approved.
+		// Taken back by the director who approved. His approval issued the
+		// link; it is the initiator's to pass on, not shown to him.
 		in := v.start("ext-moves", form(""))
-		v.approve(dave, in.ID)
+		if out := v.approve(dave, in.ID); out.Issued != nil {
+			t.Fatalf("the approver is shown the link: %+v", out.Issued)
+		}
 		_, tok := v.mailed(in.ID)
 		if _, err := v.e.ActOnInstance(ctx, v.actor(dave), in.ID, flow.ActInput{Action: flow.ActTakeBack, Comment: "漏看一项"}); err != nil {
 			t.Fatal(err)

@@ -51,6 +51,10 @@ type Instance struct {
 	// Tasks, on an instance returned by Start, Act or ActOnInstance, are
 	// its open and waiting tasks after the change (not stored with the row).
 	Tasks []*Task `json:"tasks,omitempty"`
+	// Issued, on an instance returned to its initiator by Start or Act, are
+	// the links to outsiders that the change issued, with their tokens:
+	// shown this once, to be passed on; only their hashes are stored.
+	Issued []IssuedLink `json:"issued_links,omitempty"`
 	// FormText is the form exactly as stored (set by the store when it
 	// reads the row), so that an unchanged form is written back and sealed
 	// byte for byte.

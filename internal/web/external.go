@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -232,7 +233,7 @@ func (s *Server) uiExternalReissue(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return s.externalActError(w, r, err)
 	}
-	return s.renderInstance(w, r, map[string]any{"IssuedURL": s.origin(r) + l.Path})
+	return s.renderInstance(w, r, map[string]any{"IssuedURLs": []string{s.origin(r) + l.Path}})
 }
 
 func (s *Server) uiExternalRevoke(w http.ResponseWriter, r *http.Request) error {
@@ -249,6 +250,18 @@ func (s *Server) uiExternalRevoke(w http.ResponseWriter, r *http.Request) error 
 	}
 	http.Redirect(w, r, "/instances/"+r.PathValue("id")+"#external", http.StatusSeeOther)
 	return nil
+}
+
+// renderIssued answers the filing of a request that issued a link to an
+// outsider with the request page showing the link once (not a redirect:
+// the token is not kept to be shown again).
+func (s *Server) renderIssued(w http.ResponseWriter, r *http.Request, inst *flow.Instance) error {
+	r.SetPathValue("id", strconv.FormatInt(inst.ID, 10))
+	var urls []string
+	for _, l := range inst.Issued {
+		urls = append(urls, s.origin(r)+l.Path)
+	}
+	return s.renderInstance(w, r, map[string]any{"IssuedURLs": urls})
 }
 
 // externalActError shows a refusal the initiator can act on (a reason

@@ -30,9 +30,17 @@ func fileSurvey(t *testing.T, e *env, user string) (int64, string) {
 	if r.status != 201 {
 		t.Fatalf("file the survey: %d %s", r.status, r.body)
 	}
-	var in struct{ ID int64 }
+	var in struct {
+		ID     int64
+		Issued []struct{ Token, Path string } `json:"issued_links"`
+	}
 	r.json(t, &in)
-	return in.ID, mailedToken(t, e, in.ID)
+	tok := mailedToken(t, e, in.ID)
+	// The initiator is shown the link that went to the customer, once.
+	if len(in.Issued) != 1 || in.Issued[0].Token != tok || in.Issued[0].Path != "/x/"+tok {
+		t.Fatalf("issued links in the answer to the initiator: %+v", in.Issued)
+	}
+	return in.ID, tok
 }
 
 func mailedToken(t *testing.T, e *env, inst int64) string {
@@ -401,5 +409,29 @@ func TestREL5_ExternalFormRefusesCrossSitePosts(t *testing.T) {
 		"Sec-Fetch-Site": "same-origin", "Origin": e.srv.URL})
 	if r.status != 200 || !strings.Contains(r.body, `id="external-done"`) {
 		t.Fatalf("the page's own post: %d %.500s", r.status, r.body)
+	}
+}
+
+// Ensure filing a request whose first step is the customer's shows the
+// initiator the link that was e-mailed, on the request page, once.
+func TestREL5_ExternalLinkShownToInitiatorWhenFiled(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.login(t, "zhangwei")
+	form := url.Values{"customer_name": {"陈先生"}, "customer_email": {"chen@example.com"}, "service": {"年度校准"}}
+	r := e.do(t, c, "POST", "/processes/customer-survey/new", form.Encode(), formCT)
+	if r.status != 200 || !strings.Contains(r.body, `id="issued-url"`) {
+		t.Fatalf("filing: %d %.800s", r.status, r.body)
+	}
+	var inst int64
+	if err := e.app.DB.R().QueryRowContext(context.Background(), "SELECT MAX(id) FROM flow_instance").Scan(&inst); err != nil {
+		t.Fatal(err)
+	}
+	tok := mailedToken(t, e, inst)
+	if !strings.Contains(r.body, "/x/"+tok) {
+		t.Fatal("the page does not show the link that was e-mailed")
+	}
+	if again := e.do(t, c, "GET", "/instances/"+itoa64(inst), nil, nil); strings.Contains(again.body, tok) {
+		t.Fatal("the link is shown again")
 	}
 }

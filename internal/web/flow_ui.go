@@ -591,6 +591,11 @@ func (s *Server) uiStartInstance(w http.ResponseWriter, r *http.Request) error {
 			return s.renderStartForm(w, r, d, form, rows, fe, msg, idem)
 		})
 	}
+	if len(inst.Issued) > 0 {
+		// A link went to someone outside the institute: its token is shown
+		// to the initiator this once, on the request page (external.go).
+		return s.renderIssued(w, r, inst)
+	}
 	http.Redirect(w, r, "/instances/"+strconv.FormatInt(inst.ID, 10), http.StatusSeeOther)
 	return nil
 }
