@@ -263,6 +263,14 @@ func (v *vctx) externalStep(p string, s *Step) {
 	if s.OnReject != "" {
 		v.add(p+".on_reject", "an outsider only submits: nothing is rejected at an external step")
 	}
+	// Built-in effects run as who completes the step: an outsider may not
+	// change the institute's people (start files as the initiator or as).
+	if len(s.SetPerson) > 0 {
+		v.add(p+".set_person", "an outsider cannot change a person of the institute")
+	}
+	if s.DeactivatePerson != "" {
+		v.add(p+".deactivate_person", "an outsider cannot deactivate a person of the institute")
+	}
 }
 
 // isExternal reports whether st is completed by an outsider.

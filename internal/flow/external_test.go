@@ -688,6 +688,10 @@ steps:
 		"each":             {"    assignee: {external: {name_field: who}}\n    editable: [score]\n    each: rows\n", "steps[0].each: one outsider acts on an external step"},
 		"exclude":          {"    assignee: {external: {name_field: who}}\n    editable: [score]\n    exclude: [initiator]\n", "steps[0].exclude: an outsider is nobody inside"},
 		"on_reject":        {"    assignee: {external: {name_field: who}}\n    editable: [score]\n    on_reject: s\n", "steps[0].on_reject: "},
+		"set_person": {"    assignee: {external: {name_field: who}}\n    editable: [score]\n    set_person: [{person: owner, attribute: rank, value: \"'P3'\"}]\n",
+			"steps[0].set_person: an outsider cannot change a person"},
+		"deactivate_person": {"    assignee: {external: {name_field: who}}\n    editable: [score]\n    deactivate_person: owner\n",
+			"steps[0].deactivate_person: an outsider cannot deactivate"},
 	}
 	for name, c := range cases {
 		_, err := flow.Parse("bad.yaml", []byte(base(c.step)), nil)
