@@ -161,6 +161,8 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	// Definitions' built-in effects change people (set_person, deactivate_person).
 	a.Flow.UsePeople(a.People)
 	a.Attach.SetViewer(a.Flow)
+	// Failed uses of external links are limited per address as sign-ins are.
+	a.Flow.UseThrottle(a.Auth.Throttle())
 	a.connectOrganisation()
 	a.warnGaps(ctx)
 	a.Flow.UseCalendar(a.Calendar)
@@ -261,6 +263,12 @@ func (a *App) runTimers(ctx context.Context, every time.Duration) {
 			a.Log.Error("flow schedules", "err", err)
 		} else if n > 0 {
 			a.Log.Info("scheduled requests started", "n", n)
+		}
+		// Links to outsiders that expired unused: their initiators are told.
+		if n, err := a.Flow.ExpireExternalLinks(ctx, now()); err != nil && ctx.Err() == nil {
+			a.Log.Error("flow external links", "err", err)
+		} else if n > 0 {
+			a.Log.Info("external links expired", "n", n)
 		}
 		// Steps waiting for someone: the organisation may have changed
 		// (a role granted by import or the CLI, a person reactivated).

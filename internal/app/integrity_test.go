@@ -100,7 +100,7 @@ func TestR3_VerifyCatchesRecordsEditedBehindTheTrail(t *testing.T) {
 				{"role", "UPDATE role_grant SET role = 'gm' WHERE id = (SELECT MAX(id) FROM role_grant)"},
 				{"department", "UPDATE department SET name_zh = '合成一部' WHERE code = 'synthesis'"},
 				{"rank", "UPDATE rank_history SET since = '2000-01-01' WHERE id = (SELECT MIN(id) FROM rank_history)"},
-				{"definition", "UPDATE flow_definition SET body = replace(body, 'gm', 'purchasing') WHERE id = (SELECT MIN(id) FROM flow_definition)"},
+				{"definition", "UPDATE flow_definition SET body = replace(body, 'gm', 'purchasing') WHERE id = (SELECT MIN(id) FROM flow_definition WHERE body LIKE '%gm%')"},
 				{"attachment", "UPDATE attachment SET name = 'other.pdf' WHERE id = (SELECT MAX(id) FROM attachment)"},
 			}
 			for _, e := range edits {

@@ -417,6 +417,9 @@ type Assignee struct {
 	// approver of the step before, when approving) or "initiator" (when
 	// filing the request).
 	ChosenBy string `yaml:"chosen_by,omitempty" json:"chosen_by,omitempty"`
+	// External is a person outside the institute (a customer), who takes
+	// part in this one step by a one-time link with an expiry (external.go).
+	External *External `yaml:"external,omitempty" json:"external,omitempty"`
 }
 
 // SLA is a step's due time, reminder and escalation.

@@ -54,6 +54,8 @@ type Engine struct {
 	people People
 	// tz is the institute's time zone (UseTimeZone); nil: the calendar's.
 	tz *time.Location
+	// throttle limits failed uses of external links by address (UseThrottle).
+	throttle Throttle
 
 	// Time (issue 8 §6): leased timers and jobs (timer.go, schedule.go).
 	leaseOnce sync.Once
@@ -207,6 +209,7 @@ type work struct {
 	cached      bool     // read from instCache, not the database
 	parties     []int64  // people who may now see the instance (told about it, a viewer)
 	files       []string // files the instance's comments now reference
+	ext         *extWork // external links issued and changed (external.go)
 	// What the instance was when loaded, so that the trail records every
 	// change of status, title and position (trailState).
 	was wasState
@@ -402,6 +405,7 @@ func (e *Engine) commit(ctx context.Context, w *work) error {
 		}
 	}
 	e.cache.put(w)
+	w.inst.Issued = w.issuedToInitiator() // after the cache took its copy: never kept
 	for _, o := range append(w.kids, w.extra...) {
 		e.cache.drop(o.inst.ID)
 	}
@@ -602,6 +606,9 @@ func (w *work) apply(tx Tx) error {
 		if err := tx.AddAwait(in.ID, a.step, a.id); err != nil {
 			return err
 		}
+	}
+	if err := w.applyExternal(tx); err != nil {
+		return err
 	}
 	for _, n := range w.notes {
 		n.n.InstanceID = in.ID

@@ -3,6 +3,7 @@ package flow_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -146,7 +147,7 @@ func TestDefinitionsGuide_EveryKeyHasItsEffect(t *testing.T) {
 		// The form: each field's validation, as documented.
 		good := func() map[string]any {
 			return map[string]any{"title": "Buy a balance", "budget": "100", "kind": "a", "amount": "50", "dept": int64(20),
-				"approver": gina, "lines": []any{map[string]any{"q": "2", "p": "3.50"}}}
+				"approver": gina, "lines": []any{map[string]any{"q": "2", "p": "3.50"}}, "customer": "Kunde", "email": "kunde@example.com"}
 		}
 		startErr := func(change map[string]any) error {
 			f := good()
@@ -270,6 +271,19 @@ func TestDefinitionsGuide_EveryKeyHasItsEffect(t *testing.T) {
 		v.approve(alice, in.ID)
 		check(v.hasTodo(alice, in.ID), "relative previous", "relative")
 		v.approve(alice, in.ID)
+		// survey: the customer on the form, by a link e-mailed to the
+		// form's address, valid 3 days; submitting it completes the step.
+		to, tok := mailedLink(t, db, in.ID)
+		xl := v.view(alice, in.ID).External
+		check(len(xl) == 1 && xl[0].Name == "Kunde" && xl[0].State == flow.LinkOpen, "external, name_field", "external", "name_field")
+		check(to == "kunde@example.com" && xl[0].Contact == to, "contact_field", "contact_field")
+		valid := xl[0].ExpiresAt.Sub(xl[0].CreatedAt)
+		check(valid > 72*time.Hour-time.Second && valid <= 72*time.Hour, "expires", "expires")
+		_, err = v.e.SubmitExternal(ctx, tok, flow.ExternalInput{Form: map[string]any{"score": "4"}, IP: "192.0.2.9"})
+		if err != nil {
+			t.Fatalf("submit: %v", err)
+		}
+		check(fmt.Sprint(v.view(alice, in.ID).Instance.Form["score"]) == "4", "the outsider completes the step", "external")
 		// child: the sub-process; the initiator approves their own step
 		// there (allow_self_approval); its false condition passes it over.
 		kids := v.view(alice, in.ID).Children

@@ -47,6 +47,8 @@ type InstanceView struct {
 	Children   []*Instance     `json:"children,omitempty"`
 	// Subject is the record the instance is bound to, if any.
 	Subject *SubjectView `json:"subject,omitempty"`
+	// External lists the links issued for its external steps (no tokens).
+	External []ExternalLink `json:"external,omitempty"`
 }
 
 // Instance returns the instance page for actor: the form, the steps with
@@ -96,6 +98,11 @@ func (e *Engine) Instance(ctx context.Context, actor domain.Actor, id int64) (*I
 	}
 	if v.Children, err = e.st.Children(ctx, id); err != nil {
 		return nil, err
+	}
+	if hasExternal(w.def) {
+		if v.External, err = e.externalLinks(ctx, id); err != nil {
+			return nil, err
+		}
 	}
 	done, rejected := map[string]bool{}, map[string]bool{}
 	for _, h := range w.inst.State.History {

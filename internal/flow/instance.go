@@ -51,6 +51,10 @@ type Instance struct {
 	// Tasks, on an instance returned by Start, Act or ActOnInstance, are
 	// its open and waiting tasks after the change (not stored with the row).
 	Tasks []*Task `json:"tasks,omitempty"`
+	// Issued, on an instance returned to its initiator by Start or Act, are
+	// the links to outsiders that the change issued, with their tokens:
+	// shown this once, to be passed on; only their hashes are stored.
+	Issued []IssuedLink `json:"issued_links,omitempty"`
 	// FormText is the form exactly as stored (set by the store when it
 	// reads the row), so that an unchanged form is written back and sealed
 	// byte for byte.
@@ -229,6 +233,9 @@ type ActionRecord struct {
 	// standing proxy on a task they received for someone (代 OnBehalfName).
 	OnBehalfOf   int64  `json:"on_behalf_of,omitempty"`
 	OnBehalfName string `json:"on_behalf_name,omitempty"`
+	// External is what a person outside the institute entered by a link
+	// (action external_submit), with their address and browser.
+	External *ExternalEntry `json:"external,omitempty"`
 }
 
 // Signature is an electronic signature record (COMPLIANCE R7, R9).

@@ -124,6 +124,9 @@ func (w *work) enterStep(id, branch string, detour bool) error {
 	case StepWait:
 		return w.enterWait(st, branch, detour)
 	}
+	if isExternal(st) {
+		return w.enterExternal(st, branch, detour)
+	}
 	if st.Each != "" {
 		if rows, _ := tableRows(w.inst.Form[st.Each]); len(rows) == 0 {
 			// No rows, nobody to ask: the step is not needed.

@@ -432,7 +432,9 @@ func (v *vctx) steps() {
 			continue
 		}
 		people := s.Kind == "" || s.Kind == StepApproval || s.Kind == StepTask
-		if people {
+		if people && isExternal(s) {
+			v.externalStep(p, s) // a person outside the institute (external.go)
+		} else if people {
 			v.each = s.Each
 			v.assignee(p+".assignee", s.Assignee)
 			v.each = ""
@@ -442,6 +444,8 @@ func (v *vctx) steps() {
 			if (s.Kind == "" || s.Kind == StepApproval) && s.Assignee.Relative == "initiator" && !d.AllowSelfApproval {
 				v.add(p+".assignee", "an approval step cannot go to the initiator (four eyes); make it kind task")
 			}
+		} else if isExternal(s) {
+			v.add(p+".assignee.external", "a person outside the institute acts on task and approval steps only, not on a %s step", s.Kind)
 		} else if s.Assignee != (Assignee{}) {
 			v.add(p+".assignee", "a %s step has no assignee", s.Kind)
 		}
@@ -628,9 +632,13 @@ func (v *vctx) assignee(p string, a Assignee) {
 	if a.Field != "" {
 		set = append(set, "field")
 	}
+	if a.External != nil {
+		v.add(p+".external", "only a task or approval step's assignee can be a person outside the institute")
+		return
+	}
 	switch len(set) {
 	case 0:
-		v.add(p, "set exactly one of person, role, relative, committee, field")
+		v.add(p, "set exactly one of person, role, relative, committee, field (or, for a step, external)")
 		return
 	case 1:
 	default:

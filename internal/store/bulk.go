@@ -64,7 +64,7 @@ var (
 		"id", "instance_id", "step_id", "round", "slot", "assignee_id", "assignee_name", "state", "kind", "parent_task_id", "added_by",
 		"outcome", "comment", "def_key", "initiator_id", "created_at", "acted_at", "due_at", "version")
 	actionRows = newBulkTable("flow_action",
-		"instance_id", "task_id", "step_id", "actor_id", "actor_name", "action", "target_id", "comment", "meaning", "attachments", "at")
+		"instance_id", "task_id", "step_id", "actor_id", "actor_name", "action", "target_id", "comment", "meaning", "attachments", "at", "external_entry")
 	outboxRows = newBulkTable("flow_outbox",
 		"channel", "recipient_id", "kind", "instance_id", "task_id", "args", "created_at")
 	auditRows = newBulkTable("audit_event",

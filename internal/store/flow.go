@@ -198,8 +198,8 @@ func (s *FlowStore) Idem(ctx context.Context, actorID int64, key string) (int64,
 func (s *FlowStore) Actions(ctx context.Context, instanceID int64) ([]flow.ActionRecord, error) {
 	ctx, cancel := s.db.bound(ctx)
 	defer cancel()
-	rows, err := s.db.R().QueryContext(ctx, `SELECT id, instance_id, task_id, step_id, actor_id, actor_name, action, target_id, comment, meaning, attachments, at
-		FROM flow_action WHERE instance_id = $1 ORDER BY id`, instanceID)
+	rows, err := s.db.R().QueryContext(ctx, `SELECT id, instance_id, task_id, step_id, actor_id, actor_name, action, target_id, comment, meaning, attachments, at,
+		external_entry FROM flow_action WHERE instance_id = $1 ORDER BY id`, instanceID)
 	if err != nil {
 		return nil, mapErr("store.FlowActions", err)
 	}
@@ -207,8 +207,13 @@ func (s *FlowStore) Actions(ctx context.Context, instanceID int64) ([]flow.Actio
 	var out []flow.ActionRecord
 	for rows.Next() {
 		var a flow.ActionRecord
-		var meaning, att string
-		if err := rows.Scan(&a.ID, &a.InstanceID, &a.TaskID, &a.StepID, &a.ActorID, &a.ActorName, &a.Action, &a.TargetID, &a.Comment, &meaning, &att, timeCol{&a.At}); err != nil {
+		var meaning, att, ext string
+		if err := rows.Scan(&a.ID, &a.InstanceID, &a.TaskID, &a.StepID, &a.ActorID, &a.ActorName, &a.Action, &a.TargetID, &a.Comment, &meaning, &att, timeCol{&a.At},
+			&ext); err != nil {
+			return nil, mapErr("store.FlowActions", err)
+		}
+		var err error
+		if a.External, err = readExternalEntry(ext); err != nil {
 			return nil, mapErr("store.FlowActions", err)
 		}
 		a.Meaning = flow.Meaning(meaning)

@@ -110,8 +110,12 @@ func (f *flowTx) InsertAction(a *flow.ActionRecord) error {
 		}
 		att = string(b)
 	}
+	ext, err := externalEntryText(a.External) // "" but for an outsider's entry (rare)
+	if err != nil {
+		return mapErr("store.InsertAction", err)
+	}
 	f.tx.insertLater(actionRows,
-		a.InstanceID, a.TaskID, a.StepID, a.ActorID, a.ActorName, a.Action, a.TargetID, a.Comment, string(a.Meaning), att, TimeText(a.At))
+		a.InstanceID, a.TaskID, a.StepID, a.ActorID, a.ActorName, a.Action, a.TargetID, a.Comment, string(a.Meaning), att, TimeText(a.At), ext)
 	return nil
 }
 

@@ -19,7 +19,7 @@ import (
 // Sealing: the audit trail holds not only what changed but the state of
 // every record each change wrote. Each writer's records (instances, tasks,
 // signatures, people, role grants, departments, rank entries, definition
-// versions, attachments) are digested — the SHA-256 of the record's
+// versions, attachments, external links) are digested — the SHA-256 of the record's
 // canonical content, its columns in a fixed order — and the digests go
 // into the writer's last audit event (audit.Event.Records), which is
 // hash-chained with the rest. `labflow verify` (VerifyRecords) digests
@@ -69,6 +69,7 @@ var sealedTables = []sealedTable{
 		"created_at", "approver_id", "decided_by", "decided_at", "decision_reason", "updated_at"}, "proxy", "px", nil},
 	{"flow_task_proxy", []string{"id", "instance_id", "on_behalf_of", "on_behalf_name", "proxy_rule"}, "task proxy", "tp", nil},
 	{"calendar_day", strings.Split(calendarCols, ", "), "calendar_day", "cal", nil}, // issue 8: the working-day calendar
+	{"flow_external_link", strings.Split(externalLinkCols, ", "), "external link", "xl", nil},
 }
 
 // textHash is the SHA-256 (hex) of a text, as a hashed column enters a digest.
@@ -315,7 +316,7 @@ func (r recordDigests) addEvent(records string) error {
 
 // RecordProblem is a record that is not what its trail says.
 type RecordProblem struct {
-	Kind   string `json:"kind"` // instance, task, signature, person, role, department, rank, definition, attachment, role definition, committee, committee member, proxy, task proxy
+	Kind   string `json:"kind"` // instance, task, signature, person, role, department, rank, definition, attachment, role definition, committee, committee member, proxy, task proxy, external link
 	Table  string `json:"table"`
 	ID     int64  `json:"id"`
 	Reason string `json:"reason"` // "edited", "not in the trail", "removed"

@@ -591,6 +591,11 @@ func (s *Server) uiStartInstance(w http.ResponseWriter, r *http.Request) error {
 			return s.renderStartForm(w, r, d, form, rows, fe, msg, idem)
 		})
 	}
+	if len(inst.Issued) > 0 {
+		// A link went to someone outside the institute: its token is shown
+		// to the initiator this once, on the request page (external.go).
+		return s.renderIssued(w, r, inst)
+	}
 	http.Redirect(w, r, "/instances/"+strconv.FormatInt(inst.ID, 10), http.StatusSeeOther)
 	return nil
 }
@@ -786,6 +791,8 @@ type tableView struct {
 type timelineView struct {
 	flow.ActionRecord
 	What, Meaning, Target, Step string
+	// Ext says, for an outsider's entry, from which address and browser.
+	Ext string
 }
 
 type actionsView struct {
@@ -910,6 +917,9 @@ func (s *Server) renderInstance(w http.ResponseWriter, r *http.Request, data map
 		if t.Meaning != "" {
 			tv.Meaning = i18n.T(lang, "flowui.meaning."+string(t.Meaning), nil)
 		}
+		if t.External != nil { // a person outside the institute, by a link
+			tv.ActorName, tv.Ext = i18n.T(lang, "external.waiting_for", map[string]any{"name": t.ActorName}), externalEntryText(lang, t.External)
+		}
 		timeline = append(timeline, tv)
 	}
 	// The actions the viewer may take now, grouped by task; instance-level ones apart.
@@ -1012,6 +1022,7 @@ func (s *Server) renderInstance(w http.ResponseWriter, r *http.Request, data map
 	data["StepTitle"] = stepTitle
 	data["Meaning"] = func(m flow.Meaning) string { return i18n.T(lang, "flowui.meaning."+string(m), nil) }
 	data["Steps"] = s.stepViews(lang, v)
+	data["External"] = s.externalSection(r, a, v, names)
 	if data["Errors"] == nil {
 		data["Errors"] = map[string]string{}
 	}
@@ -1060,7 +1071,9 @@ func (s *Server) stepViews(lang string, v *flow.InstanceView) []stepBox {
 			continue
 		}
 		b := stepBox{Title: st.Title.In(lang), State: st.State, Kind: string(st.Kind), Assignees: strings.Join(st.Assignees, "、")}
-		if proxied := proxiedAssignees(lang, v, st); proxied != "" {
+		if who := s.externalWho(lang, v, st.ID); who != "" {
+			b.Assignees = who
+		} else if proxied := proxiedAssignees(lang, v, st); proxied != "" {
 			b.Assignees = proxied // standing proxies say for whom (ui_org.go)
 		}
 		if st.Signature != "" {

@@ -78,7 +78,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		next.ServeHTTP(sw, r)
 		r.Pattern = *route
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", redactPath(r.URL.Path)),
 			slog.String("route", r.Pattern), slog.Int("status", sw.status), slog.Int("bytes", sw.bytes),
 			slog.Duration("duration", time.Since(start)), slog.String("user", *user), slog.String("ip", clientIP(r)))
 	})

@@ -66,6 +66,8 @@ func (o *openAPI) add(method, path string, d doc) {
 				schema = map[string]any{"type": "string", "pattern": "^[a-z][a-z0-9-]*$"}
 			case "sha256": // a file's content hash
 				schema = map[string]any{"type": "string", "pattern": "^[0-9a-f]{64}$"}
+			case "token": // a one-time link's token (external.go)
+				schema = map[string]any{"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$"}
 			case "box": // an inbox list
 				schema = map[string]any{"type": "string", "enum": []string{"todo", "done", "started", "cc"}}
 			}

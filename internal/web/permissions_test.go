@@ -33,6 +33,9 @@ type matrixFixture struct {
 	sha                                         string
 	org                                         *orgFixture // roles, committees, proxies (org_permissions_test.go)
 	calDay                                      int64       // issue 8: a day of the working-day calendar
+	// survey is zhangwei's customer survey, link the token of its one-time link.
+	survey int64
+	link   string
 }
 
 const anyone = "*"
@@ -65,11 +68,12 @@ func matrixRows() []matrixRow {
 	id := func(f string) func(*matrixFixture) string {
 		return func(x *matrixFixture) string {
 			r := strings.NewReplacer("{inst}", itoa64(x.inst), "{task}", itoa64(x.task), "{att}", itoa64(x.attachment),
-				"{person}", itoa64(x.person), "{dept}", itoa64(x.dept), "{token}", itoa64(x.token), "{sha}", x.sha)
+				"{person}", itoa64(x.person), "{dept}", itoa64(x.dept), "{token}", itoa64(x.token), "{sha}", x.sha, "{survey}", itoa64(x.survey))
 			return r.Replace(f)
 		}
 	}
 	fixed := func(v any) func(*matrixFixture, string) any { return func(*matrixFixture, string) any { return v } }
+	link := func(x *matrixFixture) string { return "/api/v1/external/" + x.link }
 	return append([]matrixRow{
 		{"GET /api/v1/departments/{id}", "GET", id("/api/v1/departments/{dept}"), nil, map[string]int{anyone: 200}},
 		{"PATCH /api/v1/departments/{id}", "PATCH", id("/api/v1/departments/{dept}"),
@@ -121,6 +125,17 @@ func matrixRows() []matrixRow {
 		// The working-day calendar is the administrator's to change (issue 8).
 		{"POST /api/v1/calendar/days/{id}/remove", "POST", func(x *matrixFixture) string { return "/api/v1/calendar/days/" + itoa64(x.calDay) + "/remove" },
 			fixed(map[string]any{"reason": "matrix"}), adminOnly(204)},
+		// A one-time link (issue 8): the token is the permission, the same
+		// for everyone, signed in or not; a submission without the required
+		// answer is refused and leaves the link open.
+		{"GET /api/v1/external/{token}", "GET", link, nil, map[string]int{"": 200, anyone: 200}},
+		{"POST /api/v1/external/{token}", "POST", link, fixed(map[string]any{"form": map[string]any{}}), map[string]int{"": 422, anyone: 422}},
+		// Re-issuing and revoking it: the initiator; who sees the request is
+		// refused; nobody else learns it exists; the administrator never acts (R12).
+		{"POST /api/v1/instances/{id}/external/reissue", "POST", id("/api/v1/instances/{survey}/external/reissue"), fixed(map[string]any{}),
+			map[string]int{anyone: 404, "zhangwei": 201, "chenzhiqiang": 403, "lihua": 403, "wangjianguo": 403, "admin": 403}},
+		{"POST /api/v1/instances/{id}/external/revoke", "POST", id("/api/v1/instances/{survey}/external/revoke"), fixed(map[string]any{"comment": "matrix"}),
+			map[string]int{anyone: 404, "zhangwei": 204, "chenzhiqiang": 403, "lihua": 403, "wangjianguo": 403, "admin": 403}},
 	}, orgMatrixRows()...)
 }
 
@@ -185,6 +200,7 @@ func matrixSetup(t *testing.T, e *env) *matrixFixture {
 	f.token = tok.Detail.ID
 	f.org = orgMatrixSetup(t, e)
 	f.calDay = matrixCalendarDay(t, e)
+	f.survey, f.link = fileSurvey(t, e, "zhangwei")
 	return f
 }
 
