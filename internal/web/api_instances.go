@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -9,9 +11,144 @@ import (
 	"labflow/internal/flow"
 )
 
-// The JSON API of what issue 7 added to processes: the requests a person
-// may see, an instance as it stood at a moment (rebuilt from the audit
-// trail alone), and the administrator's view of steps nobody can act on.
+// The JSON API of requests (process instances): starting, reading, acting
+// on instances and tasks, the requests one may see, and as-of views.
+
+type startInput struct {
+	Form map[string]any `json:"form"`
+	// Chosen names, per step whose assignee the initiator picks
+	// (chosen_by: initiator), the person chosen.
+	Chosen         map[string]int64 `json:"chosen,omitempty"`
+	IdempotencyKey string           `json:"idempotency_key,omitempty"`
+}
+
+// idemKey returns the request's idempotency key: the body's, else the
+// Idempotency-Key header.
+func idemKey(r *http.Request, body string) string {
+	if body != "" {
+		return body
+	}
+	return strings.TrimSpace(r.Header.Get("Idempotency-Key"))
+}
+
+func (s *Server) start(r *http.Request, a domain.Actor, d *flow.Definition, form map[string]any, chosen map[string]int64, key string) (*flow.Instance, error) {
+	return s.Flow.StartWith(r.Context(), a, d.Key, flow.StartInput{Form: form, Chosen: chosen, IdemKey: key})
+}
+
+func (s *Server) apiStart(w http.ResponseWriter, r *http.Request) error {
+	a, _ := actor(r)
+	d, err := s.definition(r)
+	if err != nil {
+		return err
+	}
+	var in startInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.Form == nil {
+		in.Form = map[string]any{}
+	}
+	inst, err := s.start(r, a, d, in.Form, in.Chosen, idemKey(r, in.IdempotencyKey))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/instances/"+strconv.FormatInt(inst.ID, 10))
+	writeJSON(w, http.StatusCreated, inst)
+	return nil
+}
+
+func (s *Server) apiInstance(w http.ResponseWriter, r *http.Request) error {
+	a, _ := actor(r)
+	e := s.Flow
+	id, err := pathID(r, "id", "flowui.entity.instance")
+	if err != nil {
+		return err
+	}
+	v, err := e.Instance(r.Context(), a, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+// actionInput is what a client sends to act on a task or an instance.
+type actionInput struct {
+	Action         flow.Action    `json:"action"`
+	Comment        string         `json:"comment,omitempty"`
+	Password       string         `json:"password,omitempty"`
+	To             string         `json:"to,omitempty"`
+	PersonID       int64          `json:"person_id,omitempty"`
+	Before         bool           `json:"before,omitempty"`
+	Form           map[string]any `json:"form,omitempty"`
+	Attachments    []string       `json:"attachments,omitempty"`
+	Version        int64          `json:"version,omitempty"`
+	IdempotencyKey string         `json:"idempotency_key,omitempty"`
+}
+
+func (in actionInput) act(r *http.Request) flow.ActInput {
+	return flow.ActInput{Action: in.Action, Comment: in.Comment, Password: in.Password, To: in.To, PersonID: in.PersonID,
+		Before: in.Before, Form: in.Form, Attachments: in.Attachments, Version: in.Version, IdemKey: idemKey(r, in.IdempotencyKey)}
+}
+
+// signatureError makes the engine's electronic-signature failures name the
+// password field, and keeps them from looking like an expired session
+// (which would send a browser to the login page): a missing or wrong
+// password is a problem with the form, not with the session.
+func signatureError(err error) error {
+	de, ok := err.(*domain.Error)
+	if !ok {
+		return err
+	}
+	switch de.Key {
+	case "flow.signature_password":
+		return &domain.Error{Kind: domain.KindInvalid, Op: de.Op, Key: de.Key, Args: de.Args,
+			Fields: map[string]domain.Msg{"password": {Key: "field.required"}}, Err: de}
+	case "auth.reauth_failed":
+		f := de.Fields
+		if f == nil {
+			f = map[string]domain.Msg{"password": {Key: "auth.wrong_password"}}
+		}
+		return &domain.Error{Kind: domain.KindInvalid, Op: de.Op, Key: de.Key, Args: de.Args, Fields: f, Err: de}
+	}
+	return err
+}
+
+func (s *Server) apiTaskAction(w http.ResponseWriter, r *http.Request) error {
+	return s.apiAction(w, r, "flowui.entity.task", (*flow.Engine).Act)
+}
+
+func (s *Server) apiInstanceAction(w http.ResponseWriter, r *http.Request) error {
+	return s.apiAction(w, r, "flowui.entity.instance", (*flow.Engine).ActOnInstance)
+}
+
+// apiAction decodes an action on the task or instance named in the path
+// and answers the instance after it.
+func (s *Server) apiAction(w http.ResponseWriter, r *http.Request, entity string,
+	act func(*flow.Engine, context.Context, domain.Actor, int64, flow.ActInput) (*flow.Instance, error)) error {
+	a, _ := actor(r)
+	e := s.Flow
+	id, err := pathID(r, "id", entity)
+	if err != nil {
+		return err
+	}
+	var in actionInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	inst, err := act(e, r.Context(), a, id, in.act(r))
+	if err != nil {
+		return signatureError(err)
+	}
+	writeJSON(w, http.StatusOK, inst)
+	return nil
+}
+
+// The engine's records, as documented in OpenAPI.
+type (
+	flowInstanceOut     = flow.Instance
+	flowInstanceViewOut = flow.InstanceView
+)
 
 type visibleOut struct {
 	Items []visibleItem `json:"items"`
@@ -139,49 +276,6 @@ func (s *Server) apiAsOf(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, v)
 	return nil
-}
-
-func (s *Server) apiWaiting(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	ws, err := s.Flow.Waiting(r.Context(), a)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, ws)
-	return nil
-}
-
-type assignInput struct {
-	PersonID int64  `json:"person_id"`
-	Reason   string `json:"reason"`
-}
-
-func (s *Server) apiAssign(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	id, err := pathID(r, "id", "flowui.entity.task")
-	if err != nil {
-		return err
-	}
-	var in assignInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	if _, err := s.Flow.Assign(r.Context(), a, id, in.PersonID, in.Reason); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-// reassess gives steps waiting for someone their people after the
-// organisation changed (a role granted); a failure is logged, not shown:
-// the grant itself succeeded, and the timers try again.
-func (s *Server) reassess(r *http.Request) {
-	if n, err := s.Flow.Reassess(r.Context()); err != nil {
-		s.log.Error("reassess waiting steps", "err", err, "request_id", requestID(r.Context()))
-	} else if n > 0 {
-		s.log.Info("waiting steps assigned", "n", n, "request_id", requestID(r.Context()))
-	}
 }
 
 type choicesOut struct {

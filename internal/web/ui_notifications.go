@@ -1,0 +1,44 @@
+package web
+
+import (
+	"net/http"
+	"time"
+)
+
+// The /notifications page.
+
+func (s *Server) uiNotifications(w http.ResponseWriter, r *http.Request) error {
+	a, _ := actor(r)
+	unread := r.URL.Query().Get("unread") == "true"
+	ns, err := s.notifications(r, a, unread, 200)
+	if err != nil {
+		return err
+	}
+	var unreadIDs []int64
+	for _, n := range ns {
+		if !n.Read {
+			unreadIDs = append(unreadIDs, n.ID)
+		}
+	}
+	s.render(w, r, "notifications", map[string]any{"Notifications": ns, "UnreadIDs": unreadIDs, "UnreadOnly": unread, "Now": time.Now()})
+	return nil
+}
+
+func (s *Server) uiMarkRead(w http.ResponseWriter, r *http.Request) error {
+	a, _ := actor(r)
+	if err := parseAnyForm(w, r); err != nil {
+		return err
+	}
+	ids := formIDs(r, "id")
+	if len(ids) > 0 {
+		if err := s.Flow.MarkRead(r.Context(), a, ids); err != nil {
+			return err
+		}
+	}
+	next := safeNext(r.PostFormValue("next"))
+	if next == "/" {
+		next = "/notifications"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
