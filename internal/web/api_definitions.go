@@ -66,15 +66,12 @@ func mayStartDef(a domain.Actor, d *flow.Definition) bool {
 	return false
 }
 
-func (s *Server) apiDefinitions(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	e := s.Flow
+func (s *Server) apiDefinitions(c *call, _ none) ([]definitionOut, error) {
 	out := []definitionOut{}
-	for _, d := range e.Definitions() {
-		out = append(out, definitionOf(d, a))
+	for _, d := range s.Flow.Definitions() {
+		out = append(out, definitionOf(d, c.Actor))
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return out, nil
 }
 
 func (s *Server) definition(r *http.Request) (*flow.Definition, error) {
@@ -85,12 +82,10 @@ func (s *Server) definition(r *http.Request) (*flow.Definition, error) {
 	return d, nil
 }
 
-func (s *Server) apiDefinition(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	d, err := s.definition(r)
+func (s *Server) apiDefinition(c *call, _ none) (definitionOut, error) {
+	d, err := s.definition(c.Request())
 	if err != nil {
-		return err
+		return definitionOut{}, err
 	}
-	writeJSON(w, http.StatusOK, definitionOf(d, a))
-	return nil
+	return definitionOf(d, c.Actor), nil
 }

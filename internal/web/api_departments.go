@@ -1,8 +1,6 @@
 package web
 
 import (
-	"net/http"
-
 	"labflow/internal/domain"
 	"labflow/internal/people"
 )
@@ -18,83 +16,50 @@ type departmentInput struct {
 
 type departmentOut = domain.Department
 
-func (s *Server) apiDepartments(w http.ResponseWriter, r *http.Request) error {
-	ds, err := s.People.Departments(r.Context(), r.URL.Query().Get("include_inactive") == "true")
-	if err != nil {
-		return err
-	}
+// departmentsQuery is what GET /api/v1/departments reads.
+type departmentsQuery struct {
+	IncludeInactive bool `json:"-" query:"include_inactive"`
+}
+
+func (s *Server) apiDepartments(c *call, q departmentsQuery) ([]departmentOut, error) {
+	ds, err := s.People.Departments(c.Context(), q.IncludeInactive)
 	if ds == nil {
 		ds = []domain.Department{}
 	}
-	writeJSON(w, http.StatusOK, ds)
-	return nil
+	return ds, err
 }
 
-func (s *Server) apiDepartment(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id", "entity.department")
+func (s *Server) apiDepartment(c *call, _ none) (departmentOut, error) {
+	id, err := c.PathID("id", "entity.department")
 	if err != nil {
-		return err
+		return departmentOut{}, err
 	}
-	d, err := s.People.Department(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, d)
-	return nil
+	return s.People.Department(c.Context(), id)
 }
 
-func (s *Server) apiDepartmentHistory(w http.ResponseWriter, r *http.Request) error {
-	return s.apiHistory(w, r, "department", "entity.department", func(id int64) error {
-		_, err := s.People.Department(r.Context(), id)
+func (s *Server) apiDepartmentHistory(c *call, _ none) ([]auditOut, error) {
+	return s.apiHistory(c, "department", "entity.department", func(id int64) error {
+		_, err := s.People.Department(c.Context(), id)
 		return err
 	})
 }
 
-func (s *Server) apiCreateDepartment(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	var in departmentInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	d, err := s.People.CreateDepartment(r.Context(), a, people.DepartmentInput{Code: in.Code, NameZH: in.NameZH, NameEN: in.NameEN})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, d)
-	return nil
+func (s *Server) apiCreateDepartment(c *call, in departmentInput) (departmentOut, error) {
+	return s.People.CreateDepartment(c.Context(), c.Actor, people.DepartmentInput{Code: in.Code, NameZH: in.NameZH, NameEN: in.NameEN})
 }
 
-func (s *Server) apiUpdateDepartment(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	id, err := pathID(r, "id", "entity.department")
+func (s *Server) apiUpdateDepartment(c *call, in departmentInput) (departmentOut, error) {
+	id, err := c.PathID("id", "entity.department")
 	if err != nil {
-		return err
+		return departmentOut{}, err
 	}
-	var in departmentInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	d, err := s.People.UpdateDepartment(r.Context(), a, id, people.DepartmentInput{Code: in.Code, NameZH: in.NameZH, NameEN: in.NameEN}, in.Reason)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, d)
-	return nil
+	return s.People.UpdateDepartment(c.Context(), c.Actor, id, people.DepartmentInput{Code: in.Code, NameZH: in.NameZH, NameEN: in.NameEN}, in.Reason)
 }
 
-func (s *Server) apiSetDepartmentActive(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	id, err := pathID(r, "id", "entity.department")
+func (s *Server) apiSetDepartmentActive(c *call, in activeInput) (none, error) {
+	id, err := c.PathID("id", "entity.department")
 	if err != nil {
-		return err
+		return none{}, err
 	}
-	var in activeInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	if err := s.People.SetDepartmentActive(r.Context(), a, id, in.Active, in.Reason); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return none{}, s.People.SetDepartmentActive(c.Context(), c.Actor, id, in.Active, in.Reason)
 }

@@ -18,16 +18,28 @@ type inboxOut struct {
 	Total int              `json:"total"`
 }
 
-var inboxQuery = []string{"definition", "from", "to", "initiator", "status", "q", "limit", "offset"}
+// inboxQuery is what an inbox list (API and page) reads.
+type inboxQuery struct {
+	Definition string `json:"-" query:"definition"`
+	From       string `json:"-" query:"from"`
+	To         string `json:"-" query:"to"`
+	Initiator  int64  `json:"-" query:"initiator"`
+	Status     string `json:"-" query:"status" enum:"running,approved,rejected,returned,withdrawn"`
+	Query      string `json:"-" query:"q"`
+	Limit      int64  `json:"-" query:"limit" default:"50"`
+	Offset     int64  `json:"-" query:"offset"`
+}
 
 // inboxFilter reads the inbox filters from the query string.
 func inboxFilter(r *http.Request) (flow.InboxFilter, error) {
-	q := r.URL.Query()
-	f := flow.InboxFilter{Definition: q.Get("definition"), From: q.Get("from"), To: q.Get("to"),
-		Status: flow.Status(q.Get("status")), Query: strings.TrimSpace(q.Get("q"))}
+	var q inboxQuery
+	if err := decodeQuery(r, &q); err != nil {
+		return flow.InboxFilter{}, err
+	}
+	f := flow.InboxFilter{Definition: q.Definition, From: q.From, To: q.To, Status: flow.Status(q.Status), Query: strings.TrimSpace(q.Query)}
 	var c domain.Checker
-	for _, k := range []string{"from", "to"} {
-		if v := q.Get(k); v != "" && !dateRE(v) {
+	for k, v := range map[string]string{"from": q.From, "to": q.To} {
+		if v != "" && !dateRE(v) {
 			c.Add(k, "field.bad_date")
 		}
 	}
@@ -39,19 +51,7 @@ func inboxFilter(r *http.Request) (flow.InboxFilter, error) {
 	if err := c.Err("web.inbox"); err != nil {
 		return f, err
 	}
-	init, err := queryInt(r, "initiator", 0)
-	if err != nil {
-		return f, err
-	}
-	limit, err := queryInt(r, "limit", 50)
-	if err != nil {
-		return f, err
-	}
-	off, err := queryInt(r, "offset", 0)
-	if err != nil {
-		return f, err
-	}
-	f.InitiatorID, f.Limit, f.Offset = init, int(min(max(limit, 1), 500)), int(min(off, 1<<30))
+	f.InitiatorID, f.Limit, f.Offset = q.Initiator, int(min(max(q.Limit, 1), 500)), int(min(q.Offset, 1<<30))
 	return f, nil
 }
 
@@ -67,23 +67,20 @@ func dateRE(s string) bool {
 	return true
 }
 
-func (s *Server) apiInbox(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	e := s.Flow
-	f, err := inboxFilter(r)
+func (s *Server) apiInbox(c *call, _ inboxQuery) (inboxOut, error) {
+	f, err := inboxFilter(c.Request())
 	if err != nil {
-		return err
+		return inboxOut{}, err
 	}
-	box := flow.Box(r.PathValue("box"))
-	items, total, err := e.Inbox(r.Context(), a, box, f)
+	box := flow.Box(c.PathValue("box"))
+	items, total, err := s.Flow.Inbox(c.Context(), c.Actor, box, f)
 	if err != nil {
-		return err
+		return inboxOut{}, err
 	}
 	if items == nil {
 		items = []flow.InboxItem{}
 	}
-	writeJSON(w, http.StatusOK, inboxOut{Box: box, Items: items, Total: total})
-	return nil
+	return inboxOut{Box: box, Items: items, Total: total}, nil
 }
 
 type countsOut struct {
@@ -106,14 +103,8 @@ func (s *Server) counts(ctx context.Context, a domain.Actor) (countsOut, error) 
 	return countsOut{Todo: c[flow.BoxTodo], Done: c[flow.BoxDone], Started: c[flow.BoxStarted], CC: c[flow.BoxCC], Unread: len(ns)}, nil
 }
 
-func (s *Server) apiInboxCounts(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	out, err := s.counts(r.Context(), a)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+func (s *Server) apiInboxCounts(c *call, _ none) (countsOut, error) {
+	return s.counts(c.Context(), c.Actor)
 }
 
 type bulkInput struct {
@@ -169,16 +160,6 @@ func (s *Server) bulkApprove(r *http.Request, a domain.Actor, ids []int64, comme
 	return out, nil
 }
 
-func (s *Server) apiBulkApprove(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	var in bulkInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	out, err := s.bulkApprove(r, a, in.TaskIDs, in.Comment)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+func (s *Server) apiBulkApprove(c *call, in bulkInput) (bulkOut, error) {
+	return s.bulkApprove(c.Request(), c.Actor, in.TaskIDs, in.Comment)
 }

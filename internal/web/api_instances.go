@@ -35,41 +35,28 @@ func (s *Server) start(r *http.Request, a domain.Actor, d *flow.Definition, form
 	return s.Flow.StartWith(r.Context(), a, d.Key, flow.StartInput{Form: form, Chosen: chosen, IdemKey: key})
 }
 
-func (s *Server) apiStart(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	d, err := s.definition(r)
+func (s *Server) apiStart(c *call, in startInput) (*flowInstanceOut, error) {
+	d, err := s.definition(c.Request())
 	if err != nil {
-		return err
-	}
-	var in startInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
+		return nil, err
 	}
 	if in.Form == nil {
 		in.Form = map[string]any{}
 	}
-	inst, err := s.start(r, a, d, in.Form, in.Chosen, idemKey(r, in.IdempotencyKey))
+	inst, err := s.start(c.Request(), c.Actor, d, in.Form, in.Chosen, idemKey(c.Request(), in.IdempotencyKey))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	w.Header().Set("Location", "/api/v1/instances/"+strconv.FormatInt(inst.ID, 10))
-	writeJSON(w, http.StatusCreated, inst)
-	return nil
+	c.Header().Set("Location", "/api/v1/instances/"+strconv.FormatInt(inst.ID, 10))
+	return inst, nil
 }
 
-func (s *Server) apiInstance(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	e := s.Flow
-	id, err := pathID(r, "id", "flowui.entity.instance")
+func (s *Server) apiInstance(c *call, _ none) (*flowInstanceViewOut, error) {
+	id, err := c.PathID("id", "flowui.entity.instance")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	v, err := e.Instance(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, v)
-	return nil
+	return s.Flow.Instance(c.Context(), c.Actor, id)
 }
 
 // actionInput is what a client sends to act on a task or an instance.
@@ -114,34 +101,27 @@ func signatureError(err error) error {
 	return err
 }
 
-func (s *Server) apiTaskAction(w http.ResponseWriter, r *http.Request) error {
-	return s.apiAction(w, r, "flowui.entity.task", (*flow.Engine).Act)
+func (s *Server) apiTaskAction(c *call, in actionInput) (*flowInstanceOut, error) {
+	return s.apiAction(c, in, "flowui.entity.task", (*flow.Engine).Act)
 }
 
-func (s *Server) apiInstanceAction(w http.ResponseWriter, r *http.Request) error {
-	return s.apiAction(w, r, "flowui.entity.instance", (*flow.Engine).ActOnInstance)
+func (s *Server) apiInstanceAction(c *call, in actionInput) (*flowInstanceOut, error) {
+	return s.apiAction(c, in, "flowui.entity.instance", (*flow.Engine).ActOnInstance)
 }
 
-// apiAction decodes an action on the task or instance named in the path
+// apiAction takes an action on the task or instance named in the path
 // and answers the instance after it.
-func (s *Server) apiAction(w http.ResponseWriter, r *http.Request, entity string,
-	act func(*flow.Engine, context.Context, domain.Actor, int64, flow.ActInput) (*flow.Instance, error)) error {
-	a, _ := actor(r)
-	e := s.Flow
-	id, err := pathID(r, "id", entity)
+func (s *Server) apiAction(c *call, in actionInput, entity string,
+	act func(*flow.Engine, context.Context, domain.Actor, int64, flow.ActInput) (*flow.Instance, error)) (*flowInstanceOut, error) {
+	id, err := c.PathID("id", entity)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var in actionInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	inst, err := act(e, r.Context(), a, id, in.act(r))
+	inst, err := act(s.Flow, c.Context(), c.Actor, id, in.act(c.Request()))
 	if err != nil {
-		return signatureError(err)
+		return nil, signatureError(err)
 	}
-	writeJSON(w, http.StatusOK, inst)
-	return nil
+	return inst, nil
 }
 
 // The engine's records, as documented in OpenAPI.
@@ -176,38 +156,34 @@ type visibleItem struct {
 	SubjectID   int64  `json:"subject_id,omitempty"`
 }
 
-var visibleQuery = []string{"definition", "status", "q", "subject_kind", "subject_id", "limit", "offset"}
+// visibleQuery is what GET /api/v1/instances (and the purchasing page) reads.
+type visibleQuery struct {
+	Definition string `json:"-" query:"definition"`
+	Status     string `json:"-" query:"status" enum:"running,approved,rejected,returned,withdrawn"`
+	Query      string `json:"-" query:"q"`
+	Limit      int64  `json:"-" query:"limit" default:"50"`
+	Offset     int64  `json:"-" query:"offset"`
+	// SubjectKind and SubjectID list the requests bound to one record.
+	SubjectKind string `json:"-" query:"subject_kind"`
+	SubjectID   int64  `json:"-" query:"subject_id"`
+}
 
 // visible lists the requests the actor may see (the engine's one rule).
-func (s *Server) visible(r *http.Request) (visibleOut, error) {
-	a, _ := actor(r)
-	q := r.URL.Query()
-	f := flow.VisibleFilter{Definition: q.Get("definition"), Status: flow.Status(q.Get("status")), Query: strings.TrimSpace(q.Get("q"))}
+func (s *Server) visible(ctx context.Context, a domain.Actor, q visibleQuery) (visibleOut, error) {
+	f := flow.VisibleFilter{Definition: q.Definition, Status: flow.Status(q.Status), Query: strings.TrimSpace(q.Query)}
 	switch f.Status {
 	case "", flow.StatusRunning, flow.StatusApproved, flow.StatusRejected, flow.StatusReturned, flow.StatusWithdrawn:
 	default:
 		return visibleOut{}, fieldErr(domain.KindInvalid, "web.visible", "error.invalid", "status", "field.bad_choice")
 	}
-	limit, err := queryInt(r, "limit", 50)
-	if err != nil {
-		return visibleOut{}, err
-	}
-	off, err := queryInt(r, "offset", 0)
-	if err != nil {
-		return visibleOut{}, err
-	}
-	f.Limit, f.Offset = int(min(max(limit, 1), 500)), int(min(max(off, 0), 1<<30))
-	if k := strings.TrimSpace(q.Get("subject_kind")); k != "" {
-		id, err := queryInt(r, "subject_id", 0)
-		if err != nil {
-			return visibleOut{}, err
-		}
-		if id <= 0 {
+	f.Limit, f.Offset = int(min(max(q.Limit, 1), 500)), int(min(max(q.Offset, 0), 1<<30))
+	if k := strings.TrimSpace(q.SubjectKind); k != "" {
+		if q.SubjectID <= 0 {
 			return visibleOut{}, fieldErr(domain.KindInvalid, "web.visible", "error.invalid", "subject_id", "field.required")
 		}
-		f.SubjectKind, f.SubjectID = k, id
+		f.SubjectKind, f.SubjectID = k, q.SubjectID
 	}
-	list, total, err := s.Flow.Visible(r.Context(), a, f)
+	list, total, err := s.Flow.Visible(ctx, a, f)
 	if err != nil {
 		return visibleOut{}, err
 	}
@@ -216,7 +192,7 @@ func (s *Server) visible(r *http.Request) (visibleOut, error) {
 		it := visibleItem{ID: in.ID, DefinitionKey: in.DefinitionKey, Title: in.Title, InitiatorID: in.InitiatorID,
 			InitiatorName: in.InitiatorName, Status: in.Status, Steps: []flow.Text{}, Total: in.Form["total"], CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt,
 			SubjectKind: in.SubjectKind, SubjectID: in.SubjectID}
-		if d, err := s.Flow.DefinitionAt(r.Context(), in.DefinitionKey, in.DefinitionVersion); err == nil {
+		if d, err := s.Flow.DefinitionAt(ctx, in.DefinitionKey, in.DefinitionVersion); err == nil {
 			it.Definition = d.Title
 			if in.Outcome != "" {
 				it.Outcome = in.Outcome
@@ -233,13 +209,8 @@ func (s *Server) visible(r *http.Request) (visibleOut, error) {
 	return out, nil
 }
 
-func (s *Server) apiVisible(w http.ResponseWriter, r *http.Request) error {
-	out, err := s.visible(r)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+func (s *Server) apiVisible(c *call, q visibleQuery) (visibleOut, error) {
+	return s.visible(c.Context(), c.Actor, q)
 }
 
 // asOfTime reads the moment of an as-of view: RFC 3339, or a local date
@@ -260,22 +231,21 @@ func (s *Server) asOfTime(v string) (time.Time, error) {
 	return time.Time{}, fieldErr(domain.KindInvalid, "web.asOf", "error.invalid", "at", "flow.field.bad_datetime")
 }
 
-func (s *Server) apiAsOf(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	id, err := pathID(r, "id", "flowui.entity.instance")
+// asOfQuery names the moment of an as-of view.
+type asOfQuery struct {
+	At string `json:"-" query:"at"`
+}
+
+func (s *Server) apiAsOf(c *call, q asOfQuery) (*flow.AsOfView, error) {
+	id, err := c.PathID("id", "flowui.entity.instance")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	at, err := s.asOfTime(r.URL.Query().Get("at"))
+	at, err := s.asOfTime(q.At)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	v, err := s.Flow.AsOf(r.Context(), a, id, at)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, v)
-	return nil
+	return s.Flow.AsOf(c.Context(), c.Actor, id, at)
 }
 
 type choicesOut struct {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net/http"
 	"time"
 
 	"labflow/internal/auth"
@@ -14,17 +13,8 @@ type passwordInput struct {
 	NewPassword string `json:"new_password"`
 }
 
-func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	var in passwordInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	if err := s.Auth.ChangePassword(r.Context(), a, in.OldPassword, in.NewPassword); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+func (s *Server) apiChangePassword(c *call, in passwordInput) (none, error) {
+	return none{}, s.Auth.ChangePassword(c.Context(), c.Actor, in.OldPassword, in.NewPassword)
 }
 
 type tokenInput struct {
@@ -49,43 +39,30 @@ func tokenOf(t auth.Token) tokenOutput {
 	return tokenOutput{ID: t.ID, Name: t.Name, Prefix: t.Prefix, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt}
 }
 
-func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	ts, err := s.Auth.Tokens(r.Context(), a, a.ID)
+func (s *Server) apiTokens(c *call, _ none) ([]tokenOutput, error) {
+	ts, err := s.Auth.Tokens(c.Context(), c.Actor, c.Actor.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	out := make([]tokenOutput, 0, len(ts))
 	for _, t := range ts {
 		out = append(out, tokenOf(t))
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return out, nil
 }
 
-func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	var in tokenInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	secret, t, err := s.Auth.CreateToken(r.Context(), a, a.ID, in.Name)
+func (s *Server) apiCreateToken(c *call, in tokenInput) (newTokenOutput, error) {
+	secret, t, err := s.Auth.CreateToken(c.Context(), c.Actor, c.Actor.ID, in.Name)
 	if err != nil {
-		return err
+		return newTokenOutput{}, err
 	}
-	writeJSON(w, http.StatusCreated, newTokenOutput{Token: secret, Detail: tokenOf(t)})
-	return nil
+	return newTokenOutput{Token: secret, Detail: tokenOf(t)}, nil
 }
 
-func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	id, err := pathID(r, "id", "entity.token")
+func (s *Server) apiRevokeToken(c *call, _ none) (none, error) {
+	id, err := c.PathID("id", "entity.token")
 	if err != nil {
-		return err
+		return none{}, err
 	}
-	if err := s.Auth.RevokeToken(r.Context(), a, id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return none{}, s.Auth.RevokeToken(c.Context(), c.Actor, id)
 }

@@ -57,36 +57,23 @@ func (s *Server) notifications(r *http.Request, a domain.Actor, unread bool, lim
 	return out, nil
 }
 
-func (s *Server) apiNotifications(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	limit, err := queryInt(r, "limit", 100)
-	if err != nil {
-		return err
-	}
-	out, err := s.notifications(r, a, r.URL.Query().Get("unread") == "true", int(min(max(limit, 1), 500)))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+// notificationsQuery is what GET /api/v1/notifications reads.
+type notificationsQuery struct {
+	Unread bool  `json:"-" query:"unread"`
+	Limit  int64 `json:"-" query:"limit" default:"100"`
+}
+
+func (s *Server) apiNotifications(c *call, q notificationsQuery) ([]notificationOut, error) {
+	return s.notifications(c.Request(), c.Actor, q.Unread, int(min(max(q.Limit, 1), 500)))
 }
 
 type readInput struct {
 	IDs []int64 `json:"ids"`
 }
 
-func (s *Server) apiMarkRead(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	var in readInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
+func (s *Server) apiMarkRead(c *call, in readInput) (none, error) {
 	if len(in.IDs) > 1000 {
-		return fieldErr(domain.KindInvalid, "web.markRead", "error.invalid", "ids", "field.too_long")
+		return none{}, fieldErr(domain.KindInvalid, "web.markRead", "error.invalid", "ids", "field.too_long")
 	}
-	if err := s.Flow.MarkRead(r.Context(), a, in.IDs); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return none{}, s.Flow.MarkRead(c.Context(), c.Actor, in.IDs)
 }

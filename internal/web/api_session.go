@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net/http"
 	"time"
 
 	"labflow/internal/domain"
@@ -31,36 +30,29 @@ func meOf(a domain.Actor) meOutput {
 	return meOutput{ID: a.ID, Username: a.Username, Name: a.Name, Lang: a.Lang, Roles: a.Grants, MustChangePassword: a.MustChangePassword}
 }
 
-func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) error {
-	var in loginInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	sess, err := s.Auth.Login(r.Context(), in.Username, in.Password, clientIP(r), r.UserAgent())
+func (s *Server) apiLogin(c *call, in loginInput) (meOutput, error) {
+	r := c.Request()
+	sess, err := s.Auth.Login(c.Context(), in.Username, in.Password, clientIP(r), r.UserAgent())
 	if err != nil {
-		return err
+		return meOutput{}, err
 	}
-	noteUser(r.Context(), sess.Actor.Username)
-	s.setSessionCookie(w, sess.Token, sess.ExpiresAt)
+	noteUser(c.Context(), sess.Actor.Username)
+	s.setSessionCookie(c.w, sess.Token, sess.ExpiresAt)
 	out := meOf(sess.Actor)
 	out.SessionUntil = sess.ExpiresAt
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return out, nil
 }
 
-func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request) error {
-	if t := sessionToken(r.Context()); t != "" {
-		if err := s.Auth.Logout(r.Context(), t); err != nil {
-			return err
+func (s *Server) apiLogout(c *call, _ none) (none, error) {
+	if t := sessionToken(c.Context()); t != "" {
+		if err := s.Auth.Logout(c.Context(), t); err != nil {
+			return none{}, err
 		}
 	}
-	s.clearSessionCookie(w)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	s.clearSessionCookie(c.w)
+	return none{}, nil
 }
 
-func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	writeJSON(w, http.StatusOK, meOf(a))
-	return nil
+func (s *Server) apiMe(c *call, _ none) (meOutput, error) {
+	return meOf(c.Actor), nil
 }

@@ -1,19 +1,14 @@
 package web
 
 import (
+	"labflow/internal/flow"
 	"net/http"
 )
 
 // The JSON API of steps nobody can act on (the administrator's).
 
-func (s *Server) apiWaiting(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	ws, err := s.Flow.Waiting(r.Context(), a)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, ws)
-	return nil
+func (s *Server) apiWaiting(c *call, _ none) ([]flow.WaitingStep, error) {
+	return s.Flow.Waiting(c.Context(), c.Actor)
 }
 
 type assignInput struct {
@@ -21,21 +16,13 @@ type assignInput struct {
 	Reason   string `json:"reason"`
 }
 
-func (s *Server) apiAssign(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	id, err := pathID(r, "id", "flowui.entity.task")
+func (s *Server) apiAssign(c *call, in assignInput) (none, error) {
+	id, err := c.PathID("id", "flowui.entity.task")
 	if err != nil {
-		return err
+		return none{}, err
 	}
-	var in assignInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	if _, err := s.Flow.Assign(r.Context(), a, id, in.PersonID, in.Reason); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	_, err = s.Flow.Assign(c.Context(), c.Actor, id, in.PersonID, in.Reason)
+	return none{}, err
 }
 
 // reassess gives steps waiting for someone their people after the

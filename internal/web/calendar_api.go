@@ -19,7 +19,7 @@ import (
 func (s *Server) timeRoutes() {
 	m := s.mux
 	s.api("GET /api/v1/calendar", s.apiCalendar, doc{Summary: "The working-day calendar of a year: public holidays and adjusted working days (调休); other days are working days Monday to Friday",
-		Out: calendarOut{}, Query: []string{"year", "removed"}})
+		Out: calendarOut{}, Query: queryNames("year", "removed")})
 	s.api("POST /api/v1/calendar/days", s.apiAddCalendarDay, doc{Summary: "Add a public holiday or an adjusted working day (administrator; audited)",
 		In: calendar.DayInput{}, Out: store.CalendarDay{}, Status: http.StatusCreated})
 	s.api("POST /api/v1/calendar/days/{id}/remove", s.apiRemoveCalendarDay, doc{Summary: "Take a day out of the calendar (administrator; reason required; the record stays)",
@@ -27,7 +27,7 @@ func (s *Server) timeRoutes() {
 	s.api("POST /api/v1/calendar/import", s.apiImportCalendar, doc{Summary: "Import holidays and adjusted working days from a CSV file (multipart field \"file\"; columns date, kind, name_zh, name_en); all rows or none",
 		Out: calendarImportOut{}, Multipart: true})
 	s.api("GET /api/v1/admin/jobs", s.apiJobs, doc{Summary: "Scheduled starts (administrator): each occurrence, its initiator, the request it started or why it failed",
-		Out: []flow.Job{}, Query: []string{"limit"}})
+		Out: []flow.Job{}, Query: queryNames("limit")})
 
 	m.HandleFunc("GET /admin/calendar", s.page(s.uiCalendar))
 	m.HandleFunc("POST /admin/calendar", s.page(s.uiAddCalendarDay))

@@ -3,8 +3,6 @@ package web
 import (
 	"io/fs"
 	"net/http"
-
-	"labflow/internal/flow"
 )
 
 // routes lists every route of LabFlow: operations, the JSON API (each with
@@ -21,81 +19,72 @@ func (s *Server) routes() {
 
 	// JSON API.
 	m.HandleFunc("GET /api/v1/openapi.json", s.serveOpenAPI)
-	s.api("POST /api/v1/session", s.apiLogin, doc{Summary: "Sign in with username and password; sets the session cookie", In: loginInput{}, Out: meOutput{}, Public: true})
-	s.api("DELETE /api/v1/session", s.apiLogout, doc{Summary: "Sign out (ends the session)", Status: http.StatusNoContent})
-	s.api("GET /api/v1/me", s.apiMe, doc{Summary: "The signed-in person", Out: meOutput{}})
-	s.api("POST /api/v1/me/password", s.apiChangePassword, doc{Summary: "Change one's own password", In: passwordInput{}, Status: http.StatusNoContent})
-	s.api("GET /api/v1/me/tokens", s.apiTokens, doc{Summary: "List one's API tokens", Out: []tokenOutput{}})
-	s.api("POST /api/v1/me/tokens", s.apiCreateToken, doc{Summary: "Create an API token (the secret is shown once)", In: tokenInput{}, Out: newTokenOutput{}, Status: http.StatusCreated})
-	s.api("DELETE /api/v1/me/tokens/{id}", s.apiRevokeToken, doc{Summary: "Revoke an API token", Status: http.StatusNoContent})
+	jsonRoute(s, "POST /api/v1/session", doc{Summary: "Sign in with username and password; sets the session cookie", Public: true}, s.apiLogin)
+	jsonRoute(s, "DELETE /api/v1/session", doc{Summary: "Sign out (ends the session)"}, s.apiLogout)
+	jsonRoute(s, "GET /api/v1/me", doc{Summary: "The signed-in person"}, s.apiMe)
+	jsonRoute(s, "POST /api/v1/me/password", doc{Summary: "Change one's own password"}, s.apiChangePassword)
+	jsonRoute(s, "GET /api/v1/me/tokens", doc{Summary: "List one's API tokens"}, s.apiTokens)
+	jsonRoute(s, "POST /api/v1/me/tokens", doc{Summary: "Create an API token (the secret is shown once)", Status: http.StatusCreated}, s.apiCreateToken)
+	jsonRoute(s, "DELETE /api/v1/me/tokens/{id}", doc{Summary: "Revoke an API token"}, s.apiRevokeToken)
 
-	s.api("GET /api/v1/departments", s.apiDepartments, doc{Summary: "List departments", Out: []departmentOut{}, Query: []string{"include_inactive"}})
-	s.api("POST /api/v1/departments", s.apiCreateDepartment, doc{Summary: "Create a department (administrator)", In: departmentInput{}, Out: departmentOut{}, Status: http.StatusCreated})
-	s.api("GET /api/v1/departments/{id}", s.apiDepartment, doc{Summary: "One department", Out: departmentOut{}})
-	s.api("PATCH /api/v1/departments/{id}", s.apiUpdateDepartment, doc{Summary: "Edit a department (administrator)", In: departmentInput{}, Out: departmentOut{}})
-	s.api("GET /api/v1/departments/{id}/history", s.apiDepartmentHistory, doc{Summary: "Audit history of a department", Out: []auditOut{}})
-	s.api("POST /api/v1/departments/{id}/active", s.apiSetDepartmentActive, doc{Summary: "Deactivate or reactivate a department (administrator)", In: activeInput{}, Status: http.StatusNoContent})
+	jsonRoute(s, "GET /api/v1/departments", doc{Summary: "List departments"}, s.apiDepartments)
+	jsonRoute(s, "POST /api/v1/departments", doc{Summary: "Create a department (administrator)", Status: http.StatusCreated}, s.apiCreateDepartment)
+	jsonRoute(s, "GET /api/v1/departments/{id}", doc{Summary: "One department"}, s.apiDepartment)
+	jsonRoute(s, "PATCH /api/v1/departments/{id}", doc{Summary: "Edit a department (administrator)"}, s.apiUpdateDepartment)
+	jsonRoute(s, "GET /api/v1/departments/{id}/history", doc{Summary: "Audit history of a department"}, s.apiDepartmentHistory)
+	jsonRoute(s, "POST /api/v1/departments/{id}/active", doc{Summary: "Deactivate or reactivate a department (administrator)"}, s.apiSetDepartmentActive)
 
-	s.api("GET /api/v1/people", s.apiPeople, doc{Summary: "List people", Out: peopleOutput{}, Query: []string{"q", "department_id", "role", "include_inactive", "limit", "offset"}})
-	s.api("POST /api/v1/people", s.apiCreatePerson, doc{Summary: "Create a person (administrator)", In: personInput{}, Out: personOut{}, Status: http.StatusCreated})
+	jsonRoute(s, "GET /api/v1/people", doc{Summary: "List people"}, s.apiPeople)
+	jsonRoute(s, "POST /api/v1/people", doc{Summary: "Create a person (administrator)", Status: http.StatusCreated}, s.apiCreatePerson)
 	s.api("POST /api/v1/people/import", s.apiImportPeople, doc{Summary: "Import people from a CSV or XLSX file (multipart field \"file\"); all rows or none", Out: importOutput{}, Multipart: true})
 	s.api("GET /api/v1/people/roles.csv", s.apiExportRoles, doc{Summary: "Export the current user and role list as CSV (R13)", Produces: "text/csv"})
-	s.api("GET /api/v1/people/{id}", s.apiPerson, doc{Summary: "One person with roles and rank", Out: personOut{}})
-	s.api("PATCH /api/v1/people/{id}", s.apiUpdatePerson, doc{Summary: "Edit a person (administrator); reason recorded", In: personUpdateInput{}, Out: personOut{}})
-	s.api("POST /api/v1/people/{id}/active", s.apiSetPersonActive, doc{Summary: "Deactivate or reactivate a person (administrator; never deleted)", In: activeInput{}, Status: http.StatusNoContent})
-	s.api("POST /api/v1/people/{id}/roles", s.apiGrantRole, doc{Summary: "Grant a role (administrator; audited, R13)", In: roleInput{}, Status: http.StatusNoContent})
-	s.api("POST /api/v1/people/{id}/roles/revoke", s.apiRevokeRole, doc{Summary: "Revoke a role (administrator; audited, R13)", In: roleInput{}, Status: http.StatusNoContent})
-	s.api("GET /api/v1/people/{id}/ranks", s.apiRanks, doc{Summary: "Rank history (ORG-3)", Out: []rankOut{}})
+	jsonRoute(s, "GET /api/v1/people/{id}", doc{Summary: "One person with roles and rank"}, s.apiPerson)
+	jsonRoute(s, "PATCH /api/v1/people/{id}", doc{Summary: "Edit a person (administrator); reason recorded"}, s.apiUpdatePerson)
+	jsonRoute(s, "POST /api/v1/people/{id}/active", doc{Summary: "Deactivate or reactivate a person (administrator; never deleted)"}, s.apiSetPersonActive)
+	jsonRoute(s, "POST /api/v1/people/{id}/roles", doc{Summary: "Grant a role (administrator; audited, R13)"}, s.apiGrantRole)
+	jsonRoute(s, "POST /api/v1/people/{id}/roles/revoke", doc{Summary: "Revoke a role (administrator; audited, R13)"}, s.apiRevokeRole)
+	jsonRoute(s, "GET /api/v1/people/{id}/ranks", doc{Summary: "Rank history (ORG-3)"}, s.apiRanks)
 	s.api("GET /api/v1/people/{id}/attributes", s.apiAttributes, doc{Summary: "Employment attributes (status, probation end, confirmation date) as processes set them, with their history (REL-3)", Out: attributesOut{}})
-	s.api("POST /api/v1/people/{id}/ranks", s.apiAddRank, doc{Summary: "Record a rank change (administrator)", In: rankInput{}, Status: http.StatusNoContent})
-	s.api("GET /api/v1/people/{id}/history", s.apiPersonHistory, doc{Summary: "Audit history of a person", Out: []auditOut{}})
-	s.api("POST /api/v1/people/{id}/password", s.apiResetPassword, doc{Summary: "Set a person's password (administrator)", In: resetPasswordInput{}, Status: http.StatusNoContent})
+	jsonRoute(s, "POST /api/v1/people/{id}/ranks", doc{Summary: "Record a rank change (administrator)"}, s.apiAddRank)
+	jsonRoute(s, "GET /api/v1/people/{id}/history", doc{Summary: "Audit history of a person"}, s.apiPersonHistory)
+	jsonRoute(s, "POST /api/v1/people/{id}/password", doc{Summary: "Set a person's password (administrator)"}, s.apiResetPassword)
 
-	s.api("GET /api/v1/audit", s.apiAudit, doc{Summary: "Audit trail, filtered (JSON; add format=csv for CSV)", Out: []auditOut{}, Query: auditQuery})
-	s.api("GET /api/v1/audit/verify", s.apiVerify, doc{Summary: "Verify the audit hash chain and return its head", Out: verifyOutput{}})
+	s.api("GET /api/v1/audit", s.apiAudit, doc{Summary: "Audit trail, filtered (JSON; add format=csv for CSV)", Out: []auditOut{}, Query: queryOf[auditQuery]()})
+	jsonRoute(s, "GET /api/v1/audit/verify", doc{Summary: "Verify the audit hash chain and return its head"}, s.apiVerify)
 
-	s.api("POST /api/v1/attachments", s.apiUpload, doc{Summary: "Upload a file (multipart field \"file\"; optional entity, entity_id)", Out: attachmentOut{}, Status: http.StatusCreated, Multipart: true})
-	s.api("GET /api/v1/attachments/{id}", s.apiAttachment, doc{Summary: "Attachment metadata", Out: attachmentOut{}})
+	s.api("POST /api/v1/attachments", s.apiUpload, doc{Summary: "Upload a file (multipart field \"file\"; optional entity, entity_id)", Out: attachmentOut{}, Status: http.StatusCreated, Multipart: true, Query: queryOf[uploadQuery]()})
+	jsonRoute(s, "GET /api/v1/attachments/{id}", doc{Summary: "Attachment metadata"}, s.apiAttachment)
 	s.api("GET /api/v1/files/{sha256}", s.apiDownloadByHash, doc{Summary: "Download a file by its SHA-256 (as process records reference files)", Produces: "application/octet-stream"})
 	s.api("GET /api/v1/attachments/{id}/content", s.apiDownload, doc{Summary: "Download an attachment's bytes", Produces: "application/octet-stream"})
 
 	// The process engine: definitions, instances, tasks, the inbox.
-	s.api("GET /api/v1/definitions", s.apiDefinitions, doc{Summary: "Process definitions (current versions) with form fields and steps", Out: []definitionOut{}})
-	s.api("GET /api/v1/definitions/{key}", s.apiDefinition, doc{Summary: "One process definition by key", Out: definitionOut{}})
-	s.api("POST /api/v1/processes/{key}/instances", s.apiStart, doc{Summary: "Start an instance with a form; repeat-safe with idempotency_key or the Idempotency-Key header",
-		In: startInput{}, Out: flowInstanceOut{}, Status: http.StatusCreated})
-	s.api("GET /api/v1/instances", s.apiVisible, doc{Summary: "The requests the caller may see (initiated, assigned, copied, told, named in them; a director their department's; the deans and the GM all), newest first",
-		Out: visibleOut{}, Query: visibleQuery})
+	jsonRoute(s, "GET /api/v1/definitions", doc{Summary: "Process definitions (current versions) with form fields and steps"}, s.apiDefinitions)
+	jsonRoute(s, "GET /api/v1/definitions/{key}", doc{Summary: "One process definition by key"}, s.apiDefinition)
+	jsonRoute(s, "POST /api/v1/processes/{key}/instances", doc{Summary: "Start an instance with a form; repeat-safe with idempotency_key or the Idempotency-Key header", Status: http.StatusCreated}, s.apiStart)
+	jsonRoute(s, "GET /api/v1/instances", doc{Summary: "The requests the caller may see (initiated, assigned, copied, told, named in them; a director their department's; the deans and the GM all), newest first"}, s.apiVisible)
 	s.api("GET /api/v1/references", s.apiChoices, doc{Summary: "What a reference field may point at for the caller (ref=instance:KEY or a kind of record, q filters): only what they may see",
-		Out: choicesOut{}, Query: []string{"ref", "q", "limit"}})
-	s.api("GET /api/v1/instances/{id}/as-of", s.apiAsOf, doc{Summary: "An instance as it stood at a moment (at=RFC 3339 time), rebuilt from the audit trail alone, with the differences to now",
-		Out: flow.AsOfView{}, Query: []string{"at"}})
-	s.api("GET /api/v1/admin/waiting", s.apiWaiting, doc{Summary: "Steps nobody can act on (administrator): grant the role or name a holder", Out: []flow.WaitingStep{}})
-	s.api("POST /api/v1/tasks/{id}/assign", s.apiAssign, doc{Summary: "Name who acts on a step nobody could act on (administrator; a person holding a business role; reason required)",
-		In: assignInput{}, Status: http.StatusNoContent})
-	s.api("GET /api/v1/instances/{id}", s.apiInstance, doc{Summary: "An instance: form, steps with the current position, timeline, signatures with validity, allowed actions",
-		Out: flowInstanceViewOut{}})
-	s.api("POST /api/v1/instances/{id}/actions", s.apiInstanceAction, doc{Summary: "Act on an instance: withdraw, take_back, urge, comment, copy, resubmit",
-		In: actionInput{}, Out: flowInstanceOut{}})
-	s.api("POST /api/v1/tasks/{id}/actions", s.apiTaskAction, doc{Summary: "Act on a task: approve (password for e-signature steps), reject, return, transfer, delegate, add_signer, remove_signer, comment, copy",
-		In: actionInput{}, Out: flowInstanceOut{}})
-	s.api("GET /api/v1/inbox/counts", s.apiInboxCounts, doc{Summary: "Sizes of the inbox lists and unread notifications", Out: countsOut{}})
-	s.api("GET /api/v1/inbox/{box}", s.apiInbox, doc{Summary: "An inbox list: todo (待办), done (已办), started (我发起的), cc (抄送我的); filtered",
-		Out: inboxOut{}, Query: inboxQuery})
-	s.api("POST /api/v1/inbox/bulk-approve", s.apiBulkApprove, doc{Summary: "Approve many tasks at once (definitions that allow it; never e-signature steps)",
-		In: bulkInput{}, Out: bulkOut{}})
-	s.api("GET /api/v1/notifications", s.apiNotifications, doc{Summary: "In-app notifications, newest first", Out: []notificationOut{}, Query: []string{"unread", "limit"}})
-	s.api("POST /api/v1/notifications/read", s.apiMarkRead, doc{Summary: "Mark notifications read", In: readInput{}, Status: http.StatusNoContent})
+		Out: choicesOut{}, Query: queryNames("ref", "q", "limit")})
+	jsonRoute(s, "GET /api/v1/instances/{id}/as-of", doc{Summary: "An instance as it stood at a moment (at=RFC 3339 time), rebuilt from the audit trail alone, with the differences to now"}, s.apiAsOf)
+	jsonRoute(s, "GET /api/v1/admin/waiting", doc{Summary: "Steps nobody can act on (administrator): grant the role or name a holder"}, s.apiWaiting)
+	jsonRoute(s, "POST /api/v1/tasks/{id}/assign", doc{Summary: "Name who acts on a step nobody could act on (administrator; a person holding a business role; reason required)"}, s.apiAssign)
+	jsonRoute(s, "GET /api/v1/instances/{id}", doc{Summary: "An instance: form, steps with the current position, timeline, signatures with validity, allowed actions"}, s.apiInstance)
+	jsonRoute(s, "POST /api/v1/instances/{id}/actions", doc{Summary: "Act on an instance: withdraw, take_back, urge, comment, copy, resubmit"}, s.apiInstanceAction)
+	jsonRoute(s, "POST /api/v1/tasks/{id}/actions", doc{Summary: "Act on a task: approve (password for e-signature steps), reject, return, transfer, delegate, add_signer, remove_signer, comment, copy"}, s.apiTaskAction)
+	jsonRoute(s, "GET /api/v1/inbox/counts", doc{Summary: "Sizes of the inbox lists and unread notifications"}, s.apiInboxCounts)
+	jsonRoute(s, "GET /api/v1/inbox/{box}", doc{Summary: "An inbox list: todo (待办), done (已办), started (我发起的), cc (抄送我的); filtered"}, s.apiInbox)
+	jsonRoute(s, "POST /api/v1/inbox/bulk-approve", doc{Summary: "Approve many tasks at once (definitions that allow it; never e-signature steps)"}, s.apiBulkApprove)
+	jsonRoute(s, "GET /api/v1/notifications", doc{Summary: "In-app notifications, newest first"}, s.apiNotifications)
+	jsonRoute(s, "POST /api/v1/notifications/read", doc{Summary: "Mark notifications read"}, s.apiMarkRead)
 
 	s.timeRoutes() // the working-day calendar and scheduled jobs (calendar_api.go)
 
 	// Roles, committees and standing proxies as data (issue 8 §4; api_org.go, ui_org.go).
-	s.api("GET /api/v1/roles", s.apiRoles, doc{Summary: "List roles, built-in and defined", Out: []roleDefOut{}, Query: []string{"include_inactive"}})
+	s.api("GET /api/v1/roles", s.apiRoles, doc{Summary: "List roles, built-in and defined", Out: []roleDefOut{}, Query: queryNames("include_inactive")})
 	s.api("POST /api/v1/roles", s.apiCreateRole, doc{Summary: "Define a role (administrator; audited)", In: roleDefInput{}, Out: roleDefOut{}, Status: http.StatusCreated})
 	s.api("GET /api/v1/roles/{key}", s.apiRoleDef, doc{Summary: "One role", Out: roleDefOut{}})
 	s.api("PATCH /api/v1/roles/{key}", s.apiUpdateRole, doc{Summary: "Rename a defined role (administrator)", In: roleDefInput{}, Out: roleDefOut{}})
 	s.api("POST /api/v1/roles/{key}/active", s.apiSetRoleActive, doc{Summary: "Retire or restore a defined role (administrator)", In: activeInput{}, Status: http.StatusNoContent})
-	s.api("GET /api/v1/committees", s.apiCommittees, doc{Summary: "List committees with their members", Out: []committeeOut{}, Query: []string{"include_inactive"}})
+	s.api("GET /api/v1/committees", s.apiCommittees, doc{Summary: "List committees with their members", Out: []committeeOut{}, Query: queryNames("include_inactive")})
 	s.api("POST /api/v1/committees", s.apiCreateCommittee, doc{Summary: "Create a committee (administrator; audited)", In: committeeInput{}, Out: committeeOut{}, Status: http.StatusCreated})
 	s.api("GET /api/v1/committees/{key}", s.apiCommittee, doc{Summary: "One committee with its members and chair", Out: committeeOut{}})
 	s.api("PATCH /api/v1/committees/{key}", s.apiUpdateCommittee, doc{Summary: "Rename a committee (administrator)", In: committeeInput{}, Out: committeeOut{}})
@@ -103,13 +92,13 @@ func (s *Server) routes() {
 	s.api("POST /api/v1/committees/{key}/members", s.apiMember(addMember), doc{Summary: "Add a member (administrator; audited)", In: memberInput{}, Status: http.StatusNoContent})
 	s.api("POST /api/v1/committees/{key}/members/remove", s.apiMember(removeMember), doc{Summary: "Remove a member (administrator; reason required)", In: memberInput{}, Status: http.StatusNoContent})
 	s.api("POST /api/v1/committees/{key}/chair", s.apiMember(setChair), doc{Summary: "Name the chair (administrator; audited)", In: memberInput{}, Status: http.StatusNoContent})
-	s.api("GET /api/v1/proxies", s.apiProxies, doc{Summary: "Standing proxies one is party to (all, for the administrator)", Out: []proxyOut{}, Query: []string{"person_id", "status", "current"}})
+	s.api("GET /api/v1/proxies", s.apiProxies, doc{Summary: "Standing proxies one is party to (all, for the administrator)", Out: []proxyOut{}, Query: queryNames("person_id", "status", "current")})
 	s.api("POST /api/v1/proxies", s.apiSetProxy, doc{Summary: "Set a standing proxy (one's own; for someone else, the administrator, pending their director's approval)", In: proxyInput{}, Out: proxyOut{}, Status: http.StatusCreated})
 	s.api("GET /api/v1/proxies/{id}", s.apiProxy, doc{Summary: "One standing proxy", Out: proxyOut{}})
 	s.api("POST /api/v1/proxies/{id}/approve", s.apiDecideProxy(approveProxy), doc{Summary: "Approve a standing proxy the administrator set (the person's director)", Out: proxyOut{}})
 	s.api("POST /api/v1/proxies/{id}/refuse", s.apiDecideProxy(refuseProxy), doc{Summary: "Refuse a standing proxy (the person's director; reason required)", In: reasonInput{}, Out: proxyOut{}})
 	s.api("POST /api/v1/proxies/{id}/cancel", s.apiDecideProxy(cancelProxy), doc{Summary: "Cancel or end a standing proxy early (the person, or the administrator with a reason)", In: reasonInput{}, Out: proxyOut{}})
-	s.api("GET /api/v1/me/on-behalf", s.apiOnBehalf, doc{Summary: "Tasks that went to a proxy on one's behalf, newest first", Out: []onBehalfOut{}, Query: []string{"limit"}})
+	s.api("GET /api/v1/me/on-behalf", s.apiOnBehalf, doc{Summary: "Tasks that went to a proxy on one's behalf, newest first", Out: []onBehalfOut{}, Query: queryNames("limit")})
 	s.api("GET /api/v1/admin/org-gaps", s.apiOrgGaps, doc{Summary: "Roles the definitions name that nobody holds; committees without members or chair (administrator)", Out: []gapOut{}})
 	m.HandleFunc("GET /admin/roles", s.page(s.uiRoles))
 	m.HandleFunc("POST /admin/roles", s.page(s.uiCreateRole))

@@ -14,7 +14,7 @@ func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) error {
 	if !canReadAudit(a) {
 		return domain.Forbidden("web.audit")
 	}
-	f, err := auditFilter(r)
+	f, _, err := auditFilter(r)
 	if err != nil {
 		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
 			s.render(w, r, "audit", map[string]any{"Errors": fe, "Error": msg, "Q": r.URL.Query()})

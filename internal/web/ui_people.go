@@ -25,10 +25,11 @@ func (s *Server) deptNames(r *http.Request) (map[int64]string, []domain.Departme
 }
 
 func (s *Server) uiPeople(w http.ResponseWriter, r *http.Request) error {
-	f, err := personFilter(r)
-	if err != nil {
+	var q peopleQuery
+	if err := decodeQuery(r, &q); err != nil {
 		return err
 	}
+	f := q.filter()
 	ps, total, err := s.People.People(r.Context(), f)
 	if err != nil {
 		return err

@@ -29,11 +29,16 @@ func (s *Server) uiPurchasing(w http.ResponseWriter, r *http.Request) error {
 	q.Set("definition", "purchase-request")
 	r.URL.RawQuery = q.Encode()
 	data := map[string]any{"Statuses": listStatuses, "Status": q.Get("status"), "Query": q.Get("q")}
+	a, _ := actor(r)
 	if d, ok := s.Flow.Definition("purchase-request"); ok {
-		a, _ := actor(r)
 		data["CanStart"] = mayStartDef(a, d)
 	}
-	out, err := s.visible(r)
+	var vq visibleQuery
+	err := decodeQuery(r, &vq)
+	var out visibleOut
+	if err == nil {
+		out, err = s.visible(r.Context(), a, vq)
+	}
 	if err != nil {
 		return s.formError(w, r, err, func(_ map[string]string, msg string) error {
 			data["Error"] = msg
