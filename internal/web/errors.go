@@ -127,7 +127,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	w.WriteHeader(p.Status)
-	s.render(w, r, "error", map[string]any{"Problem": p})
+	s.render(w, r, &errorPage{Problem: p})
 }
 
 // cancelled reports whether err ends a request whose client went away:
@@ -161,3 +161,11 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, err error, ag
 	w.WriteHeader(statusOf[k])
 	return again(fe, msg)
 }
+
+// errorPage is the page of an error a page could not show beside a form.
+type errorPage struct {
+	Page
+	Problem Problem
+}
+
+func (*errorPage) template() string { return "error" }

@@ -112,13 +112,13 @@ func (p *pages) Names() []string {
 	return out
 }
 
-// render executes a page with the layout in the request's language. Data
-// always has Lang, Actor (if any), Path, and the navigation counts.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, page string, data map[string]any) {
+// render executes a page with the layout in the request's language,
+// filling in what every page has (Page).
+func (s *Server) render(w http.ResponseWriter, r *http.Request, data pageData) {
 	lang := s.lang(r)
-	b, err := s.renderBytes(r, lang, page, data)
+	b, err := s.renderBytes(r, lang, data)
 	if err != nil {
-		s.log.Error("render", "page", page, "err", err)
+		s.log.Error("render", "page", data.template(), "err", err)
 		http.Error(w, i18n.T(lang, "error.internal", nil), http.StatusInternalServerError)
 		return
 	}
@@ -132,22 +132,17 @@ func writeHTML(w http.ResponseWriter, b []byte) {
 }
 
 // renderBytes executes a page with the layout in lang.
-func (s *Server) renderBytes(r *http.Request, lang, page string, data map[string]any) ([]byte, error) {
-	t, ok := s.pages.byName[lang][page]
+func (s *Server) renderBytes(r *http.Request, lang string, data pageData) ([]byte, error) {
+	t, ok := s.pages.byName[lang][data.template()]
 	if !ok {
-		return nil, fmt.Errorf("web: no page %q", page)
+		return nil, fmt.Errorf("web: no page %q", data.template())
 	}
-	if data == nil {
-		data = map[string]any{}
-	}
-	data["Lang"] = lang
-	data["Path"] = r.URL.Path
-	data["Query"] = r.URL.RawQuery
+	p := data.base()
+	p.Lang, p.Path, p.Query = lang, r.URL.Path, r.URL.RawQuery
 	if a, ok := domain.ActorFrom(r.Context()); ok {
-		data["Actor"] = a
-		data["SignedIn"] = true
-		if _, ok := data["Counts"]; !ok {
-			data["Counts"] = s.navCounts(r)
+		p.Actor, p.SignedIn = a, true
+		if !p.Counts.Known {
+			p.Counts = s.navCounts(r)
 		}
 	}
 	var buf bytes.Buffer

@@ -3,26 +3,25 @@ package web
 import (
 	"net/http"
 
+	"labflow/internal/auth"
 	"labflow/internal/domain"
+	"labflow/internal/i18n"
 )
 
 // One's own account page (/account): password and API tokens.
 
 func (s *Server) uiAccount(w http.ResponseWriter, r *http.Request) error {
-	return s.renderAccount(w, r, nil)
+	return s.renderAccount(w, r, &accountPage{})
 }
 
-func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, data map[string]any) error {
+func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, p *accountPage) error {
 	a, _ := actor(r)
 	ts, err := s.Auth.Tokens(r.Context(), a, a.ID)
 	if err != nil {
 		return err
 	}
-	if data == nil {
-		data = map[string]any{}
-	}
-	data["Tokens"] = ts
-	s.render(w, r, "account", data)
+	p.Tokens = ts
+	s.render(w, r, p)
 	return nil
 }
 
@@ -32,7 +31,7 @@ func (s *Server) uiChangePassword(w http.ResponseWriter, r *http.Request) error 
 	if err != nil && !serverFault(err) {
 		fe, msg := s.fieldErrors(r, err)
 		w.WriteHeader(statusOf[domain.ErrorKind(err)])
-		return s.renderAccount(w, r, map[string]any{"Errors": fe, "Error": msg})
+		return s.renderAccount(w, r, &accountPage{formState: failed(fe, msg)})
 	}
 	if err != nil {
 		return err
@@ -41,7 +40,7 @@ func (s *Server) uiChangePassword(w http.ResponseWriter, r *http.Request) error 
 	// it is from now on (the actor was loaded before the change).
 	a.MustChangePassword = false
 	r = r.WithContext(domain.WithActor(r.Context(), a))
-	return s.renderAccount(w, r, map[string]any{"Notice": "account.password_changed"})
+	return s.renderAccount(w, r, &accountPage{formState: formState{Notice: i18n.T(s.lang(r), "account.password_changed", nil)}})
 }
 
 func (s *Server) uiCreateToken(w http.ResponseWriter, r *http.Request) error {
@@ -50,12 +49,12 @@ func (s *Server) uiCreateToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil && !serverFault(err) {
 		fe, msg := s.fieldErrors(r, err)
 		w.WriteHeader(statusOf[domain.ErrorKind(err)])
-		return s.renderAccount(w, r, map[string]any{"Errors": fe, "Error": msg})
+		return s.renderAccount(w, r, &accountPage{formState: failed(fe, msg)})
 	}
 	if err != nil {
 		return err
 	}
-	return s.renderAccount(w, r, map[string]any{"NewToken": secret})
+	return s.renderAccount(w, r, &accountPage{NewToken: secret})
 }
 
 func (s *Server) uiRevokeToken(w http.ResponseWriter, r *http.Request) error {
@@ -70,3 +69,13 @@ func (s *Server) uiRevokeToken(w http.ResponseWriter, r *http.Request) error {
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
 	return nil
 }
+
+// accountPage is one's own account: the password form and the API tokens.
+type accountPage struct {
+	Page
+	formState
+	Tokens   []auth.Token
+	NewToken string
+}
+
+func (*accountPage) template() string { return "account" }

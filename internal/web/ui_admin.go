@@ -3,9 +3,12 @@ package web
 import (
 	"net/http"
 
+	"labflow/internal/audit"
 	"labflow/internal/domain"
 	"labflow/internal/people"
 )
+
+// The administration page (/admin): the tiles and the system facts.
 
 func (s *Server) uiAdmin(w http.ResponseWriter, r *http.Request) error {
 	a, _ := actor(r)
@@ -34,7 +37,19 @@ func (s *Server) uiAdmin(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	s.render(w, r, "admin", map[string]any{"Head": head, "Schema": v, "Backend": string(s.DB.Dialect()), "Version": s.Version, "Waiting": waiting,
-		"Gaps": gaps})
+	s.render(w, r, &adminPage{Head: head, Schema: v, Backend: string(s.DB.Dialect()), Version: s.Version, Waiting: waiting, Gaps: gaps})
 	return nil
 }
+
+// adminPage is the administration page.
+type adminPage struct {
+	Page
+	Head             audit.Head
+	Schema           int
+	Backend, Version string
+	Waiting          int
+	// Gaps are roles nobody holds and committees without members or chair.
+	Gaps []people.Gap
+}
+
+func (*adminPage) template() string { return "admin" }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"time"
 
 	"labflow/internal/flow"
 	"labflow/internal/i18n"
@@ -52,8 +53,24 @@ func (s *Server) uiAsOf(w http.ResponseWriter, r *http.Request) error {
 		now := s.formValues(r, d, map[string]any{c.Field: c.Now}, names)
 		changed = append(changed, fieldChange{Label: label, Then: valueSummary(then), Now: valueSummary(now)})
 	}
-	s.render(w, r, "asof", map[string]any{"Inst": iv.Instance, "View": view, "At": at, "AtInput": at.In(s.TimeZone).Format("2006-01-02T15:04:05"),
-		"Values": s.formValues(r, d, view.Snapshot.Form, names), "StepsThen": stepsThen, "Changed": changed, "StepTitle": stepTitle,
-		"Meaning": func(m flow.Meaning) string { return i18n.T(lang, "flowui.meaning."+string(m), nil) }})
+	s.render(w, r, &asofPage{Inst: iv.Instance, View: view, At: at, AtInput: at.In(s.TimeZone).Format("2006-01-02T15:04:05"),
+		Values: s.formValues(r, d, view.Snapshot.Form, names), StepsThen: stepsThen, Changed: changed, StepTitle: stepTitle,
+		Meaning: func(m flow.Meaning) string { return i18n.T(lang, "flowui.meaning."+string(m), nil) }})
 	return nil
 }
+
+// asofPage is a request as it stood at a moment, with what differs now.
+type asofPage struct {
+	Page
+	Inst      *flow.Instance
+	View      *flow.AsOfView
+	At        time.Time
+	AtInput   string
+	Values    []valueView
+	StepsThen []string
+	Changed   []fieldChange
+	StepTitle func(string) string
+	Meaning   func(flow.Meaning) string
+}
+
+func (*asofPage) template() string { return "asof" }

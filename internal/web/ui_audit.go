@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 
 	"labflow/internal/domain"
 	"labflow/internal/people"
@@ -17,7 +18,7 @@ func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) error {
 	f, _, err := auditFilter(r)
 	if err != nil {
 		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
-			s.render(w, r, "audit", map[string]any{"Errors": fe, "Error": msg, "Q": r.URL.Query()})
+			s.render(w, r, &auditPage{formState: failed(fe, msg), Q: r.URL.Query()})
 			return nil
 		})
 	}
@@ -33,6 +34,18 @@ func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	q.Del("after")
-	s.render(w, r, "audit", map[string]any{"Events": out, "Q": r.URL.Query(), "NextAfter": next, "BaseQuery": q.Encode()})
+	s.render(w, r, &auditPage{Events: out, Q: r.URL.Query(), NextAfter: next, BaseQuery: q.Encode()})
 	return nil
 }
+
+// auditPage is the audit trail, filtered.
+type auditPage struct {
+	Page
+	formState
+	Events    []auditOut
+	Q         url.Values
+	NextAfter int64
+	BaseQuery string
+}
+
+func (*auditPage) template() string { return "audit" }

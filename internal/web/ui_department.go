@@ -4,16 +4,17 @@ import (
 	"net/http"
 	"strconv"
 
+	"labflow/internal/domain"
 	"labflow/internal/people"
 )
 
 // A department's page (/departments/{id}).
 
 func (s *Server) uiDepartment(w http.ResponseWriter, r *http.Request) error {
-	return s.renderDepartment(w, r, nil)
+	return s.renderDepartment(w, r, &departmentPage{})
 }
 
-func (s *Server) renderDepartment(w http.ResponseWriter, r *http.Request, data map[string]any) error {
+func (s *Server) renderDepartment(w http.ResponseWriter, r *http.Request, p *departmentPage) error {
 	id, err := pathID(r, "id", "entity.department")
 	if err != nil {
 		return err
@@ -30,14 +31,11 @@ func (s *Server) renderDepartment(w http.ResponseWriter, r *http.Request, data m
 	if err != nil {
 		return err
 	}
-	if data == nil {
-		data = map[string]any{}
+	p.Department, p.People, p.Total, p.History = d, ps, total, auditOutputs(evs)
+	if p.Form == nil {
+		p.Form = &people.DepartmentInput{Code: d.Code, NameZH: d.NameZH, NameEN: d.NameEN}
 	}
-	data["Department"], data["People"], data["Total"], data["History"] = d, ps, total, auditOutputs(evs)
-	if _, ok := data["Form"]; !ok {
-		data["Form"] = people.DepartmentInput{Code: d.Code, NameZH: d.NameZH, NameEN: d.NameEN}
-	}
-	s.render(w, r, "department", data)
+	s.render(w, r, p)
 	return nil
 }
 
@@ -52,9 +50,24 @@ func (s *Server) uiUpdateDepartment(w http.ResponseWriter, r *http.Request) erro
 	in := departmentForm(r)
 	if _, err := s.People.UpdateDepartment(r.Context(), a, id, in, r.PostFormValue("reason")); err != nil {
 		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
-			return s.renderDepartment(w, r, map[string]any{"Errors": fe, "Error": msg, "Form": in})
+			return s.renderDepartment(w, r, &departmentPage{formState: failed(fe, msg), Form: &in})
 		})
 	}
 	http.Redirect(w, r, "/departments/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 	return nil
 }
+
+// departmentPage is a department: its people, the administrator's edit
+// form and its audit history.
+type departmentPage struct {
+	Page
+	formState
+	Department domain.Department
+	People     []domain.Person
+	Total      int
+	History    []auditOut
+	// Form is the edit form's values: the department's, or those sent.
+	Form *people.DepartmentInput
+}
+
+func (*departmentPage) template() string { return "department" }

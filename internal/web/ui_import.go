@@ -13,7 +13,7 @@ func (s *Server) uiImportPage(w http.ResponseWriter, r *http.Request) error {
 	if !a.IsAdmin() {
 		return domain.Forbidden("web.import")
 	}
-	s.render(w, r, "import", nil)
+	s.render(w, r, &importPage{})
 	return nil
 }
 
@@ -22,13 +22,22 @@ func (s *Server) uiImport(w http.ResponseWriter, r *http.Request) error {
 	out, err := s.importPeople(w, r, a)
 	if err != nil && len(out.Errors) == 0 {
 		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
-			s.render(w, r, "import", map[string]any{"Error": msg, "Errors": fe})
+			s.render(w, r, &importPage{formState: failed(fe, msg)})
 			return nil
 		})
 	}
 	if len(out.Errors) > 0 {
 		w.WriteHeader(http.StatusUnprocessableEntity)
 	}
-	s.render(w, r, "import", map[string]any{"Result": out})
+	s.render(w, r, &importPage{Result: &out})
 	return nil
 }
+
+// importPage is the people import form and, after an import, its result.
+type importPage struct {
+	Page
+	formState
+	Result *importOutput
+}
+
+func (*importPage) template() string { return "import" }

@@ -24,10 +24,10 @@ type inboxRow struct {
 var inboxBoxes = []flow.Box{flow.BoxTodo, flow.BoxDone, flow.BoxStarted, flow.BoxCC}
 
 func (s *Server) uiInbox(w http.ResponseWriter, r *http.Request) error {
-	return s.renderInbox(w, r, nil)
+	return s.renderInbox(w, r, &inboxPage{})
 }
 
-func (s *Server) renderInbox(w http.ResponseWriter, r *http.Request, data map[string]any) error {
+func (s *Server) renderInbox(w http.ResponseWriter, r *http.Request, p *inboxPage) error {
 	a, _ := actor(r)
 	e := s.Flow
 	box := flow.Box(r.URL.Query().Get("box"))
@@ -69,7 +69,6 @@ func (s *Server) renderInbox(w http.ResponseWriter, r *http.Request, data map[st
 		}
 		rows = append(rows, row)
 	}
-	type defOpt struct{ Key, Title string }
 	var defs []defOpt
 	for _, d := range e.Definitions() {
 		defs = append(defs, defOpt{d.Key, d.Title.In(lang)})
@@ -81,37 +80,30 @@ func (s *Server) renderInbox(w http.ResponseWriter, r *http.Request, data map[st
 		return err
 	}
 	initiators := make([]optionView, 0, len(ppl))
-	for _, p := range ppl {
-		initiators = append(initiators, optionView{Value: strconv.FormatInt(p.ID, 10), Label: p.Name + " (" + p.Username + ")",
-			Selected: p.ID == f.InitiatorID})
+	for _, x := range ppl {
+		initiators = append(initiators, optionView{Value: strconv.FormatInt(x.ID, 10), Label: x.Name + " (" + x.Username + ")",
+			Selected: x.ID == f.InitiatorID})
 	}
 	q := r.URL.Query()
 	q.Del("offset")
 	q.Del("box")
-	if data == nil {
-		data = map[string]any{}
-	}
-	data["Box"] = string(box)
-	data["Boxes"] = inboxBoxes
-	data["BoxCounts"] = map[string]int{"todo": counts.Todo, "done": counts.Done, "started": counts.Started, "cc": counts.CC}
-	data["Items"] = rows
-	data["Total"] = total
-	data["Filter"] = f
-	data["Definitions"] = defs
-	data["Initiators"] = initiators
-	data["Statuses"] = []flow.Status{flow.StatusRunning, flow.StatusApproved, flow.StatusRejected, flow.StatusReturned, flow.StatusWithdrawn}
-	data["AnyBulk"] = anyBulk
+	p.Box, p.Boxes = string(box), inboxBoxes
+	p.BoxCounts = map[string]int{"todo": counts.Todo, "done": counts.Done, "started": counts.Started, "cc": counts.CC}
+	p.Counts = navCounts{Todo: counts.Todo, Done: counts.Done, Started: counts.Started, CC: counts.CC, Known: true}
+	p.Items, p.Total, p.Filter, p.Definitions, p.Initiators = rows, total, f, defs, initiators
+	p.Statuses = []flow.Status{flow.StatusRunning, flow.StatusApproved, flow.StatusRejected, flow.StatusReturned, flow.StatusWithdrawn}
+	p.AnyBulk = anyBulk
 	q.Set("box", string(box))
 	if f.Offset > 0 {
 		q.Set("offset", strconv.Itoa(max(f.Offset-f.Limit, 0)))
-		data["PrevURL"] = template.URL("/inbox?" + q.Encode())
+		p.PrevURL = template.URL("/inbox?" + q.Encode())
 	}
 	if f.Offset+f.Limit < total {
 		q.Set("offset", strconv.Itoa(f.Offset+f.Limit))
-		data["NextURL"] = template.URL("/inbox?" + q.Encode())
+		p.NextURL = template.URL("/inbox?" + q.Encode())
 	}
-	data["Unread"] = counts.Unread
-	s.render(w, r, "inbox", data)
+	p.Unread = counts.Unread
+	s.render(w, r, p)
 	return nil
 }
 
@@ -124,8 +116,33 @@ func (s *Server) uiBulkApprove(w http.ResponseWriter, r *http.Request) error {
 	out, err := s.bulkApprove(r, a, ids, r.PostFormValue("comment"))
 	if err != nil {
 		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
-			return s.renderInbox(w, r, map[string]any{"Error": msg, "Errors": fe})
+			return s.renderInbox(w, r, &inboxPage{formState: failed(fe, msg)})
 		})
 	}
-	return s.renderInbox(w, r, map[string]any{"Bulk": out})
+	return s.renderInbox(w, r, &inboxPage{Bulk: &out})
 }
+
+// defOpt is a process in the inbox's filter.
+type defOpt struct{ Key, Title string }
+
+// inboxPage is one inbox list, filtered and paged, with bulk approval.
+type inboxPage struct {
+	Page
+	formState
+	Box              string
+	Boxes            []flow.Box
+	BoxCounts        map[string]int
+	Items            []inboxRow
+	Total            int
+	Filter           flow.InboxFilter
+	Definitions      []defOpt
+	Initiators       []optionView
+	Statuses         []flow.Status
+	AnyBulk          bool
+	PrevURL, NextURL template.URL
+	Unread           int
+	// Bulk is the result of a bulk approval.
+	Bulk *bulkOut
+}
+
+func (*inboxPage) template() string { return "inbox" }

@@ -32,10 +32,12 @@ type actionsView struct {
 }
 
 func (s *Server) uiInstance(w http.ResponseWriter, r *http.Request) error {
-	return s.renderInstance(w, r, nil)
+	return s.renderInstance(w, r, &instancePage{})
 }
 
-func (s *Server) renderInstance(w http.ResponseWriter, r *http.Request, data map[string]any) error {
+// renderInstance shows the request page; p may carry the state of a failed
+// action (its messages, what was typed).
+func (s *Server) renderInstance(w http.ResponseWriter, r *http.Request, p *instancePage) error {
 	a, _ := actor(r)
 	e := s.Flow
 	id, err := pathID(r, "id", "flowui.entity.instance")
@@ -45,9 +47,6 @@ func (s *Server) renderInstance(w http.ResponseWriter, r *http.Request, data map
 	v, err := e.Instance(r.Context(), a, id)
 	if err != nil {
 		return err
-	}
-	if data == nil {
-		data = map[string]any{}
 	}
 	lang := s.lang(r)
 	d := v.Definition
@@ -94,13 +93,12 @@ func (s *Server) renderInstance(w http.ResponseWriter, r *http.Request, data map
 			av.NeedsPwd = true
 		}
 	}
-	errs, _ := data["Errors"].(map[string]string)
-	fc, err := s.newFormCtx(r, d, v.Instance.Form, errs)
+	fc, err := s.newFormCtx(r, d, v.Instance.Form, p.Errors)
 	if err != nil {
 		return err
 	}
-	if edit, ok := data["EditValues"].(map[string]any); ok {
-		fc.values = edit
+	if p.EditValues != nil {
+		fc.values = p.EditValues
 	}
 	for _, av := range tasks {
 		for _, t := range v.Tasks {
@@ -115,17 +113,16 @@ func (s *Server) renderInstance(w http.ResponseWriter, r *http.Request, data map
 	}
 	var resubmit []fieldView
 	if inst["resubmit"] {
-		rows, _ := data["Rows"].(map[string]int)
-		resubmit = fc.fields(d, nil, rows)
+		resubmit = fc.fields(d, nil, p.Rows)
 	}
 	ppl, _, err := s.People.People(r.Context(), people.PersonFilter{Limit: 1000})
 	if err != nil {
 		return err
 	}
 	var persons []optionView
-	for _, p := range ppl {
-		if p.ID != a.ID {
-			persons = append(persons, optionView{Value: strconv.FormatInt(p.ID, 10), Label: p.Name + " (" + p.Username + ")"})
+	for _, x := range ppl {
+		if x.ID != a.ID {
+			persons = append(persons, optionView{Value: strconv.FormatInt(x.ID, 10), Label: x.Name + " (" + x.Username + ")"})
 		}
 	}
 	var warnings []string
@@ -141,39 +138,20 @@ func (s *Server) renderInstance(w http.ResponseWriter, r *http.Request, data map
 		}
 		sigs = append(sigs, sv)
 	}
-	data["Signatures"] = sigs
-	data["AsOfNow"] = s.DB.Now().In(s.TimeZone).Format("2006-01-02T15:04:05")
-	data["View"] = v
-	data["Inst"] = v.Instance
-	data["DefTitle"] = d.Title.In(lang)
-	data["Outcome"] = d.OutcomeLabel(v.Instance.Outcome, lang)
-	data["SubjectKind"] = ""
+	p.Signatures = sigs
+	p.AsOfNow = s.DB.Now().In(s.TimeZone).Format("2006-01-02T15:04:05")
+	p.View, p.Inst = v, v.Instance
+	p.DefTitle = d.Title.In(lang)
+	p.Outcome = d.OutcomeLabel(v.Instance.Outcome, lang)
 	if v.Subject != nil {
-		data["SubjectKind"] = v.Subject.KindTitle.In(lang)
+		p.SubjectKind = v.Subject.KindTitle.In(lang)
 	}
-	data["Values"] = s.formValues(r, d, v.Instance.Form, names)
-	data["Timeline"] = timeline
-	data["Tasks"] = tasks
-	data["InstActions"] = inst
-	data["Persons"] = persons
-	data["Resubmit"] = resubmit
-	data["Warnings"] = warnings
-	data["StepTitle"] = stepTitle
-	data["Meaning"] = func(m flow.Meaning) string { return i18n.T(lang, "flowui.meaning."+string(m), nil) }
-	data["Steps"] = s.stepViews(lang, v)
-	if data["Errors"] == nil {
-		data["Errors"] = map[string]string{}
-	}
-	if data["ActTask"] == nil {
-		data["ActTask"] = int64(0)
-	}
-	if data["ActAction"] == nil {
-		data["ActAction"] = ""
-	}
-	if data["Comment"] == nil {
-		data["Comment"] = ""
-	}
-	s.render(w, r, "instance", data)
+	p.Values = s.formValues(r, d, v.Instance.Form, names)
+	p.Timeline, p.Tasks, p.InstActions, p.Persons, p.Resubmit, p.Warnings = timeline, tasks, inst, persons, resubmit, warnings
+	p.StepTitle = stepTitle
+	p.Meaning = func(m flow.Meaning) string { return i18n.T(lang, "flowui.meaning."+string(m), nil) }
+	p.Steps = s.stepViews(lang, v)
+	s.render(w, r, p)
 	return nil
 }
 
@@ -227,3 +205,38 @@ func actionLabel(lang, action string) string {
 	}
 	return action
 }
+
+// instancePage is the request page.
+type instancePage struct {
+	Page
+	formState
+	// SubjectKind names the kind of record the request is bound to.
+	SubjectKind string
+	// The state of a failed action: the task and action it was (ActTask 0
+	// for the instance), what was typed, and the edited values and table
+	// rows to show again.
+	ActTask    int64
+	ActAction  string
+	Comment    string
+	EditValues map[string]any
+	Rows       map[string]int
+
+	View        *flow.InstanceView
+	Inst        *flow.Instance
+	DefTitle    string
+	Outcome     string
+	AsOfNow     string
+	Values      []valueView
+	Timeline    []timelineView
+	Tasks       []*actionsView
+	InstActions map[string]bool
+	Persons     []optionView
+	Resubmit    []fieldView
+	Warnings    []string
+	Signatures  []sigView
+	Steps       []stepBox
+	StepTitle   func(string) string
+	Meaning     func(flow.Meaning) string
+}
+
+func (*instancePage) template() string { return "instance" }

@@ -40,7 +40,7 @@ func (s *Server) uiInstanceAct(w http.ResponseWriter, r *http.Request) error {
 		}
 		if more := r.PostFormValue("more_rows"); more != "" {
 			rows[more] += moreTableRows
-			return s.renderInstance(w, r, map[string]any{"EditValues": form, "ActAction": "resubmit", "Rows": rows})
+			return s.renderInstance(w, r, &instancePage{EditValues: form, ActAction: "resubmit", Rows: rows})
 		}
 		in.Form, edit = form, form
 	case taskID != 0 && in.Action == flow.ActApprove:
@@ -96,11 +96,8 @@ func (s *Server) uiInstanceAct(w http.ResponseWriter, r *http.Request) error {
 		err = signatureError(err)
 		return s.formError(w, r, err, func(_ map[string]string, msg string) error {
 			fe, _ := s.formMessages(r, err)
-			data := map[string]any{"Errors": fe, "Error": msg, "ActTask": taskID, "ActAction": string(in.Action), "Comment": in.Comment}
-			if edit != nil {
-				data["EditValues"] = edit
-			}
-			return s.renderInstance(w, r, data)
+			return s.renderInstance(w, r, &instancePage{formState: failed(fe, msg), ActTask: taskID, ActAction: string(in.Action),
+				Comment: in.Comment, EditValues: edit})
 		})
 	}
 	http.Redirect(w, r, "/instances/"+strconv.FormatInt(id, 10)+"?done="+urlQueryEscape(string(in.Action)), http.StatusSeeOther)

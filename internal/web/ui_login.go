@@ -25,7 +25,7 @@ func (s *Server) uiLoginPage(w http.ResponseWriter, r *http.Request) {
 	}
 	next := safeNext(r.URL.Query().Get("next"))
 	if next != "/" || r.URL.RawQuery != "" {
-		s.render(w, r, "login", map[string]any{"Next": next})
+		s.render(w, r, &loginPage{Next: next})
 		return
 	}
 	// The plain login page is the same for every anonymous visitor in a
@@ -35,7 +35,7 @@ func (s *Server) uiLoginPage(w http.ResponseWriter, r *http.Request) {
 		writeHTML(w, b.([]byte))
 		return
 	}
-	b, err := s.renderBytes(r, lang, "login", map[string]any{"Next": next})
+	b, err := s.renderBytes(r, lang, &loginPage{Next: next})
 	if err != nil {
 		s.writeError(w, r, domain.Wrap("web.login", err))
 		return
@@ -56,7 +56,7 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 		}
 		_, msg := s.fieldErrors(r, err)
 		w.WriteHeader(statusOf[domain.ErrorKind(err)])
-		s.render(w, r, "login", map[string]any{"Next": next, "Error": msg, "Username": username})
+		s.render(w, r, &loginPage{Next: next, Error: msg, Username: username})
 		return
 	}
 	noteUser(r.Context(), sess.Actor.Username)
@@ -77,3 +77,11 @@ func (s *Server) uiLogout(w http.ResponseWriter, r *http.Request) {
 	s.clearSessionCookie(w)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
+
+// loginPage is the sign-in form.
+type loginPage struct {
+	Page
+	Next, Error, Username string
+}
+
+func (*loginPage) template() string { return "login" }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"time"
 )
 
 // The /notifications page.
@@ -20,7 +19,7 @@ func (s *Server) uiNotifications(w http.ResponseWriter, r *http.Request) error {
 			unreadIDs = append(unreadIDs, n.ID)
 		}
 	}
-	s.render(w, r, "notifications", map[string]any{"Notifications": ns, "UnreadIDs": unreadIDs, "UnreadOnly": unread, "Now": time.Now()})
+	s.render(w, r, &notificationsPage{Notifications: ns, UnreadIDs: unreadIDs, UnreadOnly: unread})
 	return nil
 }
 
@@ -42,3 +41,13 @@ func (s *Server) uiMarkRead(w http.ResponseWriter, r *http.Request) error {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
+
+// notificationsPage lists one's notifications.
+type notificationsPage struct {
+	Page
+	Notifications []notificationOut
+	UnreadIDs     []int64
+	UnreadOnly    bool
+}
+
+func (*notificationsPage) template() string { return "notifications" }

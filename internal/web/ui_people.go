@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"labflow/internal/domain"
+	"labflow/internal/people"
 )
 
 // deptNames maps department ids to names in the request's language.
@@ -24,6 +25,8 @@ func (s *Server) deptNames(r *http.Request) (map[int64]string, []domain.Departme
 	return m, ds, nil
 }
 
+// The /people page: the people of the institute, filtered.
+
 func (s *Server) uiPeople(w http.ResponseWriter, r *http.Request) error {
 	var q peopleQuery
 	if err := decodeQuery(r, &q); err != nil {
@@ -42,7 +45,21 @@ func (s *Server) uiPeople(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, r, "people", map[string]any{"People": ps, "Total": total, "Filter": f, "DeptNames": names, "Departments": ds,
-		"Roles": roles, "Next": f.Offset + f.Limit, "Prev": max(f.Offset-f.Limit, 0)})
+	s.render(w, r, &peoplePage{People: ps, Total: total, Filter: f, DeptNames: names, Departments: ds,
+		Roles: roles, Next: f.Offset + f.Limit, Prev: max(f.Offset-f.Limit, 0)})
 	return nil
 }
+
+// peoplePage lists people.
+type peoplePage struct {
+	Page
+	People      []domain.Person
+	Total       int
+	Filter      people.PersonFilter
+	DeptNames   map[int64]string
+	Departments []domain.Department
+	Roles       []domain.Role
+	Next, Prev  int
+}
+
+func (*peoplePage) template() string { return "people" }

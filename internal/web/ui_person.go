@@ -12,10 +12,10 @@ import (
 // A person's page (/people/{id}) and the administrator's actions on it.
 
 func (s *Server) uiPerson(w http.ResponseWriter, r *http.Request) error {
-	return s.renderPerson(w, r, nil)
+	return s.renderPerson(w, r, &personPage{})
 }
 
-func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, data map[string]any) error {
+func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, pg *personPage) error {
 	id, err := pathID(r, "id", "entity.person")
 	if err != nil {
 		return err
@@ -41,34 +41,21 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, data map[s
 	if err != nil {
 		return err
 	}
-	if data == nil {
-		data = map[string]any{}
-	}
-	data["Person"] = p
-	data["RankHistory"] = ranks
 	attrs, _, err := s.People.Attributes(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	type attrRow struct {
-		domain.AttributeEntry
-		At time.Time
-	}
-	var rows []attrRow
 	for _, a := range attrs {
 		at, _ := time.Parse(time.RFC3339Nano, a.CreatedAt)
-		rows = append(rows, attrRow{AttributeEntry: a, At: at})
+		pg.Attributes = append(pg.Attributes, attrRow{AttributeEntry: a, At: at})
 	}
-	data["Attributes"] = rows
-	data["RoleHistory"] = grants
-	data["History"] = auditOutputs(evs)
-	data["DeptNames"] = names
-	data["Departments"] = ds
-	if data["Roles"], err = s.roleKeys(r); err != nil {
+	roles, err := s.roleKeys(r)
+	if err != nil {
 		return err
 	}
-	data["Ranks"] = domain.Ranks
-	s.render(w, r, "person", data)
+	pg.Person, pg.RankHistory, pg.RoleHistory, pg.History = p, ranks, grants, auditOutputs(evs)
+	pg.DeptNames, pg.Departments, pg.Roles, pg.Ranks = names, ds, roles, domain.Ranks
+	s.render(w, r, pg)
 	return nil
 }
 
@@ -86,7 +73,7 @@ func (s *Server) personAction(w http.ResponseWriter, r *http.Request, form strin
 	}
 	if err := do(a, id); err != nil {
 		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
-			return s.renderPerson(w, r, map[string]any{"Form": form, "Errors": fe, "Error": msg})
+			return s.renderPerson(w, r, &personPage{formState: failed(fe, msg), Form: form})
 		})
 	}
 	http.Redirect(w, r, "/people/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
@@ -132,4 +119,32 @@ func (s *Server) uiAddRank(w http.ResponseWriter, r *http.Request) error {
 	return s.personAction(w, r, "rank", func(a domain.Actor, id int64) error {
 		return s.People.AddRank(r.Context(), a, id, domain.Rank(r.PostFormValue("rank")), r.PostFormValue("since"), r.PostFormValue("note"))
 	})
+}
+
+// personPage is a person's page: facts, roles and ranks with their
+// history, the administrator's forms and the audit history.
+type personPage struct {
+	Page
+	formState
+	// Form names the form an error belongs to (grant, revoke, rank,
+	// password, active).
+	Form        string
+	Person      domain.Person
+	RankHistory []domain.RankEntry
+	// Attributes are the employment attributes processes set, with when.
+	Attributes  []attrRow
+	RoleHistory []domain.RoleGrant
+	History     []auditOut
+	DeptNames   map[int64]string
+	Departments []domain.Department
+	Roles       []domain.Role
+	Ranks       []domain.Rank
+}
+
+func (*personPage) template() string { return "person" }
+
+// attrRow is an employment attribute as set, with the time it was set.
+type attrRow struct {
+	domain.AttributeEntry
+	At time.Time
 }

@@ -29,17 +29,17 @@ func readPersonForm(r *http.Request) personForm {
 	return f
 }
 
-func (s *Server) renderPersonForm(w http.ResponseWriter, r *http.Request, data map[string]any) error {
+func (s *Server) renderPersonForm(w http.ResponseWriter, r *http.Request, p *personFormPage) error {
 	_, ds, err := s.deptNames(r)
 	if err != nil {
 		return err
 	}
-	data["Departments"] = ds
-	if data["Roles"], err = s.roleKeys(r); err != nil {
+	roles, err := s.roleKeys(r)
+	if err != nil {
 		return err
 	}
-	data["Ranks"] = domain.Ranks
-	s.render(w, r, "person_form", data)
+	p.Departments, p.Roles, p.Ranks = ds, roles, domain.Ranks
+	s.render(w, r, p)
 	return nil
 }
 
@@ -48,7 +48,7 @@ func (s *Server) uiNewPerson(w http.ResponseWriter, r *http.Request) error {
 	if !a.IsAdmin() {
 		return domain.Forbidden("web.newPerson")
 	}
-	return s.renderPersonForm(w, r, map[string]any{"Form": personForm{}, "New": true})
+	return s.renderPersonForm(w, r, &personFormPage{New: true})
 }
 
 func (s *Server) uiCreatePerson(w http.ResponseWriter, r *http.Request) error {
@@ -64,7 +64,7 @@ func (s *Server) uiCreatePerson(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
 			f.Password = ""
-			return s.renderPersonForm(w, r, map[string]any{"Form": f, "New": true, "Errors": fe, "Error": msg})
+			return s.renderPersonForm(w, r, &personFormPage{formState: failed(fe, msg), Form: f, New: true})
 		})
 	}
 	http.Redirect(w, r, "/people/"+strconv.FormatInt(p.ID, 10), http.StatusSeeOther)
@@ -85,7 +85,7 @@ func (s *Server) uiEditPerson(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := personForm{Username: p.Username, Name: p.Name, Email: p.Email, Phone: p.Phone, HiredOn: p.HiredOn, Lang: p.Lang, DepartmentID: p.DepartmentID}
-	return s.renderPersonForm(w, r, map[string]any{"Form": f, "Person": p})
+	return s.renderPersonForm(w, r, &personFormPage{Form: f, Person: p})
 }
 
 func (s *Server) uiUpdatePerson(w http.ResponseWriter, r *http.Request) error {
@@ -100,9 +100,23 @@ func (s *Server) uiUpdatePerson(w http.ResponseWriter, r *http.Request) error {
 		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
 			p, _ := s.People.Person(r.Context(), id)
 			f.Username = p.Username
-			return s.renderPersonForm(w, r, map[string]any{"Form": f, "Person": p, "Errors": fe, "Error": msg})
+			return s.renderPersonForm(w, r, &personFormPage{formState: failed(fe, msg), Form: f, Person: p})
 		})
 	}
 	http.Redirect(w, r, "/people/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 	return nil
 }
+
+// personFormPage creates a person (New) or edits one.
+type personFormPage struct {
+	Page
+	formState
+	New         bool
+	Form        personForm
+	Person      domain.Person
+	Departments []domain.Department
+	Roles       []domain.Role
+	Ranks       []domain.Rank
+}
+
+func (*personFormPage) template() string { return "person_form" }

@@ -31,6 +31,14 @@ func (s *Server) uiProcesses(w http.ResponseWriter, r *http.Request) error {
 		list = append(list, pv)
 	}
 	sort.SliceStable(list, func(i, j int) bool { return list[i].CanStart && !list[j].CanStart })
-	s.render(w, r, "processes", map[string]any{"Processes": list})
+	s.render(w, r, &processesPage{Processes: list})
 	return nil
 }
+
+// processesPage lists the processes, those one may start first.
+type processesPage struct {
+	Page
+	Processes []processView
+}
+
+func (*processesPage) template() string { return "processes" }

@@ -28,10 +28,10 @@ func (s *Server) uiPurchasing(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	q.Set("definition", "purchase-request")
 	r.URL.RawQuery = q.Encode()
-	data := map[string]any{"Statuses": listStatuses, "Status": q.Get("status"), "Query": q.Get("q")}
+	p := &purchasingPage{Statuses: listStatuses, Status: q.Get("status"), Search: q.Get("q")}
 	a, _ := actor(r)
 	if d, ok := s.Flow.Definition("purchase-request"); ok {
-		data["CanStart"] = mayStartDef(a, d)
+		p.CanStart = mayStartDef(a, d)
 	}
 	var vq visibleQuery
 	err := decodeQuery(r, &vq)
@@ -41,8 +41,8 @@ func (s *Server) uiPurchasing(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		return s.formError(w, r, err, func(_ map[string]string, msg string) error {
-			data["Error"] = msg
-			s.render(w, r, "purchasing", data)
+			p.Error = msg
+			s.render(w, r, p)
 			return nil
 		})
 	}
@@ -55,7 +55,20 @@ func (s *Server) uiPurchasing(w http.ResponseWriter, r *http.Request) error {
 		}
 		items = append(items, pi)
 	}
-	data["Items"], data["Total"] = items, out.Total
-	s.render(w, r, "purchasing", data)
+	p.Items, p.Total = items, out.Total
+	s.render(w, r, p)
 	return nil
 }
+
+// purchasingPage lists purchase requests with their stage.
+type purchasingPage struct {
+	Page
+	formState
+	Statuses       []flow.Status
+	Status, Search string
+	CanStart       bool
+	Items          []purchaseItem
+	Total          int
+}
+
+func (*purchasingPage) template() string { return "purchasing" }

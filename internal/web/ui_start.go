@@ -35,11 +35,8 @@ func (s *Server) renderStartForm(w http.ResponseWriter, r *http.Request, d *flow
 	if err != nil {
 		return err
 	}
-	if errs == nil {
-		errs = map[string]string{}
-	}
-	s.render(w, r, "process_start", map[string]any{"Def": d, "Title": d.Title.In(lang), "Description": d.Description.In(lang),
-		"Fields": fc.fields(d, d.StartFields(), rows), "Choices": choices, "Error": msg, "Errors": errs, "IdemKey": idem})
+	s.render(w, r, &startPage{formState: failed(errs, msg), Def: d, Title: d.Title.In(lang), Description: d.Description.In(lang),
+		Fields: fc.fields(d, d.StartFields(), rows), Choices: choices, IdemKey: idem})
 	return nil
 }
 
@@ -193,3 +190,17 @@ func (s *Server) uiPreviewForm(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]any{"values": values})
 	return nil
 }
+
+// startPage is the form that files a request.
+type startPage struct {
+	Page
+	formState
+	Def                *flow.Definition
+	Title, Description string
+	Fields             []fieldView
+	Choices            []choiceView
+	// IdemKey makes submitting the form twice file one request.
+	IdemKey string
+}
+
+func (*startPage) template() string { return "process_start" }

@@ -21,10 +21,10 @@ type waitingItem struct {
 }
 
 func (s *Server) uiWaiting(w http.ResponseWriter, r *http.Request) error {
-	return s.renderWaiting(w, r, map[string]any{})
+	return s.renderWaiting(w, r, &waitingPage{})
 }
 
-func (s *Server) renderWaiting(w http.ResponseWriter, r *http.Request, data map[string]any) error {
+func (s *Server) renderWaiting(w http.ResponseWriter, r *http.Request, p *waitingPage) error {
 	a, _ := actor(r)
 	ws, err := s.Flow.Waiting(r.Context(), a)
 	if err != nil {
@@ -47,14 +47,8 @@ func (s *Server) renderWaiting(w http.ResponseWriter, r *http.Request, data map[
 			opts = append(opts, optionView{Value: strconv.FormatInt(p.ID, 10), Label: p.Name + " (" + p.Username + ")"})
 		}
 	}
-	data["Items"], data["People"] = items, opts
-	if data["Errors"] == nil {
-		data["Errors"] = map[string]string{}
-	}
-	if data["ActTask"] == nil {
-		data["ActTask"] = int64(0)
-	}
-	s.render(w, r, "waiting", data)
+	p.Items, p.People = items, opts
+	s.render(w, r, p)
 	return nil
 }
 
@@ -102,8 +96,21 @@ func (s *Server) uiAssign(w http.ResponseWriter, r *http.Request) error {
 	pid, _ := strconv.ParseInt(r.PostFormValue("person_id"), 10, 64)
 	if _, err := s.Flow.Assign(r.Context(), a, id, pid, r.PostFormValue("reason")); err != nil {
 		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
-			return s.renderWaiting(w, r, map[string]any{"Errors": fe, "Error": msg, "ActTask": id})
+			return s.renderWaiting(w, r, &waitingPage{formState: failed(fe, msg), ActTask: id})
 		})
 	}
-	return s.renderWaiting(w, r, map[string]any{"Notice": i18n.T(s.lang(r), "waiting.assigned", nil)})
+	return s.renderWaiting(w, r, &waitingPage{formState: formState{Notice: i18n.T(s.lang(r), "waiting.assigned", nil)}})
 }
+
+// waitingPage lists the steps nobody can act on, each with a form that
+// names who acts.
+type waitingPage struct {
+	Page
+	formState
+	Items  []waitingItem
+	People []optionView
+	// ActTask is the task whose form an error belongs to.
+	ActTask int64
+}
+
+func (*waitingPage) template() string { return "waiting" }
