@@ -1,10 +1,15 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -36,10 +41,14 @@ type fieldView struct {
 	Required, Computed     bool
 	Value                  string
 	Options                []optionView
-	Files                  []string // attachment hashes already in the field
+	Files                  []fileView // files already in the field
+	MaxMB                  int64      // files: the size limit of a submission
 	Error                  string
 	Min, Max, Step         string
 	MaxLen                 int
+	// Aria labels a table cell ("名称（第 1 行）"): its column heading
+	// is not a label.
+	Aria string
 	// ReadOnly shows the value without letting it change (a table column a
 	// step may not edit, when it may edit another: items.unit_price).
 	ReadOnly bool
@@ -53,6 +62,7 @@ type fieldView struct {
 }
 
 type formCtx struct {
+	rd     *reader // names the files already in a form
 	lang   string
 	values map[string]any // submitted or stored values by key ("items" → rows)
 	errs   map[string]string
@@ -62,7 +72,7 @@ type formCtx struct {
 }
 
 func (s *Server) newFormCtx(r *http.Request, d *flow.Definition, values map[string]any, errs map[string]string) (*formCtx, error) {
-	fc := &formCtx{lang: s.lang(r), values: values, errs: errs, people: map[string][]optionView{}, refs: map[string][]optionView{}}
+	fc := &formCtx{lang: s.lang(r), values: values, errs: errs, people: map[string][]optionView{}, refs: map[string][]optionView{}, rd: s.reader(r)}
 	if fc.values == nil {
 		fc.values = map[string]any{}
 	}
@@ -218,7 +228,10 @@ func (fc *formCtx) field(f flow.Field, name string, v any) fieldView {
 			fv.Options = append(fv.Options, o)
 		}
 	case flow.FieldFiles:
-		fv.Files = valueList(v)
+		for _, sha := range valueList(v) {
+			fv.Files = append(fv.Files, fc.rd.file(sha))
+		}
+		fv.MaxMB = maxFormBody >> 20
 		fv.Value = ""
 	}
 	return fv
@@ -259,7 +272,9 @@ func (fc *formCtx) fields(d *flow.Definition, keys []string, rows map[string]int
 			}
 			var cells []fieldView
 			for _, c := range f.Columns {
-				cells = append(cells, fc.field(c, fmt.Sprintf("%s.%d.%s", f.Key, i+1, c.Key), row[c.Key]))
+				cell := fc.field(c, fmt.Sprintf("%s.%d.%s", f.Key, i+1, c.Key), row[c.Key])
+				cell.Aria = tr(fc.lang, "page.cell", "label", cell.Label, "n", i+1)
+				cells = append(cells, cell)
 			}
 			if m := fc.errs[fmt.Sprintf("%s.%d", f.Key, i+1)]; m != "" {
 				tv.RowError[i+1] = m
@@ -404,21 +419,88 @@ func (s *Server) readForm(r *http.Request, a domain.Actor, d *flow.Definition, k
 	return form, rows, nil
 }
 
+// parseAnyForm parses a submitted form, URL-encoded or multipart (files
+// included), of at most maxFormBody bytes. A body over the limit is
+// refused naming the files; what was typed before the files (fields come
+// first in a form's order) is kept in r.PostForm, so that the page can
+// show it again with the error instead of losing it.
 func parseAnyForm(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+	multi := strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data")
+	var head *prefixBuffer
+	if multi {
+		head = &prefixBuffer{max: 256 << 10}
+		r.Body = teeBody{r.Body, head}
+	}
 	var err error
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+	if multi {
 		err = r.ParseMultipartForm(8 << 20)
 	} else {
 		err = r.ParseForm()
 	}
-	if err != nil {
-		if _, ok := err.(*http.MaxBytesError); ok {
-			return fieldErr(domain.KindTooLarge, "web.form", "error.too_large", "body", "field.body_too_large")
-		}
-		return fieldErr(domain.KindInvalid, "web.form", "error.invalid", "body", "field.bad_type")
+	if err == nil {
+		return nil
 	}
-	return nil
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		if multi {
+			r.PostForm = prefixValues(r, head.b.Bytes())
+		}
+		e := domain.E(domain.KindTooLarge, "web.form", "error.too_large")
+		e.Fields = map[string]domain.Msg{"attachments": {Key: "field.file_too_large", Args: map[string]any{"max_mb": int64(maxFormBody >> 20)}}}
+		return e
+	}
+	return fieldErr(domain.KindInvalid, "web.form", "error.invalid", "body", "field.bad_type")
+}
+
+// prefixBuffer keeps the first max bytes written to it.
+type prefixBuffer struct {
+	b   bytes.Buffer
+	max int
+}
+
+func (p *prefixBuffer) Write(b []byte) (int, error) {
+	if room := p.max - p.b.Len(); room > 0 {
+		p.b.Write(b[:min(len(b), room)])
+	}
+	return len(b), nil
+}
+
+// teeBody copies what is read of a request body into a prefixBuffer.
+type teeBody struct {
+	io.ReadCloser
+	head *prefixBuffer
+}
+
+func (t teeBody) Read(b []byte) (int, error) {
+	n, err := t.ReadCloser.Read(b)
+	t.head.Write(b[:n])
+	return n, err
+}
+
+// prefixValues reads the complete text fields from the start of a
+// multipart body (the rest, with the files, was refused).
+func prefixValues(r *http.Request, head []byte) url.Values {
+	out := url.Values{}
+	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || params["boundary"] == "" {
+		return out
+	}
+	mr := multipart.NewReader(bytes.NewReader(head), params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			return out
+		}
+		if p.FileName() != "" {
+			continue
+		}
+		b, err := io.ReadAll(io.LimitReader(p, 1<<20))
+		if err != nil {
+			return out
+		}
+		out.Add(p.FormName(), string(b))
+	}
 }
 
 // formMessages turns a validation error into messages by field, in the

@@ -27,7 +27,8 @@ func samplePages() []pageData {
 		&inboxPage{}, &inboxPage{Box: "done"},
 		&orgRolesPage{Form: &people.RoleInput{}}, &orgRolePage{Form: &people.RoleInput{}}, &orgCommitteesPage{Form: &people.CommitteeInput{}},
 		&orgCommitteePage{Form: &people.CommitteeInput{}}, &proxiesPage{Form: &proxyForm{}}, &calendarPage{},
-		&instancePage{Inst: inst, View: &flow.InstanceView{Instance: inst}, StepTitle: title, Meaning: meaning},
+		&instancePage{Inst: inst, View: &flow.InstanceView{Instance: inst}},
+		&instancePage{Inst: inst, View: &flow.InstanceView{Instance: inst}, MyTask: &taskView{TaskID: 2, Has: map[string]bool{"approve": true, "reject": true, "return": true, "transfer": true, "comment": true}, NeedsPwd: true}, InstActions: map[string]bool{"withdraw": true, "urge": true, "comment": true, "copy": true, "resubmit": true}, Done: "x", NextChecked: true},
 	}
 }
 

@@ -16,6 +16,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /readyz", s.readyz)
 	m.Handle("GET /metrics", s.metrics.handler())
 	m.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(static)))
+	m.Handle("GET /favicon.ico", staticHandler(static))
 
 	// JSON API.
 	m.HandleFunc("GET /api/v1/openapi.json", s.serveOpenAPI)

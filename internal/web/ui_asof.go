@@ -37,7 +37,7 @@ func (s *Server) uiAsOf(w http.ResponseWriter, r *http.Request) error {
 	}
 	lang := s.lang(r)
 	d := iv.Definition
-	names := map[int64]string{}
+	rd := s.reader(r)
 	stepTitle := stepTitler(d, lang)
 	var stepsThen []string
 	for _, st := range view.Snapshot.Steps {
@@ -49,12 +49,12 @@ func (s *Server) uiAsOf(w http.ResponseWriter, r *http.Request) error {
 		if f := fieldOf(d, c.Field); f != nil {
 			label = f.Label.In(lang)
 		}
-		then := s.formValues(r, d, map[string]any{c.Field: c.Then}, names)
-		now := s.formValues(r, d, map[string]any{c.Field: c.Now}, names)
+		then := rd.formValues(d, map[string]any{c.Field: c.Then})
+		now := rd.formValues(d, map[string]any{c.Field: c.Now})
 		changed = append(changed, fieldChange{Label: label, Then: valueSummary(then), Now: valueSummary(now)})
 	}
 	s.render(w, r, &asofPage{Inst: iv.Instance, View: view, At: at, AtInput: at.In(s.TimeZone).Format("2006-01-02T15:04:05"),
-		Values: s.formValues(r, d, view.Snapshot.Form, names), StepsThen: stepsThen, Changed: changed, StepTitle: stepTitle,
+		Values: rd.formValues(d, view.Snapshot.Form), StepsThen: stepsThen, Changed: changed, StepTitle: stepTitle,
 		Meaning: func(m flow.Meaning) string { return i18n.T(lang, "flowui.meaning."+string(m), nil) }})
 	return nil
 }

@@ -20,10 +20,15 @@ func (s *Server) uiInstanceAct(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := parseAnyForm(w, r); err != nil {
-		return err
+		// Too large: the page comes back with the message and what was typed.
+		taskID, _ := strconv.ParseInt(r.PostForm.Get("task_id"), 10, 64)
+		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
+			return s.renderInstance(w, r, &instancePage{formState: failed(fe, msg), ActTask: taskID,
+				ActAction: r.PostForm.Get("action"), Comment: r.PostForm.Get("comment")})
+		})
 	}
 	taskID, _ := strconv.ParseInt(r.PostFormValue("task_id"), 10, 64)
-	in := flow.ActInput{Action: flow.Action(r.PostFormValue("action")), Comment: r.PostFormValue("comment"), Password: r.PostFormValue("password"),
+	in := flow.ActInput{Action: flow.Action(r.PostFormValue("action")), Comment: r.PostFormValue("comment"), Password: firstValue(r.PostForm["password"]),
 		To: r.PostFormValue("to"), Before: r.PostFormValue("before") == "true", IdemKey: r.PostFormValue("idempotency_key")}
 	in.PersonID, _ = strconv.ParseInt(r.PostFormValue("person_id"), 10, 64)
 	var edit map[string]any
@@ -96,10 +101,22 @@ func (s *Server) uiInstanceAct(w http.ResponseWriter, r *http.Request) error {
 		err = signatureError(err)
 		return s.formError(w, r, err, func(_ map[string]string, msg string) error {
 			fe, _ := s.formMessages(r, err)
+			_, badPassword := fe["password"]
 			return s.renderInstance(w, r, &instancePage{formState: failed(fe, msg), ActTask: taskID, ActAction: string(in.Action),
-				Comment: in.Comment, EditValues: edit})
+				Comment: in.Comment, EditValues: edit, SignOpen: badPassword})
 		})
 	}
 	http.Redirect(w, r, "/instances/"+strconv.FormatInt(id, 10)+"?done="+urlQueryEscape(string(in.Action)), http.StatusSeeOther)
 	return nil
+}
+
+// firstValue is the first non-empty of a form field's values: the request
+// page has a password field in each dialog that signs, and one is filled.
+func firstValue(vs []string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
