@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"bytes"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -93,5 +95,42 @@ func TestIssue9_ListsTellRequestsApart(t *testing.T) {
 	}
 	if !strings.Contains(row, i18n.T("zh", "page.now_at", nil)) || !strings.Contains(row, "陈志强") {
 		t.Errorf("the row does not say who has the request: %s", row)
+	}
+}
+
+// Ensure an upload over the 64 MB limit on the approval page answers the
+// page itself with the limit named at the file picker and the typed comment
+// kept (issue 9 item 8), and that the limit is stated before the upload.
+func TestIssue9_TooLargeUploadKeepsWhatWasTyped(t *testing.T) {
+	e := fwNewEnv(t)
+	zw := e.login("zhangwei")
+	czq := e.login("chenzhiqiang")
+	inst := fwStartPurchase(t, zw, "i9-4")
+	task := fwTodoTask(t, czq, inst.ID)
+	limit := i18n.T("zh", "field.file_too_large", map[string]any{"max_mb": 64})
+	if _, body := czq.page(fmt.Sprintf("/instances/%d", inst.ID), "zh"); !strings.Contains(body, "64 MB") {
+		t.Error("the page does not state the 64 MB limit before the upload")
+	}
+
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("task_id", fmt.Sprint(task))
+	_ = mw.WriteField("action", "comment")
+	_ = mw.WriteField("comment", "请核对报价单第二页")
+	fw, _ := mw.CreateFormFile("attachments", "big.bin")
+	_, _ = fw.Write(make([]byte, 64<<20+1))
+	_ = mw.Close()
+	req, _ := http.NewRequest("POST", e.srv.URL+fmt.Sprintf("/instances/%d/act", inst.ID), &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.AddCookie(&http.Cookie{Name: "lang", Value: "zh"})
+	code, body, _ := czq.do(req)
+	if code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("oversize upload: %d", code)
+	}
+	if !strings.Contains(body, "请核对报价单第二页") {
+		t.Error("the typed comment was lost")
+	}
+	if !strings.Contains(body, limit) || !strings.Contains(body, `id="instance-title"`) {
+		t.Errorf("not the request page with %q", limit)
 	}
 }
