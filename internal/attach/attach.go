@@ -166,6 +166,20 @@ func (s *Service) OpenByHash(ctx context.Context, actor domain.Actor, sha string
 	return s.open(a)
 }
 
+// Describe returns the metadata (name, size, type) of the first upload of
+// the content with this SHA-256, if actor may read it: pages name files by
+// their names, not their hashes.
+func (s *Service) Describe(ctx context.Context, actor domain.Actor, sha string) (domain.Attachment, error) {
+	if !blob.ValidHash(sha) {
+		return domain.Attachment{}, domain.NotFound("attach.Describe", "entity.attachment")
+	}
+	a, err := s.db.FindAttachmentByHash(ctx, sha)
+	if err != nil {
+		return a, err
+	}
+	return a, s.readable(ctx, actor, a, "attach.Describe")
+}
+
 // Open returns the attachment's metadata and bytes, if actor may read it.
 func (s *Service) Open(ctx context.Context, actor domain.Actor, id int64) (domain.Attachment, *os.File, error) {
 	a, err := s.Get(ctx, actor, id)

@@ -39,13 +39,19 @@ func TestBrowser_CustomerAnswersSurveyByLink(t *testing.T) {
 		chromedp.Click(css("#f-submit")),
 		chromedp.WaitVisible(css("#external")),
 	)
-	if steps := text(t, ctx, "#flow-steps"); !strings.Contains(steps, "外部人员（陈先生）") {
-		t.Fatalf("the diagram does not show whom the step waits for: %q", steps)
-	}
-	instance, err := chromedp.Run(ctx, chromedp.Location())
+	steps, err := chromedp.Run(ctx, chromedp.TextContent(css("#flow-steps")))
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !strings.Contains(steps, "外部人员（陈先生）") {
+		t.Fatalf("the diagram does not show whom the step waits for: %q", steps)
+	}
+	// The request's own address (the page was answered to the filing POST).
+	asof, err := chromedp.Run(ctx, chromedp.AttributeValue(css("#asof-control"), "action"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	instance := base + strings.TrimSuffix(asof.Value, "/as-of")
 	do(t, ctx, chromedp.Click(css("#external-reissue-button")), chromedp.WaitVisible(css("#issued-url")))
 	screenshot(t, ctx, "40-survey-link-issued")
 	link, err := chromedp.Run(ctx, chromedp.Value(css("#issued-url")))

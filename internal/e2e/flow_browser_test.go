@@ -54,7 +54,7 @@ func TestBrowser_PurchaseRequestSignedByDirector(t *testing.T) {
 	waitText(`[id="f-items.1.amount"]`, "771.00")
 	waitText(`[id="f-total"]`, "771.00")
 	screenshot(t, ctx, "10-purchase-form")
-	do(t, ctx, chromedp.Click(css("#f-submit")), chromedp.WaitVisible(css("#flow-steps")))
+	do(t, ctx, chromedp.Click(css("#f-submit")), chromedp.WaitVisible(css("#form-values")))
 	screenshot(t, ctx, "11-purchase-started")
 	if vals := text(t, ctx, "#form-values"); !strings.Contains(vals, "771") {
 		t.Fatalf("form values do not show the computed total 771.00: %q", vals)
@@ -67,30 +67,32 @@ func TestBrowser_PurchaseRequestSignedByDirector(t *testing.T) {
 	if inbox := text(t, ctx, "main"); !strings.Contains(inbox, "张伟") {
 		t.Fatalf("director's inbox does not list the request from 张伟: %q", inbox)
 	}
-	href, err := chromedp.Run(ctx, chromedp.AttributeValue(css("main table a[href^='/instances/']"), "href"))
+	href, err := chromedp.Run(ctx, chromedp.AttributeValue(css("main a.inst-link"), "href"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	do(t, ctx, chromedp.Navigate(base+href.Value), chromedp.WaitVisible(css("#flow-steps")))
+	// The approval page puts the decision first: the bar, then the signing dialog.
+	do(t, ctx, chromedp.Navigate(base+href.Value), chromedp.WaitVisible(css("#decide-bar")))
 	screenshot(t, ctx, "12b-instance")
-	do(t, ctx, chromedp.WaitVisible(css("#actions")))
-	// Approving without the password is refused next to the password field.
-	clickApprove := func() {
-		do(t, ctx, chromedp.Click(css("#actions button[id^='approve-']")))
-		time.Sleep(300 * time.Millisecond)
+	// Signing without the password is refused in the dialog, which stays open.
+	do(t, ctx, chromedp.Click(css("#act-approve")), chromedp.WaitVisible(css("#sign-password")))
+	if st := text(t, ctx, "#sign-statement"); !strings.Contains(st, "批准") {
+		t.Fatalf("the dialog does not say what is signed and its meaning: %q", st)
 	}
-	clickApprove()
-	do(t, ctx, chromedp.WaitVisible(css("#actions")))
-	if page := text(t, ctx, "main"); !strings.Contains(page, "密码") {
-		t.Fatalf("no password message after approving without a password: %q", page)
+	do(t, ctx, chromedp.Click(css("#sign-approve")), chromedp.WaitVisible(css("#sign-password")))
+	if page := text(t, ctx, "#sign"); !strings.Contains(page, "密码") {
+		t.Fatalf("no password message after signing without a password: %q", page)
 	}
 	do(t, ctx,
-		chromedp.SendKeys(css("#actions input[type=password]"), "labflow-demo"),
+		chromedp.SendKeys(css("#sign-password"), "labflow-demo"),
+		chromedp.Click(css("#sign-approve")),
+		chromedp.WaitVisible(css("#action-done")),
 	)
-	clickApprove()
-	do(t, ctx, chromedp.WaitVisible(css("#signatures")))
 	screenshot(t, ctx, "13-signed")
-	sigs := text(t, ctx, "#signatures")
+	sigs, err := chromedp.Run(ctx, chromedp.TextContent(css("#signatures")))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(sigs, "陈志强") {
 		t.Fatalf("signatures do not show the director's printed name: %q", sigs)
 	}

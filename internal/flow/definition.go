@@ -89,6 +89,15 @@ type Definition struct {
 	Schedule []Schedule `yaml:"schedule,omitempty" json:"schedule,omitempty"`
 	// End of time.
 
+	// Summary names the values the approval page shows first, in one line
+	// (the category, the total, the date needed): field keys, or
+	// "table.column" for a table's column (display.go).
+	Summary []string `yaml:"summary,omitempty" json:"summary,omitempty"`
+	// ListTitle is how lists name a request: text with {references} to
+	// fields, "table.column", {initiator} and {id}, e.g.
+	// "{category} · ¥{total} · {initiator}".
+	ListTitle string `yaml:"list_title,omitempty" json:"list_title,omitempty"`
+
 	File   string `yaml:"-" json:"-"` // where it was loaded from, for error messages
 	Source []byte `yaml:"-" json:"-"` // the YAML as loaded; its SHA-256 identifies the version
 	Hash   string `yaml:"-" json:"hash"`

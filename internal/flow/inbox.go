@@ -220,6 +220,11 @@ func (e *Engine) Inbox(ctx context.Context, actor domain.Actor, box Box, f Inbox
 			if st := stepOf(d, it.StepID); st != nil {
 				it.StepTitle = st.Title
 			}
+			for j := range it.Current {
+				if st := stepOf(d, it.Current[j].StepID); st != nil {
+					it.Current[j].Title = st.Title
+				}
+			}
 		}
 	}
 	return items, total, nil

@@ -165,4 +165,19 @@ type InboxItem struct {
 	// OutcomeLabel its label (Definition.Outcomes).
 	InstanceOutcome string `json:"instance_outcome,omitempty"`
 	OutcomeLabel    Text   `json:"outcome_label,omitzero"`
+
+	// Form is the request's form, for the title its list shows
+	// (Definition.ListTitle); the API sends the title instead.
+	Form map[string]any `json:"-"`
+	// Current is where the request stands now: each step with work open
+	// and who has it (nobody yet: a step waiting for someone).
+	Current []CurrentStep `json:"current,omitempty"`
+}
+
+// CurrentStep is a step of a request with work open now.
+type CurrentStep struct {
+	StepID    string    `json:"step_id"`
+	Title     Text      `json:"title"`
+	Assignees []string  `json:"assignees,omitempty"`
+	DueAt     time.Time `json:"due_at,omitzero"`
 }

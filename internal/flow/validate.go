@@ -131,6 +131,7 @@ func validate(d *Definition, reg *Registry) []*LoadError {
 		v.text(p+".message", c.Message, true)
 	}
 	v.outcomes()
+	v.display()
 	switch d.Resubmit {
 	case "", ResubmitResume, ResubmitRestart:
 	default:

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
+	"time"
 
 	"labflow/internal/flow"
 )
@@ -77,7 +79,7 @@ func (s *FlowStore) Inbox(ctx context.Context, personID int64, box flow.Box, f f
 	if limit > 500 {
 		limit = 500
 	}
-	q := "SELECT " + taskCols + ", i.id, i.def_key, i.def_version, i.title, i.initiator_id, i.initiator_name, i.status, i.outcome" + cond +
+	q := "SELECT " + taskCols + ", i.id, i.def_key, i.def_version, i.title, i.initiator_id, i.initiator_name, i.status, i.outcome, i.form" + cond +
 		" ORDER BY " + order + " LIMIT " + itoa(limit)
 	if f.Offset > 0 {
 		q += " OFFSET " + itoa(f.Offset)
@@ -90,15 +92,76 @@ func (s *FlowStore) Inbox(ctx context.Context, personID int64, box flow.Box, f f
 	var out []flow.InboxItem
 	for rows.Next() {
 		var it flow.InboxItem
-		var state, status string
+		var state, status, form string
 		if err := rows.Scan(&it.TaskID, &it.StepID, &state, &it.Outcome, timeCol{&it.CreatedAt}, timeCol{&it.ActedAt}, timeCol{&it.DueAt},
-			&it.InstanceID, &it.DefinitionKey, &it.DefinitionVersion, &it.Title, &it.InitiatorID, &it.InitiatorName, &status, &it.InstanceOutcome); err != nil {
+			&it.InstanceID, &it.DefinitionKey, &it.DefinitionVersion, &it.Title, &it.InitiatorID, &it.InitiatorName, &status, &it.InstanceOutcome, &form); err != nil {
 			return nil, 0, mapErr("store.Inbox", err)
 		}
 		it.TaskState, it.Status = flow.TaskState(state), flow.Status(status)
+		if err := flow.DecodeJSON([]byte(form), &it.Form); err != nil {
+			return nil, 0, mapErr("store.Inbox", err)
+		}
 		out = append(out, it)
 	}
-	return out, total, mapErr("store.Inbox", rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, 0, mapErr("store.Inbox", err)
+	}
+	rows.Close()
+	return out, total, s.currentSteps(ctx, out)
+}
+
+// currentSteps fills in where each listed request stands: its steps with
+// work open and who has them, in one query over the listed requests.
+func (s *FlowStore) currentSteps(ctx context.Context, items []flow.InboxItem) error {
+	if len(items) == 0 {
+		return nil
+	}
+	byInst := map[int64][]int{}
+	var args []any
+	var ph []string
+	for i, it := range items {
+		if _, seen := byInst[it.InstanceID]; !seen && (it.Status == flow.StatusRunning) {
+			args = append(args, it.InstanceID)
+			ph = append(ph, "$"+itoa(len(args)))
+		}
+		byInst[it.InstanceID] = append(byInst[it.InstanceID], i)
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	rows, err := s.db.R().QueryContext(ctx, `SELECT instance_id, step_id, assignee_name, state, due_at FROM flow_task
+		WHERE instance_id IN (`+strings.Join(ph, ", ")+`) AND state IN ('open', 'unassigned') ORDER BY instance_id, id`, args...)
+	if err != nil {
+		return mapErr("store.Inbox", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var inst int64
+		var step, name, state string
+		var due time.Time
+		if err := rows.Scan(&inst, &step, &name, &state, timeCol{&due}); err != nil {
+			return mapErr("store.Inbox", err)
+		}
+		for _, i := range byInst[inst] {
+			cur := &items[i].Current
+			k := len(*cur) - 1
+			for k >= 0 && (*cur)[k].StepID != step {
+				k--
+			}
+			if k < 0 {
+				*cur = append(*cur, flow.CurrentStep{StepID: step})
+				k = len(*cur) - 1
+			}
+			c := &(*cur)[k]
+			if state == string(flow.TaskOpen) && name != "" && !slices.Contains(c.Assignees, name) {
+				c.Assignees = append(c.Assignees, name)
+			}
+			if !due.IsZero() && (c.DueAt.IsZero() || due.Before(c.DueAt)) {
+				c.DueAt = due
+			}
+		}
+	}
+	return mapErr("store.Inbox", rows.Err())
 }
 
 // Counts returns the size of each of a person's boxes.

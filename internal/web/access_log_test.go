@@ -91,3 +91,12 @@ func TestR1_AccessLogNamesTheUser(t *testing.T) {
 		t.Errorf("sign-in lines name %v", signIns)
 	}
 }
+
+// Ensure /favicon.ico answers the icon, not a 404 (issue 9 item 8).
+func TestIssue9_FaviconIsServed(t *testing.T) {
+	e := newEnv(t)
+	r := e.do(t, nil, "GET", "/favicon.ico", nil, nil)
+	if r.status != 200 || len(r.body) < 4 || r.body[:4] != "\x00\x00\x01\x00" {
+		t.Fatalf("favicon: %d %q", r.status, r.body[:min(len(r.body), 8)])
+	}
+}

@@ -42,15 +42,26 @@ func formFile(w http.ResponseWriter, r *http.Request, limit int64) (io.ReadClose
 	}
 }
 
+// uploadQuery names what an upload belongs to.
+type uploadQuery struct {
+	Entity   string `json:"-" query:"entity"`
+	EntityID string `json:"-" query:"entity_id"`
+}
+
+// apiUpload streams a multipart file (not a typed handler: the body is
+// not JSON).
 func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) error {
 	a, _ := actor(r)
+	var q uploadQuery
+	if err := decodeQuery(r, &q); err != nil {
+		return err
+	}
 	f, name, err := formFile(w, r, s.Attach.Limit())
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	q := r.URL.Query()
-	att, err := s.Attach.Upload(r.Context(), a, name, f, q.Get("entity"), q.Get("entity_id"))
+	att, err := s.Attach.Upload(r.Context(), a, name, f, q.Entity, q.EntityID)
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return fieldErr(domain.KindTooLarge, "web.upload", "error.too_large", "file", "field.body_too_large")
@@ -62,18 +73,12 @@ func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) apiAttachment(w http.ResponseWriter, r *http.Request) error {
-	ac, _ := actor(r)
-	id, err := pathID(r, "id", "entity.attachment")
+func (s *Server) apiAttachment(c *call, _ none) (attachmentOut, error) {
+	id, err := c.PathID("id", "entity.attachment")
 	if err != nil {
-		return err
+		return attachmentOut{}, err
 	}
-	a, err := s.Attach.Get(r.Context(), ac, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, a)
-	return nil
+	return s.Attach.Get(c.Context(), c.Actor, id)
 }
 
 func (s *Server) apiDownload(w http.ResponseWriter, r *http.Request) error {

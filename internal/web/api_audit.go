@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -15,7 +14,19 @@ import (
 	"labflow/internal/store"
 )
 
-var auditQuery = []string{"entity", "entity_id", "actor_id", "action", "from", "to", "after", "limit", "order", "format"}
+// auditQuery is what the audit trail's API and page read.
+type auditQuery struct {
+	Entity   string `json:"-" query:"entity"`
+	EntityID string `json:"-" query:"entity_id"`
+	ActorID  int64  `json:"-" query:"actor_id"`
+	Action   string `json:"-" query:"action"`
+	From     string `json:"-" query:"from"`
+	To       string `json:"-" query:"to"`
+	After    int64  `json:"-" query:"after"`
+	Limit    int64  `json:"-" query:"limit" default:"100"`
+	Order    string `json:"-" query:"order" enum:"desc,asc"`
+	Format   string `json:"-" query:"format" enum:"json,csv"`
+}
 
 type auditOut struct {
 	Seq       int64          `json:"seq"`
@@ -55,45 +66,39 @@ func canReadAudit(a domain.Actor) bool {
 }
 
 // auditFilter reads the trail's filter from the query, naming bad parameters.
-func auditFilter(r *http.Request) (store.AuditFilter, error) {
-	q := r.URL.Query()
-	f := store.AuditFilter{Entity: q.Get("entity"), EntityID: q.Get("entity_id"), Action: q.Get("action"), Desc: q.Get("order") != "asc"}
+func auditFilter(r *http.Request) (store.AuditFilter, auditQuery, error) {
+	var q auditQuery
+	if err := decodeQuery(r, &q); err != nil {
+		return store.AuditFilter{}, q, err
+	}
+	f := store.AuditFilter{Entity: q.Entity, EntityID: q.EntityID, Action: q.Action, Desc: q.Order != "asc",
+		ActorID: q.ActorID, AfterSeq: q.After, Limit: int(min(q.Limit, 1<<20))}
 	var c domain.Checker
 	c.Text("entity", f.Entity, false, 50)
 	c.Text("entity_id", f.EntityID, false, 50)
 	c.Text("action", f.Action, false, 80)
-	c.Date("from", q.Get("from"), false)
-	c.Date("to", q.Get("to"), false)
+	c.Date("from", q.From, false)
+	c.Date("to", q.To, false)
 	if err := c.Err("web.auditFilter"); err != nil {
-		return f, err
+		return f, q, err
 	}
-	f.From, f.To = q.Get("from"), q.Get("to")
-	var err error
-	if f.ActorID, err = queryInt(r, "actor_id", 0); err != nil {
-		return f, err
-	}
-	if f.AfterSeq, err = queryInt(r, "after", 0); err != nil {
-		return f, err
-	}
-	limit, err := queryInt(r, "limit", 100)
-	if err != nil {
-		return f, err
-	}
-	f.Limit = int(limit)
-	return f, nil
+	f.From, f.To = q.From, q.To
+	return f, q, nil
 }
 
+// apiAudit answers JSON or, with format=csv, a CSV file (so it is not a
+// typed handler; its query is documented from auditQuery).
 func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) error {
 	a, _ := actor(r)
 	if !canReadAudit(a) {
 		return domain.Forbidden("web.audit")
 	}
-	f, err := auditFilter(r)
+	f, q, err := auditFilter(r)
 	if err != nil {
 		return err
 	}
 	people.ScopeTrail(a, &f)
-	switch r.URL.Query().Get("format") {
+	switch q.Format {
 	case "csv":
 		if f.Limit == 100 {
 			f.Limit = 10000
@@ -150,27 +155,21 @@ type verifyOutput struct {
 	Records []store.RecordProblem `json:"records,omitempty"`
 }
 
-func (s *Server) apiVerify(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	if !canReadAudit(a) {
-		return domain.Forbidden("web.verify")
+func (s *Server) apiVerify(c *call, _ none) (verifyOutput, error) {
+	if !canReadAudit(c.Actor) {
+		return verifyOutput{}, domain.Forbidden("web.verify")
 	}
-	h, err := s.DB.VerifyAudit(r.Context(), "")
+	h, err := s.DB.VerifyAudit(c.Context(), "")
 	var p *audit.Problem
 	if errors.As(err, &p) {
-		writeJSON(w, http.StatusOK, verifyOutput{OK: false, Count: h.Count, Hash: h.Hash, Problem: p.Error()})
-		return nil
+		return verifyOutput{OK: false, Count: h.Count, Hash: h.Hash, Problem: p.Error()}, nil
 	}
 	var re *store.RecordsError
 	if errors.As(err, &re) {
-		writeJSON(w, http.StatusOK, verifyOutput{OK: false, Count: h.Count, Hash: h.Hash, Problem: re.Error(), Records: re.Problems})
-		return nil
+		return verifyOutput{OK: false, Count: h.Count, Hash: h.Hash, Problem: re.Error(), Records: re.Problems}, nil
 	}
 	if err != nil {
-		return err
+		return verifyOutput{}, err
 	}
-	writeJSON(w, http.StatusOK, verifyOutput{OK: true, Count: h.Count, Hash: h.Hash})
-	return nil
+	return verifyOutput{OK: true, Count: h.Count, Hash: h.Hash}, nil
 }
-
-var _ = json.Marshal

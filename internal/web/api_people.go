@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 
@@ -9,101 +8,12 @@ import (
 	"labflow/internal/people"
 )
 
-type departmentInput struct {
-	Code   string `json:"code"`
-	NameZH string `json:"name_zh"`
-	NameEN string `json:"name_en"`
-	Reason string `json:"reason,omitempty"`
-}
-
-type departmentOut = domain.Department
 type personOut = domain.Person
 type rankOut = domain.RankEntry
 
 type activeInput struct {
 	Active bool   `json:"active"`
 	Reason string `json:"reason"`
-}
-
-func (s *Server) apiDepartments(w http.ResponseWriter, r *http.Request) error {
-	ds, err := s.People.Departments(r.Context(), r.URL.Query().Get("include_inactive") == "true")
-	if err != nil {
-		return err
-	}
-	if ds == nil {
-		ds = []domain.Department{}
-	}
-	writeJSON(w, http.StatusOK, ds)
-	return nil
-}
-
-func (s *Server) apiDepartment(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id", "entity.department")
-	if err != nil {
-		return err
-	}
-	d, err := s.People.Department(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, d)
-	return nil
-}
-
-func (s *Server) apiDepartmentHistory(w http.ResponseWriter, r *http.Request) error {
-	return s.apiHistory(w, r, "department", "entity.department", func(id int64) error {
-		_, err := s.People.Department(r.Context(), id)
-		return err
-	})
-}
-
-func (s *Server) apiCreateDepartment(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	var in departmentInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	d, err := s.People.CreateDepartment(r.Context(), a, people.DepartmentInput{Code: in.Code, NameZH: in.NameZH, NameEN: in.NameEN})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, d)
-	return nil
-}
-
-func (s *Server) apiUpdateDepartment(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	id, err := pathID(r, "id", "entity.department")
-	if err != nil {
-		return err
-	}
-	var in departmentInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	d, err := s.People.UpdateDepartment(r.Context(), a, id, people.DepartmentInput{Code: in.Code, NameZH: in.NameZH, NameEN: in.NameEN}, in.Reason)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, d)
-	return nil
-}
-
-func (s *Server) apiSetDepartmentActive(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	id, err := pathID(r, "id", "entity.department")
-	if err != nil {
-		return err
-	}
-	var in activeInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	if err := s.People.SetDepartmentActive(r.Context(), a, id, in.Active, in.Reason); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
 }
 
 type personInput struct {
@@ -126,39 +36,31 @@ type peopleOutput struct {
 	Total int             `json:"total"`
 }
 
-func (s *Server) apiPeople(w http.ResponseWriter, r *http.Request) error {
-	f, err := personFilter(r)
+// peopleQuery is what GET /api/v1/people (and the people page) reads.
+type peopleQuery struct {
+	Query           string `json:"-" query:"q"`
+	DepartmentID    int64  `json:"-" query:"department_id"`
+	Role            string `json:"-" query:"role"`
+	IncludeInactive bool   `json:"-" query:"include_inactive"`
+	Limit           int64  `json:"-" query:"limit" default:"50"`
+	Offset          int64  `json:"-" query:"offset"`
+}
+
+// filter is the people service's filter for q (at most 500 at a time).
+func (q peopleQuery) filter() people.PersonFilter {
+	return people.PersonFilter{Query: q.Query, Role: domain.Role(q.Role), IncludeInactive: q.IncludeInactive,
+		DepartmentID: q.DepartmentID, Limit: int(min(q.Limit, 500)), Offset: int(min(q.Offset, 1<<30))}
+}
+
+func (s *Server) apiPeople(c *call, q peopleQuery) (peopleOutput, error) {
+	ps, total, err := s.People.People(c.Context(), q.filter())
 	if err != nil {
-		return err
-	}
-	ps, total, err := s.People.People(r.Context(), f)
-	if err != nil {
-		return err
+		return peopleOutput{}, err
 	}
 	if ps == nil {
 		ps = []domain.Person{}
 	}
-	writeJSON(w, http.StatusOK, peopleOutput{Items: ps, Total: total})
-	return nil
-}
-
-func personFilter(r *http.Request) (people.PersonFilter, error) {
-	q := r.URL.Query()
-	f := people.PersonFilter{Query: q.Get("q"), Role: domain.Role(q.Get("role")), IncludeInactive: q.Get("include_inactive") == "true"}
-	var err error
-	if f.DepartmentID, err = queryInt(r, "department_id", 0); err != nil {
-		return f, err
-	}
-	limit, err := queryInt(r, "limit", 50)
-	if err != nil {
-		return f, err
-	}
-	offset, err := queryInt(r, "offset", 0)
-	if err != nil {
-		return f, err
-	}
-	f.Limit, f.Offset = int(min(limit, 500)), int(offset)
-	return f, nil
+	return peopleOutput{Items: ps, Total: total}, nil
 }
 
 // createPerson hashes the optional initial password outside the write and
@@ -181,31 +83,16 @@ func (s *Server) createPerson(r *http.Request, a domain.Actor, in personInput) (
 	return s.People.CreatePerson(r.Context(), a, pin)
 }
 
-func (s *Server) apiCreatePerson(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	var in personInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	p, err := s.createPerson(r, a, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, p)
-	return nil
+func (s *Server) apiCreatePerson(c *call, in personInput) (personOut, error) {
+	return s.createPerson(c.Request(), c.Actor, in)
 }
 
-func (s *Server) apiPerson(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id", "entity.person")
+func (s *Server) apiPerson(c *call, _ none) (personOut, error) {
+	id, err := c.PathID("id", "entity.person")
 	if err != nil {
-		return err
+		return personOut{}, err
 	}
-	p, err := s.People.Person(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
+	return s.People.Person(c.Context(), id)
 }
 
 type personUpdateInput struct {
@@ -218,40 +105,21 @@ type personUpdateInput struct {
 	Reason       string  `json:"reason"`
 }
 
-func (s *Server) apiUpdatePerson(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	id, err := pathID(r, "id", "entity.person")
+func (s *Server) apiUpdatePerson(c *call, in personUpdateInput) (personOut, error) {
+	id, err := c.PathID("id", "entity.person")
 	if err != nil {
-		return err
+		return personOut{}, err
 	}
-	var in personUpdateInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	p, err := s.People.UpdatePerson(r.Context(), a, id, people.PersonUpdate{Name: in.Name, Email: in.Email, Phone: in.Phone,
+	return s.People.UpdatePerson(c.Context(), c.Actor, id, people.PersonUpdate{Name: in.Name, Email: in.Email, Phone: in.Phone,
 		HiredOn: in.HiredOn, Lang: in.Lang, DepartmentID: in.DepartmentID}, in.Reason)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
 }
 
-func (s *Server) apiSetPersonActive(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	id, err := pathID(r, "id", "entity.person")
+func (s *Server) apiSetPersonActive(c *call, in activeInput) (none, error) {
+	id, err := c.PathID("id", "entity.person")
 	if err != nil {
-		return err
+		return none{}, err
 	}
-	var in activeInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	if err := s.People.SetPersonActive(r.Context(), a, id, in.Active, in.Reason); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return none{}, s.People.SetPersonActive(c.Context(), c.Actor, id, in.Active, in.Reason)
 }
 
 type roleInput struct {
@@ -260,35 +128,24 @@ type roleInput struct {
 	Reason       string      `json:"reason,omitempty"`
 }
 
-func (s *Server) apiGrantRole(w http.ResponseWriter, r *http.Request) error {
-	return s.apiRole(w, r, func(ctx context.Context, a domain.Actor, id int64, g domain.Grant, reason string) error {
-		if err := s.People.GrantRole(ctx, a, id, g, reason); err != nil {
-			return err
-		}
-		s.reassess(r) // a step waiting for this role gets its people
-		return nil
-	})
-}
-
-func (s *Server) apiRevokeRole(w http.ResponseWriter, r *http.Request) error {
-	return s.apiRole(w, r, s.People.RevokeRole)
-}
-
-func (s *Server) apiRole(w http.ResponseWriter, r *http.Request, f func(ctx context.Context, a domain.Actor, id int64, g domain.Grant, reason string) error) error {
-	a, _ := actor(r)
-	id, err := pathID(r, "id", "entity.person")
+func (s *Server) apiGrantRole(c *call, in roleInput) (none, error) {
+	id, err := c.PathID("id", "entity.person")
 	if err != nil {
-		return err
+		return none{}, err
 	}
-	var in roleInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
+	if err := s.People.GrantRole(c.Context(), c.Actor, id, domain.Grant{Role: in.Role, DepartmentID: in.DepartmentID}, in.Reason); err != nil {
+		return none{}, err
 	}
-	if err := f(r.Context(), a, id, domain.Grant{Role: in.Role, DepartmentID: in.DepartmentID}, in.Reason); err != nil {
-		return err
+	s.reassess(c.Request()) // a step waiting for this role gets its people
+	return none{}, nil
+}
+
+func (s *Server) apiRevokeRole(c *call, in roleInput) (none, error) {
+	id, err := c.PathID("id", "entity.person")
+	if err != nil {
+		return none{}, err
 	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return none{}, s.People.RevokeRole(c.Context(), c.Actor, id, domain.Grant{Role: in.Role, DepartmentID: in.DepartmentID}, in.Reason)
 }
 
 type rankInput struct {
@@ -323,72 +180,56 @@ func (s *Server) apiAttributes(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) apiRanks(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id", "entity.person")
+func (s *Server) apiRanks(c *call, _ none) ([]rankOut, error) {
+	id, err := c.PathID("id", "entity.person")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	rs, err := s.People.RankHistory(r.Context(), id)
-	if err != nil {
-		return err
-	}
+	rs, err := s.People.RankHistory(c.Context(), id)
 	if rs == nil {
 		rs = []domain.RankEntry{}
 	}
-	writeJSON(w, http.StatusOK, rs)
-	return nil
+	return rs, err
 }
 
-func (s *Server) apiAddRank(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	id, err := pathID(r, "id", "entity.person")
+func (s *Server) apiAddRank(c *call, in rankInput) (none, error) {
+	id, err := c.PathID("id", "entity.person")
 	if err != nil {
-		return err
+		return none{}, err
 	}
-	var in rankInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	if err := s.People.AddRank(r.Context(), a, id, in.Rank, in.Since, in.Note); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return none{}, s.People.AddRank(c.Context(), c.Actor, id, in.Rank, in.Since, in.Note)
 }
 
 // apiPersonHistory answers a person's audit history as the people service
 // shows it to the caller: the security events (sign-ins, addresses,
 // password and token events) only to the person and the administrator.
-func (s *Server) apiPersonHistory(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	id, err := pathID(r, "id", "entity.person")
+func (s *Server) apiPersonHistory(c *call, _ none) ([]auditOut, error) {
+	id, err := c.PathID("id", "entity.person")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	evs, err := s.People.History(r.Context(), a, id)
+	evs, err := s.People.History(c.Context(), c.Actor, id)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, auditOutputs(evs))
-	return nil
+	return auditOutputs(evs), nil
 }
 
 // apiHistory answers the audit history of the entity named in the path,
 // after exists confirms the entity is there.
-func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request, entity, noun string, exists func(id int64) error) error {
-	id, err := pathID(r, "id", noun)
+func (s *Server) apiHistory(c *call, entity, noun string, exists func(id int64) error) ([]auditOut, error) {
+	id, err := c.PathID("id", noun)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := exists(id); err != nil {
-		return err
+		return nil, err
 	}
-	evs, err := s.DB.FindAudit(r.Context(), storeAuditFilter(entity, strconv.FormatInt(id, 10)))
+	evs, err := s.DB.FindAudit(c.Context(), storeAuditFilter(entity, strconv.FormatInt(id, 10)))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, auditOutputs(evs))
-	return nil
+	return auditOutputs(evs), nil
 }
 
 type importOutput struct {
@@ -403,6 +244,8 @@ type importRowError struct {
 	Message string `json:"message"`
 }
 
+// apiImportPeople reads a multipart file (no typed input) and answers 422
+// with the rows' errors when any row fails.
 func (s *Server) apiImportPeople(w http.ResponseWriter, r *http.Request) error {
 	a, _ := actor(r)
 	out, err := s.importPeople(w, r, a)
@@ -437,4 +280,16 @@ func (s *Server) apiExportRoles(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="labflow-roles.csv"`)
 	return s.People.ExportRoles(r.Context(), a, w)
+}
+
+type resetPasswordInput struct {
+	Password string `json:"password"`
+}
+
+func (s *Server) apiResetPassword(c *call, in resetPasswordInput) (none, error) {
+	id, err := c.PathID("id", "entity.person")
+	if err != nil {
+		return none{}, err
+	}
+	return none{}, s.Auth.SetPassword(c.Context(), c.Actor, id, in.Password)
 }

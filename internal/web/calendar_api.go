@@ -19,7 +19,7 @@ import (
 func (s *Server) timeRoutes() {
 	m := s.mux
 	s.api("GET /api/v1/calendar", s.apiCalendar, doc{Summary: "The working-day calendar of a year: public holidays and adjusted working days (调休); other days are working days Monday to Friday",
-		Out: calendarOut{}, Query: []string{"year", "removed"}})
+		Out: calendarOut{}, Query: queryNames("year", "removed")})
 	s.api("POST /api/v1/calendar/days", s.apiAddCalendarDay, doc{Summary: "Add a public holiday or an adjusted working day (administrator; audited)",
 		In: calendar.DayInput{}, Out: store.CalendarDay{}, Status: http.StatusCreated})
 	s.api("POST /api/v1/calendar/days/{id}/remove", s.apiRemoveCalendarDay, doc{Summary: "Take a day out of the calendar (administrator; reason required; the record stays)",
@@ -27,7 +27,7 @@ func (s *Server) timeRoutes() {
 	s.api("POST /api/v1/calendar/import", s.apiImportCalendar, doc{Summary: "Import holidays and adjusted working days from a CSV file (multipart field \"file\"; columns date, kind, name_zh, name_en); all rows or none",
 		Out: calendarImportOut{}, Multipart: true})
 	s.api("GET /api/v1/admin/jobs", s.apiJobs, doc{Summary: "Scheduled starts (administrator): each occurrence, its initiator, the request it started or why it failed",
-		Out: []flow.Job{}, Query: []string{"limit"}})
+		Out: []flow.Job{}, Query: queryNames("limit")})
 
 	m.HandleFunc("GET /admin/calendar", s.page(s.uiCalendar))
 	m.HandleFunc("POST /admin/calendar", s.page(s.uiAddCalendarDay))
@@ -181,7 +181,10 @@ func (s *Server) uiCalendar(w http.ResponseWriter, r *http.Request) error {
 	return s.renderCalendar(w, r, nil)
 }
 
-func (s *Server) renderCalendar(w http.ResponseWriter, r *http.Request, data map[string]any) error {
+func (s *Server) renderCalendar(w http.ResponseWriter, r *http.Request, p *calendarPage) error {
+	if p == nil {
+		p = &calendarPage{}
+	}
 	c, err := s.calendarService()
 	if err != nil {
 		return err
@@ -194,12 +197,9 @@ func (s *Server) renderCalendar(w http.ResponseWriter, r *http.Request, data map
 	if err != nil {
 		return err
 	}
-	if data == nil {
-		data = map[string]any{}
-	}
-	data["Year"], data["Days"], data["Zone"] = y, days, c.Location().String()
-	data["Prev"], data["Next"] = y-1, y+1
-	s.render(w, r, "calendar", data)
+	p.Year, p.Days, p.Zone = y, days, c.Location().String()
+	p.Prev, p.Next = y-1, y+1
+	s.render(w, r, p)
 	return nil
 }
 
@@ -213,7 +213,7 @@ func (s *Server) uiAddCalendarDay(w http.ResponseWriter, r *http.Request) error 
 	in := calendar.DayInput{Day: r.PostFormValue("day"), Kind: r.PostFormValue("kind"), NameZH: r.PostFormValue("name_zh"), NameEN: r.PostFormValue("name_en")}
 	if _, err := c.Add(r.Context(), a, in); err != nil {
 		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
-			return s.renderCalendar(w, r, map[string]any{"Errors": fe, "Error": msg, "Form": in})
+			return s.renderCalendar(w, r, &calendarPage{formState: failed(fe, msg), Form: &in})
 		})
 	}
 	http.Redirect(w, r, "/admin/calendar?year="+in.Day[:min(4, len(in.Day))], http.StatusSeeOther)
@@ -233,7 +233,7 @@ func (s *Server) uiRemoveCalendarDay(w http.ResponseWriter, r *http.Request) err
 	r.ParseForm()
 	if err := c.Remove(r.Context(), a, id, r.PostFormValue("reason")); err != nil {
 		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
-			return s.renderCalendar(w, r, map[string]any{"Error": msg, "RemoveErrors": fe, "RemoveID": id})
+			return s.renderCalendar(w, r, &calendarPage{formState: failed(nil, msg), RemoveErrors: fe, RemoveID: id})
 		})
 	}
 	http.Redirect(w, r, "/admin/calendar?year="+strconv.Itoa(yearOf(r)), http.StatusSeeOther)
@@ -253,11 +253,29 @@ func (s *Server) uiImportCalendar(w http.ResponseWriter, r *http.Request) error 
 	out, err := s.importCalendar(w, r, a)
 	if err != nil && len(out.Errors) == 0 {
 		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
-			return s.renderCalendar(w, r, map[string]any{"ImportError": msg, "ImportErrors": fe})
+			return s.renderCalendar(w, r, &calendarPage{ImportError: msg, ImportErrors: fe})
 		})
 	}
 	if len(out.Errors) > 0 {
 		w.WriteHeader(http.StatusUnprocessableEntity)
 	}
-	return s.renderCalendar(w, r, map[string]any{"Import": out})
+	return s.renderCalendar(w, r, &calendarPage{Import: &out})
 }
+
+// calendarPage is a year of the working-day calendar with the forms to add,
+// remove and import days, and what the last of them did.
+type calendarPage struct {
+	Page
+	formState
+	Year, Prev, Next int
+	Days             []store.CalendarDay
+	Zone             string
+	Form             *calendar.DayInput
+	RemoveErrors     map[string]string
+	RemoveID         int64
+	ImportError      string
+	ImportErrors     map[string]string
+	Import           *calendarImportOut
+}
+
+func (*calendarPage) template() string { return "calendar" }

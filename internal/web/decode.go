@@ -85,7 +85,10 @@ func pathID(r *http.Request, name, entity string) (int64, error) {
 	return id, nil
 }
 
-// queryInt reads an optional integer query parameter, naming it on error.
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// queryInt reads an optional integer query parameter, naming it on error
+// (for the handlers not yet written with the typed adapter).
 func queryInt(r *http.Request, name string, def int64) (int64, error) {
 	v := r.URL.Query().Get(name)
 	if v == "" {
@@ -97,7 +100,5 @@ func queryInt(r *http.Request, name string, def int64) (int64, error) {
 	}
 	return n, nil
 }
-
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
 func itoa(n int) string { return strconv.Itoa(n) }

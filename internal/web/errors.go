@@ -127,7 +127,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	w.WriteHeader(p.Status)
-	s.render(w, r, "error", map[string]any{"Problem": p})
+	s.render(w, r, &errorPage{Problem: p})
 }
 
 // cancelled reports whether err ends a request whose client went away:
@@ -149,3 +149,23 @@ func serverFault(err error) bool {
 func wantsJSON(r *http.Request) bool {
 	return strings.HasPrefix(r.URL.Path, "/api/") || strings.Contains(r.Header.Get("Accept"), "json") && !strings.Contains(r.Header.Get("Accept"), "text/html")
 }
+
+// formError redisplays a form with field messages for user errors, and
+// leaves internal errors to writeError.
+func (s *Server) formError(w http.ResponseWriter, r *http.Request, err error, again func(map[string]string, string) error) error {
+	k := domain.ErrorKind(err)
+	if serverFault(err) || k == domain.KindUnauthenticated {
+		return err
+	}
+	fe, msg := s.fieldErrors(r, err)
+	w.WriteHeader(statusOf[k])
+	return again(fe, msg)
+}
+
+// errorPage is the page of an error a page could not show beside a form.
+type errorPage struct {
+	Page
+	Problem Problem
+}
+
+func (*errorPage) template() string { return "error" }

@@ -64,6 +64,14 @@ func (s *Server) apiExternalSubmit(w http.ResponseWriter, r *http.Request) error
 }
 
 // externalPage is the data of templates/external.html.
+// externalPageData is the outsider's page: the template reads it as .X.
+type externalPageData struct {
+	Page
+	X *externalPage
+}
+
+func (*externalPageData) template() string { return "external" }
+
 type externalPage struct {
 	Token     string
 	Form      *flow.ExternalForm
@@ -168,7 +176,7 @@ func (s *Server) renderExternal(w http.ResponseWriter, r *http.Request, status i
 	// The link is a secret: no cache keeps the page, and no Referer
 	// carries it anywhere (not even to this site's own assets).
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	b, err := s.renderBytes(r, lang, "external", map[string]any{"X": p})
+	b, err := s.renderBytes(r, lang, &externalPageData{X: p})
 	if err != nil {
 		s.writeError(w, r, domain.Wrap("web.external", err))
 		return
@@ -233,7 +241,7 @@ func (s *Server) uiExternalReissue(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return s.externalActError(w, r, err)
 	}
-	return s.renderInstance(w, r, map[string]any{"IssuedURLs": []string{s.origin(r) + l.Path}})
+	return s.renderInstance(w, r, &instancePage{IssuedURLs: []string{s.origin(r) + l.Path}})
 }
 
 func (s *Server) uiExternalRevoke(w http.ResponseWriter, r *http.Request) error {
@@ -261,7 +269,7 @@ func (s *Server) renderIssued(w http.ResponseWriter, r *http.Request, inst *flow
 	for _, l := range inst.Issued {
 		urls = append(urls, s.origin(r)+l.Path)
 	}
-	return s.renderInstance(w, r, map[string]any{"IssuedURLs": urls})
+	return s.renderInstance(w, r, &instancePage{IssuedURLs: urls})
 }
 
 // externalActError shows a refusal the initiator can act on (a reason
@@ -276,7 +284,7 @@ func (s *Server) externalActError(w http.ResponseWriter, r *http.Request, err er
 		msg = m
 	}
 	w.WriteHeader(statusOf[k])
-	return s.renderInstance(w, r, map[string]any{"ExternalError": msg})
+	return s.renderInstance(w, r, &instancePage{ExternalError: msg})
 }
 
 // origin is the scheme and host the request came to, for links shown to
@@ -311,7 +319,7 @@ type externalView struct {
 
 // externalSection builds the request page's section on external links
 // (nil when the definition has no external step).
-func (s *Server) externalSection(r *http.Request, a domain.Actor, v *flow.InstanceView, names map[int64]string) *externalView {
+func (s *Server) externalSection(r *http.Request, a domain.Actor, v *flow.InstanceView, rd *reader) *externalView {
 	if len(v.External) == 0 {
 		return nil
 	}
@@ -322,7 +330,7 @@ func (s *Server) externalSection(r *http.Request, a domain.Actor, v *flow.Instan
 	for _, l := range v.External {
 		lv := externalLinkView{ExternalLink: l, Step: stepTitle(l.StepID), StateText: i18n.T(lang, "external.state."+l.State, nil)}
 		if l.State == flow.LinkUsed {
-			lv.Entered = s.formValues(r, d, l.Values, names)
+			lv.Entered = rd.formValues(d, l.Values)
 		}
 		xv.Links = append(xv.Links, lv)
 	}

@@ -417,7 +417,7 @@ func TestFlowPages(t *testing.T) {
 			{zw, "/processes", []string{"/processes/purchase-request/new"}},
 			{zw, "/processes/purchase-request/new", []string{`name="items.5.quantity"`, `name="rows.items"`, `id="more-items"`}},
 			{zw, "/processes/purchase-request/new?rows.items=12", []string{`name="items.12.quantity"`}},
-			{zw, fmt.Sprintf("/instances/%d", inst.ID), []string{"乙腈", i18n.T(lang, "flowui.instance.timeline", nil), `class="step current"`}},
+			{zw, fmt.Sprintf("/instances/%d", inst.ID), []string{"乙腈", i18n.T(lang, "page.record", nil), `class="step current"`}},
 			{czq, fmt.Sprintf("/instances/%d", inst.ID), []string{`value="approve"`, `type="password"`}},
 			{czq, "/notifications", []string{i18n.T(lang, "flowui.notifications.title", nil)}},
 		} {
@@ -489,8 +489,8 @@ func TestFlowPages(t *testing.T) {
 	if code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="action-error"`) {
 		t.Fatalf("UI approve without password: %d", code)
 	}
-	i = strings.Index(body, fmt.Sprintf(`id="password-%d"`, task))
-	if i < 0 || !strings.Contains(body[i:min(len(body), i+400)], "field-error") {
+	i = strings.Index(body, `id="sign-password"`)
+	if i < 0 || !strings.Contains(body[i:min(len(body), i+400)], "field-error") || !strings.Contains(body, `class="sign-dialog open"`) {
 		t.Fatal("password error not next to the password field")
 	}
 	code, _, _ = czq.post(fmt.Sprintf("/instances/%d/act", inst.ID), url.Values{"task_id": {fmt.Sprint(task)}, "action": {"approve"}, "password": {fwPassword}, "comment": {"同意"}})
@@ -546,7 +546,8 @@ func TestR4_ReasonRequiredThroughAPI(t *testing.T) {
 }
 
 // Pages show times in the institute's zone (Asia/Shanghai unless
-// configured) with the offset, while the API keeps server UTC (R1, R6).
+// configured), the zone and its offset stated once at the foot of the
+// page, while the API keeps server UTC (R1, R6; issue 9 item 5).
 func TestPagesShowTimesInTheInstituteZone(t *testing.T) {
 	e := fwNewEnv(t)
 	zw := e.login("zhangwei")
@@ -567,9 +568,13 @@ func TestPagesShowTimesInTheInstituteZone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := v.Instance.CreatedAt.In(sh).Format("2006-01-02 15:04:05") + " UTC&#43;08:00" // "+" as html/template writes it
-	if code, page := zw.page(fmt.Sprintf("/instances/%d", inst.ID), "zh"); code != 200 || !strings.Contains(page, want) {
+	want := v.Instance.CreatedAt.In(sh).Format("2006-01-02 15:04")
+	code, page := zw.page(fmt.Sprintf("/instances/%d", inst.ID), "zh")
+	if code != 200 || !strings.Contains(page, want) {
 		t.Fatalf("instance page (%d) does not show %q", code, want)
+	}
+	if n := strings.Count(page, "UTC&#43;08:00"); n != 1 || !strings.Contains(page, "Asia/Shanghai") { // "+" as html/template writes it
+		t.Fatalf("the zone is stated %d times, want once with its name", n)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -11,17 +12,24 @@ import (
 
 // doc describes an API route for the OpenAPI document. Routes are
 // registered through s.api, so the document covers every endpoint by
-// construction (and a test checks that each route is listed).
+// construction (and a test checks that each route is listed). A typed
+// route (jsonRoute) gives only its summary, status and whether it is
+// public: its body, query and response come from its handler's types. The
+// few routes that stream (files, CSV, multipart uploads) say the rest here.
 type doc struct {
 	Summary   string
-	In        any      // request body type (JSON)
-	Out       any      // response body type (JSON)
-	Status    int      // success status (default 200)
-	Query     []string // query parameters
-	Public    bool     // no authentication needed
-	Multipart bool     // request is multipart/form-data with a "file" part
-	Produces  string   // non-JSON response media type
+	In        any          // request body type (JSON)
+	Out       any          // response body type (JSON)
+	Status    int          // success status (default 200)
+	Query     []queryParam // query parameters
+	Public    bool         // no authentication needed
+	Multipart bool         // request is multipart/form-data with a "file" part
+	Produces  string       // non-JSON response media type
 }
+
+// queryOf lists the query parameters of the input type T (its fields
+// tagged query), for a route that is not a typed handler.
+func queryOf[T any]() []queryParam { return queryParams(reflect.TypeFor[T]()) }
 
 type openAPI struct {
 	mu      sync.Mutex
@@ -75,7 +83,21 @@ func (o *openAPI) add(method, path string, d doc) {
 		}
 	}
 	for _, q := range d.Query {
-		params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string"}})
+		schema := map[string]any{"type": q.Type}
+		if q.Type == "integer" {
+			schema["minimum"] = 0
+		}
+		if q.Default != "" {
+			if n, err := strconv.Atoi(q.Default); err == nil && q.Type == "integer" {
+				schema["default"] = n
+			} else {
+				schema["default"] = q.Default
+			}
+		}
+		if len(q.Enum) > 0 {
+			schema["enum"] = q.Enum
+		}
+		params = append(params, map[string]any{"name": q.Name, "in": "query", "schema": schema})
 	}
 	if len(params) > 0 {
 		op["parameters"] = params
@@ -215,5 +237,15 @@ func (s *Server) APIRoutes() []string {
 		}
 	}
 	sort.Strings(out)
+	return out
+}
+
+// queryNames describes query parameters by name alone (strings), for the
+// handlers not yet written with the typed adapter (jsonRoute).
+func queryNames(names ...string) []queryParam {
+	out := make([]queryParam, 0, len(names))
+	for _, n := range names {
+		out = append(out, queryParam{Name: n, Type: "string"})
+	}
 	return out
 }

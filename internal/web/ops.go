@@ -59,24 +59,6 @@ func (s *Server) page(h func(http.ResponseWriter, *http.Request) error) http.Han
 	}
 }
 
-// navCounts returns the counts shown in the navigation bar.
-func (s *Server) navCounts(r *http.Request) map[string]int {
-	out := map[string]int{}
-	a, ok := domain.ActorFrom(r.Context())
-	if !ok || a.ID == 0 {
-		return out
-	}
-	counts, err := s.Flow.Counts(r.Context(), a)
-	if err != nil {
-		s.log.Warn("nav counts", "err", err)
-		return out
-	}
-	for k, v := range counts {
-		out[string(k)] = v
-	}
-	return out
-}
-
 func hashPassword(pw string) (string, error) { return auth.HashPassword(pw) }
 
 // translate renders a domain message in lang.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"labflow/internal/domain"
+	"labflow/internal/flow"
 	"labflow/internal/i18n"
 )
 
@@ -45,19 +46,45 @@ func funcs(lang string, loc *time.Location, p *pages) template.FuncMap {
 		"T":        func(key string, kv ...any) string { return i18n.T(lang, key, dict(kv...)) },
 		"lang":     func() string { return lang },
 		"fmtTime":  func(t time.Time) string { return fmtTimeLayout(t, loc, timeLayout) },
+		"fmtSec":   func(t time.Time) string { return fmtTimeLayout(t, loc, secLayout) },
+		"zone":     func() string { return zoneNote(loc) },
 		"fmtDate":  func(t time.Time) string { return fmtTimeLayout(t, loc, time.DateOnly) },
 		"join":     strings.Join,
 		"hasRole":  func(a domain.Actor, r string) bool { return a.Has(domain.Role(r)) },
 		"dict":     dict,
 		"add":      func(a, b int) int { return a + b },
 		"contains": strings.Contains,
+		"stepTitle": func(d *flow.Definition, id string) string {
+			if d == nil {
+				return id
+			}
+			return stepTitler(d, lang)(id)
+		},
 	}
 }
 
-// timeLayout shows a time on a page in the institute's zone with its
-// offset from UTC, e.g. "2026-11-27 04:12:25 UTC+08:00": stored times are
-// server UTC (R6), and the page says which zone it shows them in (R1).
-const timeLayout = "2006-01-02 15:04:05 UTC-07:00"
+// timeLayout shows a time on a page in the institute's zone, to the minute
+// ("2026-11-27 12:05"); secLayout to the second, where the second matters
+// (the audit trail, signatures). Stored times are server UTC (R6); the
+// layout states the zone once, at the foot of every page (zoneNote).
+const (
+	timeLayout = "2006-01-02 15:04"
+	secLayout  = "2006-01-02 15:04:05"
+)
+
+// zoneNote names the zone pages show times in: "Asia/Shanghai, UTC+08:00".
+func zoneNote(loc *time.Location) string {
+	name := loc.String()
+	_, off := time.Now().In(loc).Zone()
+	sign := "+"
+	if off < 0 {
+		sign, off = "-", -off
+	}
+	return fmt.Sprintf("%s, UTC%s%02d:%02d", name, sign, off/3600, off%3600/60)
+}
+
+// tr translates key in lang with named arguments given as pairs.
+func tr(lang, key string, kv ...any) string { return i18n.T(lang, key, dict(kv...)) }
 
 func fmtTimeLayout(t time.Time, loc *time.Location, layout string) string {
 	if t.IsZero() {
@@ -112,13 +139,13 @@ func (p *pages) Names() []string {
 	return out
 }
 
-// render executes a page with the layout in the request's language. Data
-// always has Lang, Actor (if any), Path, and the navigation counts.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, page string, data map[string]any) {
+// render executes a page with the layout in the request's language,
+// filling in what every page has (Page).
+func (s *Server) render(w http.ResponseWriter, r *http.Request, data pageData) {
 	lang := s.lang(r)
-	b, err := s.renderBytes(r, lang, page, data)
+	b, err := s.renderBytes(r, lang, data)
 	if err != nil {
-		s.log.Error("render", "page", page, "err", err)
+		s.log.Error("render", "page", data.template(), "err", err)
 		http.Error(w, i18n.T(lang, "error.internal", nil), http.StatusInternalServerError)
 		return
 	}
@@ -132,22 +159,17 @@ func writeHTML(w http.ResponseWriter, b []byte) {
 }
 
 // renderBytes executes a page with the layout in lang.
-func (s *Server) renderBytes(r *http.Request, lang, page string, data map[string]any) ([]byte, error) {
-	t, ok := s.pages.byName[lang][page]
+func (s *Server) renderBytes(r *http.Request, lang string, data pageData) ([]byte, error) {
+	t, ok := s.pages.byName[lang][data.template()]
 	if !ok {
-		return nil, fmt.Errorf("web: no page %q", page)
+		return nil, fmt.Errorf("web: no page %q", data.template())
 	}
-	if data == nil {
-		data = map[string]any{}
-	}
-	data["Lang"] = lang
-	data["Path"] = r.URL.Path
-	data["Query"] = r.URL.RawQuery
+	p := data.base()
+	p.Lang, p.Path, p.Query = lang, r.URL.Path, r.URL.RawQuery
 	if a, ok := domain.ActorFrom(r.Context()); ok {
-		data["Actor"] = a
-		data["SignedIn"] = true
-		if _, ok := data["Counts"]; !ok {
-			data["Counts"] = s.navCounts(r)
+		p.Actor, p.SignedIn = a, true
+		if !p.Counts.Known {
+			p.Counts = s.navCounts(r)
 		}
 	}
 	var buf bytes.Buffer

@@ -3,9 +3,12 @@ package web
 import (
 	"net/http"
 
+	"labflow/internal/audit"
 	"labflow/internal/domain"
 	"labflow/internal/people"
 )
+
+// The administration page (/admin): the tiles and the system facts.
 
 func (s *Server) uiAdmin(w http.ResponseWriter, r *http.Request) error {
 	a, _ := actor(r)
@@ -34,60 +37,19 @@ func (s *Server) uiAdmin(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	s.render(w, r, "admin", map[string]any{"Head": head, "Schema": v, "Backend": string(s.DB.Dialect()), "Version": s.Version, "Waiting": waiting,
-		"Gaps": gaps})
+	s.render(w, r, &adminPage{Head: head, Schema: v, Backend: string(s.DB.Dialect()), Version: s.Version, Waiting: waiting, Gaps: gaps})
 	return nil
 }
 
-func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	if !canReadAudit(a) {
-		return domain.Forbidden("web.audit")
-	}
-	f, err := auditFilter(r)
-	if err != nil {
-		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
-			s.render(w, r, "audit", map[string]any{"Errors": fe, "Error": msg, "Q": r.URL.Query()})
-			return nil
-		})
-	}
-	people.ScopeTrail(a, &f)
-	evs, err := s.DB.FindAudit(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	out := auditOutputs(evs)
-	var next int64
-	if len(out) == f.Limit && len(out) > 0 {
-		next = out[len(out)-1].Seq
-	}
-	q := r.URL.Query()
-	q.Del("after")
-	s.render(w, r, "audit", map[string]any{"Events": out, "Q": r.URL.Query(), "NextAfter": next, "BaseQuery": q.Encode()})
-	return nil
+// adminPage is the administration page.
+type adminPage struct {
+	Page
+	Head             audit.Head
+	Schema           int
+	Backend, Version string
+	Waiting          int
+	// Gaps are roles nobody holds and committees without members or chair.
+	Gaps []people.Gap
 }
 
-func (s *Server) uiImportPage(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	if !a.IsAdmin() {
-		return domain.Forbidden("web.import")
-	}
-	s.render(w, r, "import", nil)
-	return nil
-}
-
-func (s *Server) uiImport(w http.ResponseWriter, r *http.Request) error {
-	a, _ := actor(r)
-	out, err := s.importPeople(w, r, a)
-	if err != nil && len(out.Errors) == 0 {
-		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
-			s.render(w, r, "import", map[string]any{"Error": msg, "Errors": fe})
-			return nil
-		})
-	}
-	if len(out.Errors) > 0 {
-		w.WriteHeader(http.StatusUnprocessableEntity)
-	}
-	s.render(w, r, "import", map[string]any{"Result": out})
-	return nil
-}
+func (*adminPage) template() string { return "admin" }

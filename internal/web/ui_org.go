@@ -41,19 +41,22 @@ func (s *Server) uiRoles(w http.ResponseWriter, r *http.Request) error {
 	if err := adminOnlyPage(r, "web.roles"); err != nil {
 		return err
 	}
-	return s.renderRoles(w, r, map[string]any{})
+	return s.renderRoles(w, r, &orgRolesPage{})
 }
 
-func (s *Server) renderRoles(w http.ResponseWriter, r *http.Request, data map[string]any) error {
+func (s *Server) renderRoles(w http.ResponseWriter, r *http.Request, p *orgRolesPage) error {
+	if p == nil {
+		p = &orgRolesPage{}
+	}
 	rs, err := s.People.Roles(r.Context(), true)
 	if err != nil {
 		return err
 	}
-	data["Roles"] = rs
-	if data["Form"] == nil {
-		data["Form"] = people.RoleInput{}
+	p.Roles = rs
+	if p.Form == nil {
+		p.Form = &people.RoleInput{}
 	}
-	s.render(w, r, "org_roles", data)
+	s.render(w, r, p)
 	return nil
 }
 
@@ -66,7 +69,7 @@ func (s *Server) uiCreateRole(w http.ResponseWriter, r *http.Request) error {
 		Scoped: r.PostFormValue("scoped") == "true"}
 	if _, err := s.People.CreateRole(r.Context(), a, in); err != nil {
 		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
-			return s.renderRoles(w, r, map[string]any{"Errors": fe, "Error": msg, "Form": in})
+			return s.renderRoles(w, r, &orgRolesPage{formState: failed(fe, msg), Form: &in})
 		})
 	}
 	http.Redirect(w, r, "/admin/roles", http.StatusSeeOther)
@@ -77,10 +80,13 @@ func (s *Server) uiRole(w http.ResponseWriter, r *http.Request) error {
 	if err := adminOnlyPage(r, "web.role"); err != nil {
 		return err
 	}
-	return s.renderRole(w, r, map[string]any{})
+	return s.renderRole(w, r, &orgRolePage{})
 }
 
-func (s *Server) renderRole(w http.ResponseWriter, r *http.Request, data map[string]any) error {
+func (s *Server) renderRole(w http.ResponseWriter, r *http.Request, p *orgRolePage) error {
+	if p == nil {
+		p = &orgRolePage{}
+	}
 	key := r.PathValue("key")
 	d, err := s.People.Role(r.Context(), key)
 	if err != nil {
@@ -98,12 +104,12 @@ func (s *Server) renderRole(w http.ResponseWriter, r *http.Request, data map[str
 	if err != nil {
 		return err
 	}
-	data["RoleDef"], data["Holders"], data["Total"], data["History"], data["DeptNames"] = d, holders, total, auditOutputs(evs), names
-	data["Definitions"] = s.Flow.Naming("role", key)
-	if data["Form"] == nil {
-		data["Form"] = people.RoleInput{Key: string(d.Key), NameZH: d.NameZH, NameEN: d.NameEN, Scoped: d.Scoped}
+	p.RoleDef, p.Holders, p.Total, p.History, p.DeptNames = d, holders, total, auditOutputs(evs), names
+	p.Definitions = s.Flow.Naming("role", key)
+	if p.Form == nil {
+		p.Form = &people.RoleInput{Key: string(d.Key), NameZH: d.NameZH, NameEN: d.NameEN, Scoped: d.Scoped}
 	}
-	s.render(w, r, "org_role", data)
+	s.render(w, r, p)
 	return nil
 }
 
@@ -116,7 +122,7 @@ func (s *Server) uiUpdateRole(w http.ResponseWriter, r *http.Request) error {
 	in := people.RoleInput{Key: key, NameZH: r.PostFormValue("name_zh"), NameEN: r.PostFormValue("name_en")}
 	if _, err := s.People.UpdateRole(r.Context(), a, key, in, r.PostFormValue("reason")); err != nil {
 		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
-			return s.renderRole(w, r, map[string]any{"Errors": fe, "Error": msg, "Form": in})
+			return s.renderRole(w, r, &orgRolePage{formState: failed(fe, msg), Form: &in})
 		})
 	}
 	http.Redirect(w, r, "/admin/roles/"+key, http.StatusSeeOther)
@@ -131,7 +137,7 @@ func (s *Server) uiSetRoleActive(w http.ResponseWriter, r *http.Request) error {
 	key := r.PathValue("key")
 	if err := s.People.SetRoleActive(r.Context(), a, key, r.PostFormValue("active") == "true", r.PostFormValue("reason")); err != nil {
 		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
-			return s.renderRole(w, r, map[string]any{"Errors": fe, "Error": msg})
+			return s.renderRole(w, r, &orgRolePage{formState: failed(fe, msg)})
 		})
 	}
 	http.Redirect(w, r, "/admin/roles/"+key, http.StatusSeeOther)
@@ -144,19 +150,22 @@ func (s *Server) uiCommittees(w http.ResponseWriter, r *http.Request) error {
 	if err := adminOnlyPage(r, "web.committees"); err != nil {
 		return err
 	}
-	return s.renderCommittees(w, r, map[string]any{})
+	return s.renderCommittees(w, r, &orgCommitteesPage{})
 }
 
-func (s *Server) renderCommittees(w http.ResponseWriter, r *http.Request, data map[string]any) error {
+func (s *Server) renderCommittees(w http.ResponseWriter, r *http.Request, p *orgCommitteesPage) error {
+	if p == nil {
+		p = &orgCommitteesPage{}
+	}
 	cs, err := s.People.Committees(r.Context(), true)
 	if err != nil {
 		return err
 	}
-	data["Committees"] = cs
-	if data["Form"] == nil {
-		data["Form"] = people.CommitteeInput{}
+	p.Committees = cs
+	if p.Form == nil {
+		p.Form = &people.CommitteeInput{}
 	}
-	s.render(w, r, "org_committees", data)
+	s.render(w, r, p)
 	return nil
 }
 
@@ -169,7 +178,7 @@ func (s *Server) uiCreateCommittee(w http.ResponseWriter, r *http.Request) error
 	c, err := s.People.CreateCommittee(r.Context(), a, in)
 	if err != nil {
 		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
-			return s.renderCommittees(w, r, map[string]any{"Errors": fe, "Error": msg, "Form": in})
+			return s.renderCommittees(w, r, &orgCommitteesPage{formState: failed(fe, msg), Form: &in})
 		})
 	}
 	http.Redirect(w, r, "/admin/committees/"+c.Key, http.StatusSeeOther)
@@ -180,10 +189,13 @@ func (s *Server) uiCommittee(w http.ResponseWriter, r *http.Request) error {
 	if err := adminOnlyPage(r, "web.committee"); err != nil {
 		return err
 	}
-	return s.renderCommittee(w, r, map[string]any{})
+	return s.renderCommittee(w, r, &orgCommitteePage{})
 }
 
-func (s *Server) renderCommittee(w http.ResponseWriter, r *http.Request, data map[string]any) error {
+func (s *Server) renderCommittee(w http.ResponseWriter, r *http.Request, p *orgCommitteePage) error {
+	if p == nil {
+		p = &orgCommitteePage{}
+	}
 	key := r.PathValue("key")
 	c, err := s.People.CommitteeNamed(r.Context(), key)
 	if err != nil {
@@ -203,15 +215,12 @@ func (s *Server) renderCommittee(w http.ResponseWriter, r *http.Request, data ma
 	if err != nil {
 		return err
 	}
-	data["Committee"], data["Memberships"], data["History"], data["People"] = c, hist, auditOutputs(evs), opts
-	data["Definitions"] = s.Flow.Naming("committee", key)
-	if data["Form"] == nil {
-		data["Form"] = people.CommitteeInput{Key: c.Key, NameZH: c.NameZH, NameEN: c.NameEN}
+	p.Committee, p.Memberships, p.History, p.People = c, hist, auditOutputs(evs), opts
+	p.Definitions = s.Flow.Naming("committee", key)
+	if p.Form == nil {
+		p.Form = &people.CommitteeInput{Key: c.Key, NameZH: c.NameZH, NameEN: c.NameEN}
 	}
-	if data["Errors"] == nil {
-		data["Errors"] = map[string]string{}
-	}
-	s.render(w, r, "org_committee", data)
+	s.render(w, r, p)
 	return nil
 }
 
@@ -224,7 +233,7 @@ func (s *Server) uiUpdateCommittee(w http.ResponseWriter, r *http.Request) error
 	in := people.CommitteeInput{Key: key, NameZH: r.PostFormValue("name_zh"), NameEN: r.PostFormValue("name_en")}
 	if _, err := s.People.UpdateCommittee(r.Context(), a, key, in, r.PostFormValue("reason")); err != nil {
 		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
-			return s.renderCommittee(w, r, map[string]any{"Errors": fe, "Error": msg, "Form": in})
+			return s.renderCommittee(w, r, &orgCommitteePage{formState: failed(fe, msg), Form: &in})
 		})
 	}
 	http.Redirect(w, r, "/admin/committees/"+key, http.StatusSeeOther)
@@ -239,7 +248,7 @@ func (s *Server) uiSetCommitteeActive(w http.ResponseWriter, r *http.Request) er
 	key := r.PathValue("key")
 	if err := s.People.SetCommitteeActive(r.Context(), a, key, r.PostFormValue("active") == "true", r.PostFormValue("reason")); err != nil {
 		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
-			return s.renderCommittee(w, r, map[string]any{"Errors": fe, "Error": msg})
+			return s.renderCommittee(w, r, &orgCommitteePage{formState: failed(fe, msg)})
 		})
 	}
 	http.Redirect(w, r, "/admin/committees/"+key, http.StatusSeeOther)
@@ -267,7 +276,7 @@ func (s *Server) uiCommitteeMember(what string) func(http.ResponseWriter, *http.
 		}
 		if err != nil {
 			return s.formError(w, r, err, func(fe map[string]string, msg string) error {
-				return s.renderCommittee(w, r, map[string]any{"Errors": fe, "Error": msg, "Acting": what})
+				return s.renderCommittee(w, r, &orgCommitteePage{formState: failed(fe, msg), Acting: what})
 			})
 		}
 		s.reassess(r)
@@ -289,3 +298,56 @@ func (s *Server) roleKeys(r *http.Request) ([]domain.Role, error) {
 	}
 	return out, nil
 }
+
+// orgRolesPage lists the roles, built-in and defined, with the form to
+// define one.
+type orgRolesPage struct {
+	Page
+	formState
+	Roles []domain.RoleDef
+	Form  *people.RoleInput
+}
+
+func (*orgRolesPage) template() string { return "org_roles" }
+
+// orgRolePage is one role: who holds it, which definitions name it, its
+// history and the form to rename it.
+type orgRolePage struct {
+	Page
+	formState
+	RoleDef     domain.RoleDef
+	Holders     []domain.Person
+	Total       int
+	History     []auditOut
+	DeptNames   map[int64]string
+	Definitions []string
+	Form        *people.RoleInput
+}
+
+func (*orgRolePage) template() string { return "org_role" }
+
+// orgCommitteesPage lists the committees with the form to create one.
+type orgCommitteesPage struct {
+	Page
+	formState
+	Committees []domain.Committee
+	Form       *people.CommitteeInput
+}
+
+func (*orgCommitteesPage) template() string { return "org_committees" }
+
+// orgCommitteePage is one committee: members and chair, their history,
+// which definitions name it; Acting is the member form an error belongs to.
+type orgCommitteePage struct {
+	Page
+	formState
+	Committee   domain.Committee
+	Memberships []domain.CommitteeMember
+	History     []auditOut
+	People      []optionView
+	Definitions []string
+	Form        *people.CommitteeInput
+	Acting      string
+}
+
+func (*orgCommitteePage) template() string { return "org_committee" }

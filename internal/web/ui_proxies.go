@@ -26,10 +26,13 @@ type proxyForm struct {
 }
 
 func (s *Server) uiProxies(w http.ResponseWriter, r *http.Request) error {
-	return s.renderProxies(w, r, map[string]any{})
+	return s.renderProxies(w, r, &proxiesPage{})
 }
 
-func (s *Server) renderProxies(w http.ResponseWriter, r *http.Request, data map[string]any) error {
+func (s *Server) renderProxies(w http.ResponseWriter, r *http.Request, p *proxiesPage) error {
+	if p == nil {
+		p = &proxiesPage{}
+	}
 	a, _ := actor(r)
 	if !a.IsAdmin() && !a.HasBusinessRole() {
 		return domain.Forbidden("web.proxies")
@@ -64,15 +67,12 @@ func (s *Server) renderProxies(w http.ResponseWriter, r *http.Request, data map[
 	if err != nil {
 		return err
 	}
-	data["Mine"], data["ForOthers"], data["ToApprove"], data["Others"] = mine, forOthers, toApprove, others
-	data["People"], data["Processes"], data["OnBehalf"], data["IsAdmin"] = opts, defs, onBehalf, a.IsAdmin()
-	if data["Form"] == nil {
-		data["Form"] = proxyForm{DefinitionSet: map[string]bool{}}
+	p.Mine, p.ForOthers, p.ToApprove, p.Others = mine, forOthers, toApprove, others
+	p.People, p.Processes, p.OnBehalf, p.IsAdmin = opts, defs, onBehalf, a.IsAdmin()
+	if p.Form == nil {
+		p.Form = &proxyForm{DefinitionSet: map[string]bool{}}
 	}
-	if data["Errors"] == nil {
-		data["Errors"] = map[string]string{}
-	}
-	s.render(w, r, "proxies", data)
+	s.render(w, r, p)
 	return nil
 }
 
@@ -92,7 +92,7 @@ func (s *Server) uiSetProxy(w http.ResponseWriter, r *http.Request) error {
 	in := people.ProxyInput{PersonID: f.PersonID, ProxyID: f.ProxyID, From: f.From, To: f.To, Definitions: f.Definitions, Reason: f.Reason}
 	if _, err := s.People.SetProxy(r.Context(), a, in); err != nil {
 		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
-			return s.renderProxies(w, r, map[string]any{"Errors": fe, "Error": msg, "Form": f})
+			return s.renderProxies(w, r, &proxiesPage{formState: failed(fe, msg), Form: &f})
 		})
 	}
 	http.Redirect(w, r, "/proxies", http.StatusSeeOther)
@@ -121,7 +121,7 @@ func (s *Server) uiDecideProxy(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
-			return s.renderProxies(w, r, map[string]any{"Error": msg, "Errors": fe, "Acting": id})
+			return s.renderProxies(w, r, &proxiesPage{formState: failed(fe, msg), Acting: id})
 		})
 	}
 	http.Redirect(w, r, "/proxies", http.StatusSeeOther)
@@ -152,3 +152,18 @@ func proxiedAssignees(lang string, v *flow.InstanceView, st flow.StepView) strin
 	}
 	return strings.Join(names, "、")
 }
+
+// proxiesPage is the standing proxies one is party to, those awaiting one's
+// approval, and the form to set one; Acting is the proxy an error belongs to.
+type proxiesPage struct {
+	Page
+	formState
+	Mine, ForOthers, ToApprove, Others []domain.Proxy
+	People, Processes                  []optionView
+	OnBehalf                           []flow.OnBehalfItem
+	IsAdmin                            bool
+	Form                               *proxyForm
+	Acting                             int64
+}
+
+func (*proxiesPage) template() string { return "proxies" }

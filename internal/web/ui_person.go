@@ -1,0 +1,150 @@
+package web
+
+import (
+	"time"
+
+	"net/http"
+	"strconv"
+
+	"labflow/internal/domain"
+)
+
+// A person's page (/people/{id}) and the administrator's actions on it.
+
+func (s *Server) uiPerson(w http.ResponseWriter, r *http.Request) error {
+	return s.renderPerson(w, r, &personPage{})
+}
+
+func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, pg *personPage) error {
+	id, err := pathID(r, "id", "entity.person")
+	if err != nil {
+		return err
+	}
+	p, err := s.People.Person(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	ranks, err := s.People.RankHistory(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	grants, err := s.People.RoleHistory(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	a, _ := actor(r)
+	evs, err := s.People.History(r.Context(), a, id)
+	if err != nil {
+		return err
+	}
+	names, ds, err := s.deptNames(r)
+	if err != nil {
+		return err
+	}
+	attrs, _, err := s.People.Attributes(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	for _, a := range attrs {
+		at, _ := time.Parse(time.RFC3339Nano, a.CreatedAt)
+		pg.Attributes = append(pg.Attributes, attrRow{AttributeEntry: a, At: at})
+	}
+	roles, err := s.roleKeys(r)
+	if err != nil {
+		return err
+	}
+	pg.Person, pg.RankHistory, pg.RoleHistory, pg.History = p, ranks, grants, auditOutputs(evs)
+	pg.DeptNames, pg.Departments, pg.Roles, pg.Ranks = names, ds, roles, domain.Ranks
+	s.render(w, r, pg)
+	return nil
+}
+
+// personAction runs an administrator action from the person page and
+// shows the page again, with the error next to the form if it failed.
+func (s *Server) personAction(w http.ResponseWriter, r *http.Request, form string, do func(a domain.Actor, id int64) error) error {
+	a, _ := actor(r)
+	id, err := pathID(r, "id", "entity.person")
+	if err != nil {
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		return fieldErr(domain.KindInvalid, "web.form", "error.invalid", "body", "field.bad_type")
+	}
+	if err := do(a, id); err != nil {
+		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
+			return s.renderPerson(w, r, &personPage{formState: failed(fe, msg), Form: form})
+		})
+	}
+	http.Redirect(w, r, "/people/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) uiSetPersonActive(w http.ResponseWriter, r *http.Request) error {
+	return s.personAction(w, r, "active", func(a domain.Actor, id int64) error {
+		return s.People.SetPersonActive(r.Context(), a, id, r.PostFormValue("active") == "true", r.PostFormValue("reason"))
+	})
+}
+
+func grantFromForm(r *http.Request) domain.Grant {
+	d, _ := strconv.ParseInt(r.PostFormValue("department_id"), 10, 64)
+	return domain.Grant{Role: domain.Role(r.PostFormValue("role")), DepartmentID: d}
+}
+
+func (s *Server) uiGrantRole(w http.ResponseWriter, r *http.Request) error {
+	return s.personAction(w, r, "grant", func(a domain.Actor, id int64) error {
+		if err := s.People.GrantRole(r.Context(), a, id, grantFromForm(r), r.PostFormValue("reason")); err != nil {
+			return err
+		}
+		s.reassess(r) // a step waiting for this role gets its people
+		return nil
+	})
+}
+
+func (s *Server) uiRevokeRole(w http.ResponseWriter, r *http.Request) error {
+	return s.personAction(w, r, "revoke", func(a domain.Actor, id int64) error {
+		return s.People.RevokeRole(r.Context(), a, id, grantFromForm(r), r.PostFormValue("reason"))
+	})
+}
+
+// uiResetPassword is the administrator's password reset from the person
+// page; the password it sets is temporary (auth.SetPassword).
+func (s *Server) uiResetPassword(w http.ResponseWriter, r *http.Request) error {
+	return s.personAction(w, r, "password", func(a domain.Actor, id int64) error {
+		return s.Auth.SetPassword(r.Context(), a, id, r.PostFormValue("password"))
+	})
+}
+
+func (s *Server) uiAddRank(w http.ResponseWriter, r *http.Request) error {
+	return s.personAction(w, r, "rank", func(a domain.Actor, id int64) error {
+		return s.People.AddRank(r.Context(), a, id, domain.Rank(r.PostFormValue("rank")), r.PostFormValue("since"), r.PostFormValue("note"))
+	})
+}
+
+// personPage is a person's page: facts, roles and ranks with their
+// history, the administrator's forms and the audit history.
+type personPage struct {
+	Page
+	formState
+	// Form names the form an error belongs to (grant, revoke, rank,
+	// password, active).
+	Form        string
+	Person      domain.Person
+	RankHistory []domain.RankEntry
+	// Attributes are the employment attributes processes set, with when.
+	Attributes  []attrRow
+	RoleHistory []domain.RoleGrant
+	History     []auditOut
+	DeptNames   map[int64]string
+	Departments []domain.Department
+	Roles       []domain.Role
+	Ranks       []domain.Rank
+}
+
+func (*personPage) template() string { return "person" }
+
+// attrRow is an employment attribute as set, with the time it was set.
+type attrRow struct {
+	domain.AttributeEntry
+	At time.Time
+}
