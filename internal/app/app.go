@@ -113,7 +113,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	a.Auth = auth.New(db, auth.Config{})
+	a.Auth = auth.New(db, auth.Config{Zone: loc})
 	a.Attach = attach.New(db, blobs, 0)
 	if cfg.Demo {
 		// Servers starting together seed one after another; the later
