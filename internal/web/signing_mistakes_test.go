@@ -85,8 +85,8 @@ func TestR8_SignatureMistakesThroughAPIAndPage(t *testing.T) {
 	if strings.Contains(page, "登录失败次数过多") {
 		t.Fatal("the lock message speaks of failed sign-ins")
 	}
-	wantUntil := locked.Add(15 * time.Minute).In(mustZone(t, "Asia/Shanghai")).Format("2006-01-02 15:04")
-	if !strings.Contains(page, wantUntil) && !strings.Contains(page, locked.Add(16*time.Minute).In(mustZone(t, "Asia/Shanghai")).Format("2006-01-02 15:04")) {
+	wantUntil := locked.Add(15 * time.Minute).In(institutesZone(t, "Asia/Shanghai")).Format("2006-01-02 15:04")
+	if !strings.Contains(page, wantUntil) && !strings.Contains(page, locked.Add(16*time.Minute).In(institutesZone(t, "Asia/Shanghai")).Format("2006-01-02 15:04")) {
 		t.Fatalf("the lock message lacks the end %s: %s", wantUntil, pageText(page))
 	}
 
@@ -117,7 +117,7 @@ func TestR8_SignatureMistakesThroughAPIAndPage(t *testing.T) {
 	}
 }
 
-func mustZone(t *testing.T, name string) *time.Location {
+func institutesZone(t *testing.T, name string) *time.Location {
 	t.Helper()
 	loc, err := time.LoadLocation(name)
 	if err != nil {
