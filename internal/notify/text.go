@@ -92,3 +92,6 @@ func Link(base string, n flow.Notification) string {
 	}
 	return base + "/instances/" + strconv.FormatInt(n.InstanceID, 10)
 }
+
+// textFor is a catalog message in lang (Chinese unless English).
+func textFor(lang, key string) string { return i18n.T(i18n.Norm(lang), key, nil) }
