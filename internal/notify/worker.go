@@ -57,15 +57,10 @@ func (s *Service) RunOnce(ctx context.Context) (Round, error) {
 	if err != nil {
 		return r, err
 	}
-	for {
-		n, err := s.dispatch(ctx)
-		r.Dispatched += n
-		if err != nil {
-			return r, err
-		}
-		if n < dispatchBatch {
-			break
-		}
+	n, err = s.Dispatch(ctx)
+	r.Dispatched += n
+	if err != nil {
+		return r, err
 	}
 	for {
 		ds, err := s.db.ClaimDeliveries(ctx, s.cfg.Owner, s.db.Now(), s.db.Now().Add(s.cfg.Lease), s.cfg.Batch)
@@ -118,6 +113,19 @@ func (s *Service) expire(ctx context.Context) (int, error) {
 		return nil
 	})
 	return len(ids), err
+}
+
+// Dispatch fans the outbox rows not yet fanned out to their deliveries
+// (RunOnce does, before sending) and returns how many rows it read.
+func (s *Service) Dispatch(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := s.dispatch(ctx)
+		total += n
+		if err != nil || n < dispatchBatch {
+			return total, err
+		}
+	}
 }
 
 // dispatch fans one batch of outbox rows out to their deliveries: e-mail

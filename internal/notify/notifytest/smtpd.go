@@ -279,10 +279,25 @@ func parse(b []byte) (Mail, error) {
 	return Mail{Subject: subject, Body: strings.ReplaceAll(string(body), "\r\n", "\n"), Header: msg.Header}, nil
 }
 
-// selfSigned makes a certificate for 127.0.0.1 and localhost, and a pool
-// that trusts it.
+var cert struct {
+	once sync.Once
+	conf *tls.Config
+	pool *x509.CertPool
+}
+
+// selfSigned returns the test servers' certificate for 127.0.0.1 and
+// localhost (one per test binary, so that one pool trusts every server),
+// and a pool that trusts it.
 func selfSigned(t testing.TB) (*tls.Config, *x509.CertPool) {
 	t.Helper()
+	cert.once.Do(func() { cert.conf, cert.pool = makeCert(t) })
+	if cert.conf == nil {
+		t.Fatal("no test certificate")
+	}
+	return cert.conf, cert.pool
+}
+
+func makeCert(t testing.TB) (*tls.Config, *x509.CertPool) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -296,11 +311,11 @@ func selfSigned(t testing.TB) (*tls.Config, *x509.CertPool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, err := x509.ParseCertificate(der)
+	c, err := x509.ParseCertificate(der)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pool := x509.NewCertPool()
-	pool.AddCert(cert)
+	pool.AddCert(c)
 	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, pool
 }
