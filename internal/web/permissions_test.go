@@ -138,6 +138,11 @@ func matrixRows() []matrixRow {
 			map[string]int{anyone: 404, "zhangwei": 201, "chenzhiqiang": 403, "lihua": 403, "wangjianguo": 403, "admin": 403}},
 		{"POST /api/v1/instances/{id}/external/revoke", "POST", id("/api/v1/instances/{survey}/external/revoke"), fixed(map[string]any{"comment": "matrix"}),
 			map[string]int{anyone: 404, "zhangwei": 204, "chenzhiqiang": 403, "lihua": 403, "wangjianguo": 403, "admin": 403}},
+		// Notices (issue 9): robots and deliveries are the administrator's.
+		{"PUT /api/v1/admin/notices/robots/{id}", "PUT", id("/api/v1/admin/notices/robots/{dept}"),
+			fixed(map[string]any{"platform": "wecom", "webhook": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=matrix", "enabled": false}), adminOnly(200)},
+		{"POST /api/v1/admin/deliveries/{id}/retry", "POST", id("/api/v1/admin/deliveries/{delivery}/retry"),
+			fixed(map[string]any{"reason": "matrix"}), adminOnly(200)},
 	}, orgMatrixRows()...)
 }
 
