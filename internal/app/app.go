@@ -23,6 +23,7 @@ import (
 	"labflow/internal/domain"
 	"labflow/internal/flow"
 	"labflow/internal/hr"
+	"labflow/internal/notify"
 	"labflow/internal/people"
 	"labflow/internal/store"
 	"labflow/internal/web"
@@ -55,6 +56,10 @@ type Config struct {
 	// FreeSpace returns the bytes free on the file system of a folder; nil
 	// asks the operating system. Tests replace it.
 	FreeSpace func(dir string) (uint64, error)
+	// Notices tunes the delivery of notices by e-mail and chat (zero
+	// fields take notify's defaults; tests shorten the back-off or trust
+	// their own TLS certificates).
+	Notices notify.Config
 }
 
 // DefaultTimeZone is the institute's zone unless configured otherwise.
@@ -68,6 +73,7 @@ type App struct {
 	Auth     *auth.Service
 	Attach   *attach.Service
 	Flow     *flow.Engine
+	Notices  *notify.Service
 	Registry *flow.Registry
 	// Calendar is the institute's working-day calendar (issue 8 §3).
 	Calendar *calendar.Service
@@ -113,7 +119,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	a.Auth = auth.New(db, auth.Config{})
+	a.Auth = auth.New(db, auth.Config{Zone: loc})
 	a.Attach = attach.New(db, blobs, 0)
 	if cfg.Demo {
 		// Servers starting together seed one after another; the later
@@ -169,7 +175,12 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	// Conditions read datetimes entered without a zone, and take today's
 	// date, in the institute's zone.
 	a.Flow.UseTimeZone(loc)
-	a.Server, err = web.New(web.Deps{DB: db, People: a.People, Auth: a.Auth, Attach: a.Attach, Flow: a.Flow, Log: cfg.Log,
+	nc := cfg.Notices
+	if nc.Log == nil {
+		nc.Log = cfg.Log
+	}
+	a.Notices = notify.New(db, a.People, nc)
+	a.Server, err = web.New(web.Deps{DB: db, People: a.People, Auth: a.Auth, Attach: a.Attach, Flow: a.Flow, Notices: a.Notices, Log: cfg.Log,
 		Version: cfg.Version, SecureCookies: cfg.SecureCookies, TimeZone: loc,
 		DataDir: cfg.DataDir, MinFree: cfg.MinFree, FreeSpace: cfg.FreeSpace, Calendar: a.Calendar})
 	if err != nil {
@@ -217,6 +228,9 @@ func (a *App) Run(ctx context.Context) error {
 	tctx, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
 	go a.runTimers(tctx, TimerInterval)
+	// Notices go out by e-mail and chat from the outbox, beside the
+	// requests: nobody's approval waits for them.
+	go a.Notices.Run(tctx)
 	select {
 	case err := <-errc:
 		if errors.Is(err, http.ErrServerClosed) {

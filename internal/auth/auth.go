@@ -38,6 +38,9 @@ type Config struct {
 	// MaxUnknownNames bounds how many names that belong to no account have
 	// their failures remembered (oldest failure forgotten first); default 10000.
 	MaxUnknownNames int
+	// Zone is the institute's time zone, in which messages name the end of
+	// a lock (stored times stay UTC); nil is UTC.
+	Zone *time.Location
 }
 
 func (c Config) withDefaults() Config {
@@ -58,6 +61,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxUnknownNames <= 0 {
 		c.MaxUnknownNames = 10000
+	}
+	if c.Zone == nil {
+		c.Zone = time.UTC
 	}
 	return c
 }
@@ -128,10 +134,25 @@ func truncate(s string, n int) string {
 	return string([]rune(s)[:n])
 }
 
-func untilText(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+// untilLayout names the end of a lock or a block in messages: the
+// institute's local time with its offset from UTC, e.g.
+// "2026-12-01 18:30 (UTC+08:00)".
+const untilLayout = "2006-01-02 15:04 (UTC-07:00)"
 
-func lockedErr(op string, until time.Time) error {
-	return domain.E(domain.KindTooMany, op, "auth.locked", "until", untilText(until))
+// untilText is t in the institute's zone (Config.Zone), as messages show it.
+func (s *Service) untilText(t time.Time) string { return t.In(s.cfg.Zone).Format(untilLayout) }
+
+func (s *Service) lockedErr(op string, until time.Time) error {
+	return domain.E(domain.KindTooMany, op, "auth.locked", "until", s.untilText(until))
+}
+
+// minutesUntil is how many whole minutes, rounded up, are left until t.
+func minutesUntil(now, t time.Time) int {
+	d := t.Sub(now)
+	if d <= 0 {
+		return 0
+	}
+	return int((d + time.Minute - 1) / time.Minute)
 }
 
 func unauth(op, key string) error { return domain.E(domain.KindUnauthenticated, op, key) }
@@ -166,15 +187,16 @@ func (s *Service) Actor(ctx context.Context, personID int64) (domain.Actor, erro
 // "auth.lockout" when the account locks). The
 // person's failed-login count stays at its value while locked, so after
 // the lock ends one more failure locks again until a success resets it.
-// It returns the lock end when the account is (now) locked.
-func (s *Service) countFailure(tx *store.Tx, personID, byID int64, byName, action, reason string, extra []audit.Change) (time.Time, error) {
+// It returns the lock end when the account is (now) locked, and the count
+// of consecutive failures.
+func (s *Service) countFailure(tx *store.Tx, personID, byID int64, byName, action, reason string, extra []audit.Change) (time.Time, int, error) {
 	c, err := tx.Credential(personID)
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, 0, err
 	}
 	now := tx.Now()
 	if c.LockedUntil.After(now) {
-		return c.LockedUntil, nil // locked meanwhile by a concurrent attempt
+		return c.LockedUntil, c.FailedLogins, nil // locked meanwhile by a concurrent attempt
 	}
 	n := c.FailedLogins + 1
 	var until time.Time
@@ -182,17 +204,17 @@ func (s *Service) countFailure(tx *store.Tx, personID, byID int64, byName, actio
 		until = now.Add(s.cfg.Lockout)
 	}
 	if err := tx.SetLoginFailures(personID, n, until); err != nil {
-		return time.Time{}, err
+		return time.Time{}, 0, err
 	}
 	changes := append([]audit.Change{{Field: "failed_logins", Old: c.FailedLogins, New: n}}, extra...)
 	if err := tx.Audit(audit.Entry{ActorID: byID, ActorName: byName, Action: action, Entity: "person", EntityID: idText(personID),
 		Changes: changes, Reason: reason}); err != nil {
-		return time.Time{}, err
+		return time.Time{}, 0, err
 	}
 	if until.IsZero() {
-		return until, nil
+		return until, n, nil
 	}
-	return until, tx.Audit(audit.Entry{ActorName: "system", Action: "auth.lockout", Entity: "person", EntityID: idText(personID),
+	return until, n, tx.Audit(audit.Entry{ActorName: "system", Action: "auth.lockout", Entity: "person", EntityID: idText(personID),
 		Changes: []audit.Change{
 			{Field: "locked_until", Old: store.TimeText(c.LockedUntil), New: store.TimeText(until)},
 			{Field: "failed_logins", Old: c.FailedLogins, New: n},

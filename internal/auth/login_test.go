@@ -110,7 +110,7 @@ func TestLogin_LockoutAndUnlock(t *testing.T) {
 		_, err := e.svc.Login(ctx, "alice", "nope-nope", "10.0.0.1", "")
 		de := wantKind(t, err, domain.KindTooMany, "auth.locked")
 		until := e.clk.Now().Add(15 * time.Minute)
-		if de.Args["until"] != until.Format("2006-01-02 15:04:05 UTC") {
+		if de.Args["until"] != until.Format("2006-01-02 15:04 (UTC-07:00)") {
 			t.Fatalf("until = %v", de.Args["until"])
 		}
 		locks := e.events(t, "auth.lockout")

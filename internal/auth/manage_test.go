@@ -238,9 +238,9 @@ func TestR8_ReauthenticateRequiresPassword(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, pw := range []string{"", "wrong horse"} {
+		for pw, key := range map[string]string{"": "auth.reauth_failed", "wrong horse": "auth.signature_wrong"} {
 			err := e.svc.Reauthenticate(ctx, s.Actor, pw)
-			wantKind(t, err, domain.KindUnauthenticated, "auth.reauth_failed")
+			wantKind(t, err, domain.KindUnauthenticated, key)
 			if _, ok := domain.FieldError(err, "password"); !ok {
 				t.Fatalf("no password field error: %v", err)
 			}
@@ -254,14 +254,68 @@ func TestR8_ReauthenticateRequiresPassword(t *testing.T) {
 		wantKind(t, e.svc.Reauthenticate(ctx, domain.System, "correct horse"), domain.KindUnauthenticated, "")
 		e.svc.Reauthenticate(ctx, s.Actor, "wrong 1")
 		e.svc.Reauthenticate(ctx, s.Actor, "wrong 2")
-		wantKind(t, e.svc.Reauthenticate(ctx, s.Actor, "wrong 3"), domain.KindTooMany, "auth.locked")
-		wantKind(t, e.svc.Reauthenticate(ctx, s.Actor, "correct horse"), domain.KindTooMany, "auth.locked")
+		wantKind(t, e.svc.Reauthenticate(ctx, s.Actor, "wrong 3"), domain.KindTooMany, "auth.signature_locked")
+		wantKind(t, e.svc.Reauthenticate(ctx, s.Actor, "correct horse"), domain.KindTooMany, "auth.signature_locked")
 		fails := e.events(t, "auth.reauth_failed")
 		if len(fails) != 4 || fails[0].ActorID != id {
 			t.Fatalf("reauth_failed events = %d", len(fails))
 		}
 		if len(e.events(t, "auth.lockout")) != 1 {
 			t.Fatal("lockout not audited")
+		}
+		e.verify(t, s.Token)
+	})
+}
+
+// Ensure a wrong signature password says so with the attempts left before
+// the lock; the failure that locks says for how long and until when, in
+// the institute's time zone; the lock stays (Part 11: it refuses the right
+// password and sign-ins too), is audited, and ends with time (issue 9
+// item 7).
+func TestR8_SignatureMistakesSayAttemptsLeftAndLockEnd(t *testing.T) {
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	each(t, auth.Config{Zone: shanghai}, func(t *testing.T, e *env) {
+		id := e.person(t, "alice", "correct horse")
+		s, err := e.svc.Login(ctx, "alice", "correct horse", "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for left := 4; left >= 1; left-- {
+			de := wantKind(t, e.svc.Reauthenticate(ctx, s.Actor, "wrong"), domain.KindUnauthenticated, "auth.signature_wrong")
+			if de.Args["left"] != left || de.Args["minutes"] != 15 {
+				t.Fatalf("args = %v, want %d left and 15 minutes", de.Args, left)
+			}
+			if m, ok := domain.FieldError(de, "password"); !ok || m.Key != "auth.signature_wrong_left" || m.Args["left"] != left {
+				t.Fatalf("field = %+v", m)
+			}
+		}
+		// 08:00 UTC is 16:00 in Shanghai: locked until 16:15 there.
+		de := wantKind(t, e.svc.Reauthenticate(ctx, s.Actor, "wrong"), domain.KindTooMany, "auth.signature_locked")
+		if de.Args["until"] != "2026-03-02 16:15 (UTC+08:00)" || de.Args["minutes"] != 15 || de.Args["max"] != 5 {
+			t.Fatalf("lock args = %v", de.Args)
+		}
+		if _, ok := domain.FieldError(de, "password"); !ok {
+			t.Fatal("the lock names no field")
+		}
+		locks := e.events(t, "auth.lockout")
+		if len(locks) != 1 || locks[0].EntityID != itoa(id) {
+			t.Fatalf("lockout events = %+v", locks)
+		}
+		e.clk.Add(10 * time.Minute)
+		de = wantKind(t, e.svc.Reauthenticate(ctx, s.Actor, "correct horse"), domain.KindTooMany, "auth.signature_locked")
+		if de.Args["minutes"] != 5 {
+			t.Fatalf("minutes left = %v, want 5", de.Args["minutes"])
+		}
+		_, err = e.svc.Login(ctx, "alice", "correct horse", "", "")
+		if de := wantKind(t, err, domain.KindTooMany, "auth.locked"); de.Args["until"] != "2026-03-02 16:15 (UTC+08:00)" {
+			t.Fatalf("sign-in lock until = %v", de.Args["until"])
+		}
+		e.clk.Add(6 * time.Minute)
+		if err := e.svc.Reauthenticate(ctx, s.Actor, "correct horse"); err != nil {
+			t.Fatalf("after the lock: %v", err)
 		}
 		e.verify(t, s.Token)
 	})

@@ -51,7 +51,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent s
 	if th.LockedUntil.After(now) {
 		// Refused before any work, and not audited: a flood of refused
 		// attempts must not be able to flood the trail either.
-		return Session{}, domain.E(domain.KindTooMany, op, "auth.throttled", "until", untilText(th.LockedUntil))
+		return Session{}, domain.E(domain.KindTooMany, op, "auth.throttled", "until", s.untilText(th.LockedUntil))
 	}
 
 	name := strings.ToLower(strings.TrimSpace(username))
@@ -85,7 +85,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent s
 		if err != nil {
 			return Session{}, err
 		}
-		return Session{}, lockedErr(op, lockedUntil)
+		return Session{}, s.lockedErr(op, lockedUntil)
 	}
 
 	hash := cred.PasswordHash
@@ -116,7 +116,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent s
 			} else {
 				// A deactivated account counts too: it must answer as an
 				// active one would.
-				lockedUntil, err = s.countFailure(tx, cred.PersonID, 0, anonymous, "auth.login_failed", reason, meta)
+				lockedUntil, _, err = s.countFailure(tx, cred.PersonID, 0, anonymous, "auth.login_failed", reason, meta)
 			}
 			return err
 		})
@@ -124,7 +124,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent s
 			return Session{}, err
 		}
 		if !lockedUntil.IsZero() {
-			return Session{}, lockedErr(op, lockedUntil)
+			return Session{}, s.lockedErr(op, lockedUntil)
 		}
 		return Session{}, unauth(op, "auth.bad_credentials")
 	}
@@ -142,7 +142,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent s
 		}
 		now := tx.Now()
 		if c.LockedUntil.After(now) {
-			return lockedErr(op, c.LockedUntil)
+			return s.lockedErr(op, c.LockedUntil)
 		}
 		if !c.Active || c.PasswordHash != cred.PasswordHash {
 			return unauth(op, "auth.bad_credentials") // changed since we checked
@@ -244,14 +244,31 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 // that someone other than its owner set (SetPassword) — never signs either:
 // while the stored password is temporary it returns KindForbidden
 // "auth.temporary_password" without checking it, so that nobody can sign
-// with a password an administrator chose. A wrong password counts toward
-// the account lockout and is audited as "auth.reauth_failed"; it returns
-// KindUnauthenticated ("auth.reauth_failed") with Fields["password"]. A
-// locked account returns KindTooMany "auth.locked".
+// with a password an administrator chose. An empty password returns
+// KindUnauthenticated "auth.reauth_failed" with Fields["password"].
+//
+// A wrong password counts toward the account lockout (the lockout Part 11
+// asks for: the same count as sign-ins) and is audited as
+// "auth.reauth_failed". It says so, and how many attempts are left before
+// the lock: KindUnauthenticated "auth.signature_wrong" (arguments left,
+// minutes) with Fields["password"] "auth.signature_wrong_left". The
+// failure that locks the account, and any attempt while it is locked,
+// return KindTooMany "auth.signature_locked" (arguments until — the end of
+// the lock in the institute's zone, Config.Zone —, minutes left, and max,
+// the failures that lock), also with Fields["password"]; the lock itself
+// is audited as "auth.lockout".
 func (s *Service) Reauthenticate(ctx context.Context, actor domain.Actor, password string) error {
 	const op = "auth.Reauthenticate"
 	_, err := s.checkOwnPassword(ctx, op, actor, password, "password", "reauthenticate", domain.KindUnauthenticated, "auth.reauth_failed", true)
 	return err
+}
+
+// signatureLocked is the refusal of a signature while the account is
+// locked until until.
+func (s *Service) signatureLocked(op string, now, until time.Time) error {
+	args := map[string]any{"until": s.untilText(until), "minutes": minutesUntil(now, until), "max": s.cfg.MaxFailures}
+	return &domain.Error{Kind: domain.KindTooMany, Op: op, Key: "auth.signature_locked", Args: args,
+		Fields: map[string]domain.Msg{"password": {Key: "auth.signature_locked_field", Args: args}}}
 }
 
 // checkOwnPassword verifies actor's current password, counting a failure
@@ -278,8 +295,12 @@ func (s *Service) checkOwnPassword(ctx context.Context, op string, actor domain.
 	if refuseTemporary && cred.PasswordTemporary {
 		return cred, domain.E(domain.KindForbidden, op, "auth.temporary_password")
 	}
-	if cred.LockedUntil.After(s.db.Now()) {
-		return cred, lockedErr(op, cred.LockedUntil)
+	signing := purpose == "reauthenticate"
+	if now := s.db.Now(); cred.LockedUntil.After(now) {
+		if signing {
+			return cred, s.signatureLocked(op, now, cred.LockedUntil)
+		}
+		return cred, s.lockedErr(op, cred.LockedUntil)
 	}
 	if password == "" {
 		return cred, fail("field.required")
@@ -294,18 +315,29 @@ func (s *Service) checkOwnPassword(ctx context.Context, op string, actor domain.
 		}
 		return cred, s.db.Write(ctx, func(tx *store.Tx) error { return tx.SetLoginFailures(actor.ID, 0, time.Time{}) })
 	}
-	var until time.Time
+	var until, now time.Time
+	var failures int
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		until, err = s.countFailure(tx, actor.ID, actor.ID, actor.Name, "auth.reauth_failed", "bad_password",
+		now = tx.Now()
+		until, failures, err = s.countFailure(tx, actor.ID, actor.ID, actor.Name, "auth.reauth_failed", "bad_password",
 			[]audit.Change{{Field: "purpose", Old: nil, New: purpose}})
 		return err
 	})
 	if err != nil {
 		return cred, err
 	}
-	if !until.IsZero() {
-		return cred, lockedErr(op, until)
+	switch {
+	case !until.IsZero() && signing:
+		return cred, s.signatureLocked(op, now, until)
+	case !until.IsZero():
+		return cred, s.lockedErr(op, until)
+	case signing:
+		// Say that the password was wrong, and how many attempts are left
+		// before the lock.
+		args := map[string]any{"left": s.cfg.MaxFailures - failures, "minutes": minutesUntil(now, now.Add(s.cfg.Lockout))}
+		return cred, &domain.Error{Kind: kind, Op: op, Key: "auth.signature_wrong", Args: args,
+			Fields: map[string]domain.Msg{field: {Key: "auth.signature_wrong_left", Args: args}}}
 	}
 	return cred, fail("auth.wrong_password")
 }

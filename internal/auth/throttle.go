@@ -27,7 +27,7 @@ func (t Throttle) Allow(ctx context.Context, key string) error {
 		return err
 	}
 	if th.LockedUntil.After(t.s.db.Now()) {
-		return domain.E(domain.KindTooMany, "auth.Throttle", "auth.throttled", "until", untilText(th.LockedUntil))
+		return domain.E(domain.KindTooMany, "auth.Throttle", "auth.throttled", "until", t.s.untilText(th.LockedUntil))
 	}
 	return nil
 }

@@ -140,13 +140,12 @@ func (w *work) instanceAct(in ActInput) error {
 		if w.inst.Status != StatusRunning {
 			return domain.Conflict(op, "flow.not_running")
 		}
-		for _, t := range w.tasks {
-			if t.State == TaskOpen {
-				w.notify(t.AssigneeID, "urged", nil, map[string]any{"by": w.actor.Name, "comment": in.Comment})
-			}
+		urged, err := w.urge(in)
+		if err != nil {
+			return err
 		}
 		w.record(ActionRecord{Action: string(ActUrge), Comment: in.Comment})
-		w.audit("flow.urge", nil, in.Comment)
+		w.audit("flow.urge", []audit.Change{{Field: "tasks", New: urged}}, in.Comment)
 		return nil
 	case ActComment:
 		if in.Comment == "" && len(in.Attachments) == 0 {

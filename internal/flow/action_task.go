@@ -245,6 +245,9 @@ func (w *work) approve(t *Task, st *Step, in ActInput) error {
 	}
 	w.record(ActionRecord{TaskID: t.ID, StepID: t.StepID, Action: string(ActApprove), Comment: in.Comment, Meaning: meaning, Attachments: in.Attachments})
 	w.audit("flow.approve", append(changes, audit.Change{Field: "step", New: t.StepID}), in.Comment)
+	if t.Kind != TaskDelegated {
+		w.tellInitiator("step_approved", st, map[string]any{"comment": in.Comment})
+	}
 	switch t.Kind {
 	case TaskDelegated, TaskAdded:
 		if t.ParentTaskID != 0 {
@@ -293,6 +296,7 @@ func (w *work) reject(t *Task, in ActInput) error {
 		return w.voteAgainst(idx, t, in.Comment)
 	}
 	if st := stepOf(w.def, t.StepID); st != nil && st.OnReject != "" {
+		w.tellInitiator("step_rejected", st, map[string]any{"reason": in.Comment})
 		return w.rejectTo(idx, st)
 	}
 	return w.finish(StatusRejected, in.Comment)
@@ -352,7 +356,12 @@ func (w *work) returnTo(to, reason string, own int) error {
 		s.Active, s.Joins, s.Touched = nil, nil, false
 		w.inst.Status = StatusReturned
 		w.life(LifeReturned, "")
-		w.notify(w.inst.InitiatorID, "returned", nil, map[string]any{"reason": reason})
+		args := map[string]any{"reason": reason}
+		if st := stepOf(w.def, s.ReturnedFrom); st != nil {
+			args["step"], args["step_en"] = st.Title.ZH, st.Title.EN
+		}
+		w.by(args)
+		w.notify(w.inst.InitiatorID, "returned", nil, args)
 		return nil
 	}
 	rec := s.History[target]
@@ -460,7 +469,9 @@ func (w *work) copyTo(in ActInput) error {
 		return &domain.Error{Kind: domain.KindInvalid, Op: "flow.Act", Key: "error.invalid", Fields: map[string]domain.Msg{"person_id": {Key: "flow.bad_person"}}}
 	}
 	w.ccs = append(w.ccs, p.ID)
-	w.notify(p.ID, "copied", nil, nil)
+	args := map[string]any{"comment": in.Comment}
+	w.by(args)
+	w.notify(p.ID, "copied", nil, args)
 	w.record(ActionRecord{Action: string(ActCopy), TargetID: p.ID, Comment: in.Comment})
 	w.audit("flow.copy", []audit.Change{{Field: "to", New: p.ID}}, in.Comment)
 	return nil

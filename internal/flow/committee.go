@@ -87,6 +87,7 @@ func (w *work) voteAgainst(idx int, t *Task, reason string) error {
 		return w.maybeComplete(idx)
 	}
 	if st := stepOf(w.def, t.StepID); st != nil && st.OnReject != "" {
+		w.tellInitiator("step_rejected", st, map[string]any{"reason": reason})
 		return w.rejectTo(idx, st)
 	}
 	return w.finish(StatusRejected, reason)

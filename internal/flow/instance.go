@@ -98,6 +98,10 @@ type State struct {
 	// Deadlines are the definition's deadlines that have started.
 	Deadlines map[string]*DeadlineState `json:"deadlines,omitempty"`
 	// End of time.
+
+	// Urged is when each open task was last urged (催办), by task id: a
+	// task is urged at most once per UrgeEvery.
+	Urged map[int64]time.Time `json:"urged,omitempty"`
 }
 
 // Skip is a step passed over by its condition; At is the length of the

@@ -10,7 +10,7 @@ import (
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
 
 // Notifications returns actor's in-app notifications, newest first. Their
-// text is the catalog key "flow.notify."+Kind with Args.
+// text is rendered from Kind and Args by internal/notify (notify.Text).
 func (e *Engine) Notifications(ctx context.Context, actor domain.Actor, unreadOnly bool, limit int) ([]Notification, error) {
 	return e.st.Notifications(ctx, actor.ID, unreadOnly, limit)
 }

@@ -614,7 +614,7 @@ func (w *work) finish(status Status, reason string) error {
 		w.audits = append(w.audits, audit.Entry{ActorID: w.actor.ID, ActorName: w.actor.Name, Action: "flow.end", Entity: "instance",
 			Changes: []audit.Change{change}, Reason: reason})
 	}
-	w.notify(w.inst.InitiatorID, string(status), nil, w.setOutcome(status, &w.audits[len(w.audits)-1]))
+	w.endNotice(status, reason, w.setOutcome(status, &w.audits[len(w.audits)-1]))
 	if status == StatusApproved {
 		w.life(LifeApproved, "")
 	} else {

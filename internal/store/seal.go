@@ -70,6 +70,12 @@ var sealedTables = []sealedTable{
 	{"flow_task_proxy", []string{"id", "instance_id", "on_behalf_of", "on_behalf_name", "proxy_rule"}, "task proxy", "tp", nil},
 	{"calendar_day", strings.Split(calendarCols, ", "), "calendar_day", "cal", nil}, // issue 8: the working-day calendar
 	{"flow_external_link", strings.Split(externalLinkCols, ", "), "external link", "xl", nil},
+	// Notice settings, robots and channels (issue 9), but for their
+	// secrets (the SMTP password, a robot's signing secret).
+	{"notice_settings", []string{"id", "base_url", "smtp_enabled", "smtp_host", "smtp_port", "smtp_tls", "smtp_from", "smtp_username",
+		"updated_at", "updated_by"}, "notice settings", "ns", nil},
+	{"notice_robot", []string{"id", "department_id", "platform", "webhook", "enabled", "created_at", "updated_at"}, "robot", "nr", nil},
+	{"notice_pref", []string{"id", "person_id", "email", "chat", "updated_at"}, "notice channels", "np", nil},
 }
 
 // textHash is the SHA-256 (hex) of a text, as a hashed column enters a digest.

@@ -91,7 +91,7 @@ func signatureError(err error) error {
 	case "flow.signature_password":
 		return &domain.Error{Kind: domain.KindInvalid, Op: de.Op, Key: de.Key, Args: de.Args,
 			Fields: map[string]domain.Msg{"password": {Key: "field.required"}}, Err: de}
-	case "auth.reauth_failed":
+	case "auth.reauth_failed", "auth.signature_wrong":
 		f := de.Fields
 		if f == nil {
 			f = map[string]domain.Msg{"password": {Key: "auth.wrong_password"}}

@@ -5,7 +5,7 @@ import (
 
 	"labflow/internal/domain"
 	"labflow/internal/flow"
-	"labflow/internal/i18n"
+	"labflow/internal/notify"
 )
 
 // The JSON API of in-app notifications.
@@ -16,34 +16,6 @@ type notificationOut struct {
 	Read bool   `json:"read"`
 }
 
-// notificationText renders a notification in lang from the UI catalog
-// ("flowui.notify.KIND"), with the instance title and step.
-func notificationText(lang string, n flow.Notification) string {
-	args := map[string]any{"title": "", "step": ""}
-	for k, v := range n.Args {
-		args[k] = v
-	}
-	if lang == i18n.EN {
-		if v, ok := n.Args["step_en"].(string); ok && v != "" {
-			args["step"] = v
-		}
-	}
-	if lang == i18n.EN {
-		if v, ok := n.Args["outcome_en"].(string); ok && v != "" {
-			args["outcome"] = v
-		}
-	}
-	key := "flowui.notify." + n.Kind
-	if _, ok := n.Args["outcome"]; ok && i18n.Has(lang, key+".outcome") {
-		// The request ended with a named outcome: "已办结（转正）：…".
-		key += ".outcome"
-	}
-	if !i18n.Has(lang, key) {
-		key = "flowui.notify.other"
-	}
-	return i18n.T(lang, key, args)
-}
-
 func (s *Server) notifications(r *http.Request, a domain.Actor, unread bool, limit int) ([]notificationOut, error) {
 	ns, err := s.Flow.Notifications(r.Context(), a, unread, limit)
 	if err != nil {
@@ -52,7 +24,7 @@ func (s *Server) notifications(r *http.Request, a domain.Actor, unread bool, lim
 	lang := s.lang(r)
 	out := make([]notificationOut, 0, len(ns))
 	for _, n := range ns {
-		out = append(out, notificationOut{Notification: n, Text: notificationText(lang, n), Read: !n.ReadAt.IsZero()})
+		out = append(out, notificationOut{Notification: n, Text: notify.Text(lang, n), Read: !n.ReadAt.IsZero()})
 	}
 	return out, nil
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"sort"
@@ -29,10 +30,10 @@ type matrixRow struct {
 
 // matrixFixture is the data the rows point at.
 type matrixFixture struct {
-	inst, task, attachment, person, dept, token int64
-	sha                                         string
-	org                                         *orgFixture // roles, committees, proxies (org_permissions_test.go)
-	calDay                                      int64       // issue 8: a day of the working-day calendar
+	inst, task, attachment, person, dept, token, delivery int64
+	sha                                                   string
+	org                                                   *orgFixture // roles, committees, proxies (org_permissions_test.go)
+	calDay                                                int64       // issue 8: a day of the working-day calendar
 	// survey is zhangwei's customer survey, link the token of its one-time link.
 	survey int64
 	link   string
@@ -68,7 +69,8 @@ func matrixRows() []matrixRow {
 	id := func(f string) func(*matrixFixture) string {
 		return func(x *matrixFixture) string {
 			r := strings.NewReplacer("{inst}", itoa64(x.inst), "{task}", itoa64(x.task), "{att}", itoa64(x.attachment),
-				"{person}", itoa64(x.person), "{dept}", itoa64(x.dept), "{token}", itoa64(x.token), "{sha}", x.sha, "{survey}", itoa64(x.survey))
+				"{person}", itoa64(x.person), "{dept}", itoa64(x.dept), "{token}", itoa64(x.token), "{sha}", x.sha, "{survey}", itoa64(x.survey),
+				"{delivery}", itoa64(x.delivery))
 			return r.Replace(f)
 		}
 	}
@@ -136,6 +138,11 @@ func matrixRows() []matrixRow {
 			map[string]int{anyone: 404, "zhangwei": 201, "chenzhiqiang": 403, "lihua": 403, "wangjianguo": 403, "admin": 403}},
 		{"POST /api/v1/instances/{id}/external/revoke", "POST", id("/api/v1/instances/{survey}/external/revoke"), fixed(map[string]any{"comment": "matrix"}),
 			map[string]int{anyone: 404, "zhangwei": 204, "chenzhiqiang": 403, "lihua": 403, "wangjianguo": 403, "admin": 403}},
+		// Notices (issue 9): robots and deliveries are the administrator's.
+		{"PUT /api/v1/admin/notices/robots/{id}", "PUT", id("/api/v1/admin/notices/robots/{dept}"),
+			fixed(map[string]any{"platform": "wecom", "webhook": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=matrix", "enabled": false}), adminOnly(200)},
+		{"POST /api/v1/admin/deliveries/{id}/retry", "POST", id("/api/v1/admin/deliveries/{delivery}/retry"),
+			fixed(map[string]any{"reason": "matrix"}), adminOnly(200)},
 	}, orgMatrixRows()...)
 }
 
@@ -191,6 +198,25 @@ func matrixSetup(t *testing.T, e *env) *matrixFixture {
 	var p struct{ ID int64 }
 	r.json(t, &p)
 	f.person = p.ID
+	// A delivery to retry: mail to a server that is not there waits to be
+	// tried again.
+	r = e.as(t, "admin", "PUT", "/api/v1/admin/notices", map[string]any{"smtp": map[string]any{"enabled": true, "host": "127.0.0.1", "port": 1,
+		"tls": "none", "from": "labflow@labflow.example"}})
+	if r.status != 200 {
+		t.Fatalf("notice settings: %d %s", r.status, r.body)
+	}
+	if _, err := e.app.Notices.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r = e.as(t, "admin", "GET", "/api/v1/admin/deliveries?state=pending", nil)
+	var ds struct {
+		Deliveries []struct{ ID int64 } `json:"deliveries"`
+	}
+	r.json(t, &ds)
+	if len(ds.Deliveries) == 0 {
+		t.Fatalf("no delivery: %s", r.body)
+	}
+	f.delivery = ds.Deliveries[0].ID
 	c := e.login(t, "xuli")
 	r = e.do(t, c, "POST", "/api/v1/me/tokens", map[string]string{"name": "to revoke"}, nil)
 	var tok struct {

@@ -18,6 +18,7 @@ import (
 	"labflow/internal/domain"
 	"labflow/internal/flow"
 	"labflow/internal/i18n"
+	"labflow/internal/notify"
 	"labflow/internal/people"
 	"labflow/internal/store"
 )
@@ -29,6 +30,7 @@ type Deps struct {
 	Auth    *auth.Service
 	Attach  *attach.Service
 	Flow    *flow.Engine
+	Notices *notify.Service
 	Log     *slog.Logger
 	Version string
 	// SecureCookies sets the Secure flag on cookies (behind HTTPS).
@@ -67,7 +69,7 @@ type Server struct {
 
 // New builds the server with every route and the middleware chain.
 func New(d Deps) (*Server, error) {
-	if d.DB == nil || d.People == nil || d.Auth == nil || d.Attach == nil || d.Flow == nil {
+	if d.DB == nil || d.People == nil || d.Auth == nil || d.Attach == nil || d.Flow == nil || d.Notices == nil {
 		return nil, errors.New("web: every service in Deps is required")
 	}
 	s := &Server{Deps: d, log: d.Log, mux: http.NewServeMux(), started: time.Now()}
