@@ -79,7 +79,9 @@ func TestBrowser_PurchaseRequestSignedByDirector(t *testing.T) {
 	if st := text(t, ctx, "#sign-statement"); !strings.Contains(st, "批准") {
 		t.Fatalf("the dialog does not say what is signed and its meaning: %q", st)
 	}
-	do(t, ctx, chromedp.Click(css("#sign-approve")), chromedp.WaitVisible(css("#sign-password")))
+	// The page comes back with the dialog open (class "open", set by the
+	// server): wait for that page, not the one the click left.
+	do(t, ctx, chromedp.Click(css("#sign-approve")), chromedp.WaitVisible(css("#sign.open #sign-password")))
 	if page := text(t, ctx, "#sign"); !strings.Contains(page, "密码") {
 		t.Fatalf("no password message after signing without a password: %q", page)
 	}
