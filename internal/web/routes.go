@@ -62,6 +62,8 @@ func (s *Server) routes() {
 	jsonRoute(s, "GET /api/v1/definitions", doc{Summary: "Process definitions (current versions) with form fields and steps"}, s.apiDefinitions)
 	jsonRoute(s, "GET /api/v1/definitions/{key}", doc{Summary: "One process definition by key"}, s.apiDefinition)
 	jsonRoute(s, "POST /api/v1/processes/{key}/instances", doc{Summary: "Start an instance with a form; repeat-safe with idempotency_key or the Idempotency-Key header", Status: http.StatusCreated}, s.apiStart)
+	s.api("GET /api/v1/instances.csv", s.apiExportInstances, doc{Summary: "The requests the caller may see, as GET /api/v1/instances lists them, as CSV with each one's outcome (at most 20,000)",
+		Produces: "text/csv", Query: queryOf[visibleQuery]()})
 	jsonRoute(s, "GET /api/v1/instances", doc{Summary: "The requests the caller may see (initiated, assigned, copied, told, named in them; a director their department's; the deans and the GM all), newest first"}, s.apiVisible)
 	s.api("GET /api/v1/references", s.apiChoices, doc{Summary: "What a reference field may point at for the caller (ref=instance:KEY or a kind of record, q filters): only what they may see",
 		Out: choicesOut{}, Query: queryNames("ref", "q", "limit")})
