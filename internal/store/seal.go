@@ -76,6 +76,11 @@ var sealedTables = []sealedTable{
 		"updated_at", "updated_by"}, "notice settings", "ns", nil},
 	{"notice_robot", []string{"id", "department_id", "platform", "webhook", "enabled", "created_at", "updated_at"}, "robot", "nr", nil},
 	{"notice_pref", []string{"id", "person_id", "email", "chat", "updated_at"}, "notice channels", "np", nil},
+	// Issue 10: projects, their teams and node plan revisions (the plan's
+	// content, the record a committee signature covers, enters by its hash).
+	{"project", strings.Split(projectCols, ", "), "project", "pj", nil},
+	{"project_member", strings.Split(projectMemberCols, ", "), "project member", "pjm", nil},
+	{"project_plan", strings.Split(planCols, ", "), "plan revision", "pjp", []int{4}},
 }
 
 // textHash is the SHA-256 (hex) of a text, as a hashed column enters a digest.
