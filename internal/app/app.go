@@ -25,6 +25,7 @@ import (
 	"labflow/internal/hr"
 	"labflow/internal/notify"
 	"labflow/internal/people"
+	"labflow/internal/projects"
 	"labflow/internal/store"
 	"labflow/internal/web"
 )
@@ -77,6 +78,8 @@ type App struct {
 	Registry *flow.Registry
 	// Calendar is the institute's working-day calendar (issue 8 §3).
 	Calendar *calendar.Service
+	// Projects are the drug-development projects (issue 10).
+	Projects *projects.Service
 	Server   *web.Server
 	Logins   []demo.Login
 	listener net.Listener
@@ -151,6 +154,8 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	hr.RegisterSources(a.Registry, activePeople(a.People)) // dates schedules start from
+	a.Projects = projects.New(db, a.People, loc)
+	a.Projects.Register(a.Registry) // node plans and projects as records processes govern and point at
 	defs, err := flow.Load(a.Registry, cfg.Definitions)
 	if err != nil {
 		db.Close()
@@ -175,6 +180,17 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	// Conditions read datetimes entered without a zone, and take today's
 	// date, in the institute's zone.
 	a.Flow.UseTimeZone(loc)
+	a.Projects.UseFlow(a.Flow)
+	if cfg.Demo {
+		// The demo's projects, with plans the committee signed (issue 10).
+		err = db.WithLock(ctx, "demo-projects", func(ctx context.Context) error {
+			return demo.SeedProjects(ctx, a.People, a.Projects, a.Flow, db.Now().In(loc))
+		})
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("demo: %w", err)
+		}
+	}
 	nc := cfg.Notices
 	if nc.Log == nil {
 		nc.Log = cfg.Log
@@ -182,7 +198,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Notices = notify.New(db, a.People, nc)
 	a.Server, err = web.New(web.Deps{DB: db, People: a.People, Auth: a.Auth, Attach: a.Attach, Flow: a.Flow, Notices: a.Notices, Log: cfg.Log,
 		Version: cfg.Version, SecureCookies: cfg.SecureCookies, TimeZone: loc,
-		DataDir: cfg.DataDir, MinFree: cfg.MinFree, FreeSpace: cfg.FreeSpace, Calendar: a.Calendar})
+		DataDir: cfg.DataDir, MinFree: cfg.MinFree, FreeSpace: cfg.FreeSpace, Calendar: a.Calendar, Projects: a.Projects})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -328,6 +344,7 @@ func activePeople(s *people.Service) hr.PeopleFunc {
 func RegisterDomain(reg *flow.Registry, history hr.HistoryFunc, now func() time.Time) {
 	hr.Register(reg, history, now) // ORG-4: time in rank from the rank history
 	hr.RegisterSources(reg, nil)   // the names of the personnel date sources (issue 8 §6)
+	projects.RegisterNames(reg)    // node plans and projects (issue 10)
 }
 
 // Directory is the engine's view of the organization: people.Service plus

@@ -20,10 +20,15 @@ func TestBuiltinDefinitionsLoad(t *testing.T) {
 	}
 }
 
-// testRegistry knows the guards the built-in definitions name.
+// testRegistry knows the guards and kinds of record the built-in
+// definitions name.
 func testRegistry() *Registry {
 	r := NewRegistry()
 	r.RegisterGuard("hr.promotion_eligible", nil)
+	// node-plan governs a plan revision and points at a project (the
+	// projects package, which imports this one).
+	r.RegisterSubjectKind(SubjectKind{Name: "projects.node_plan"})
+	r.RegisterSubjectKind(SubjectKind{Name: "projects.project"})
 	return r
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"labflow/internal/flow"
 	"labflow/internal/hr"
+	"labflow/internal/projects"
 )
 
 // Ensure the start form leaves out the optional fields that later steps
@@ -15,6 +16,7 @@ import (
 func TestStartFields_PurchaseRequest(t *testing.T) {
 	reg := flow.NewRegistry()
 	hr.Register(reg, nil, time.Now) // the promotion definition names its guard
+	projects.RegisterNames(reg)     // node-plan governs a plan revision
 	defs, err := flow.Load(reg, "")
 	if err != nil {
 		t.Fatal(err)

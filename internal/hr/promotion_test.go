@@ -7,6 +7,7 @@ import (
 
 	"labflow/internal/domain"
 	"labflow/internal/flow"
+	"labflow/internal/projects"
 )
 
 func TestORG4_PromotionEligible(t *testing.T) {
@@ -65,6 +66,7 @@ func TestORG4_PromotionEligible(t *testing.T) {
 func TestORG4_PromotionDefinitionLoadsWithGuard(t *testing.T) {
 	reg := flow.NewRegistry()
 	Register(reg, func(context.Context, int64) ([]domain.RankEntry, error) { return nil, nil }, nil)
+	projects.RegisterNames(reg) // node-plan governs a plan revision
 	defs, err := flow.Load(reg, "")
 	if err != nil {
 		t.Fatal(err)

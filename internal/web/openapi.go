@@ -72,6 +72,8 @@ func (o *openAPI) add(method, path string, d doc) {
 			switch name {
 			case "key": // a definition key such as purchase-request
 				schema = map[string]any{"type": "string", "pattern": "^[a-z][a-z0-9-]*$"}
+			case "code": // a project's code such as LF-2026-01
+				schema = map[string]any{"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9-]*$"}
 			case "sha256": // a file's content hash
 				schema = map[string]any{"type": "string", "pattern": "^[0-9a-f]{64}$"}
 			case "token": // a one-time link's token (external.go)

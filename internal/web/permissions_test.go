@@ -37,6 +37,7 @@ type matrixFixture struct {
 	// survey is zhangwei's customer survey, link the token of its one-time link.
 	survey int64
 	link   string
+	prj    *projectFixture // issue 10: projects (projects_permissions_test.go)
 }
 
 const anyone = "*"
@@ -143,7 +144,7 @@ func matrixRows() []matrixRow {
 			fixed(map[string]any{"platform": "wecom", "webhook": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=matrix", "enabled": false}), adminOnly(200)},
 		{"POST /api/v1/admin/deliveries/{id}/retry", "POST", id("/api/v1/admin/deliveries/{delivery}/retry"),
 			fixed(map[string]any{"reason": "matrix"}), adminOnly(200)},
-	}, orgMatrixRows()...)
+	}, append(orgMatrixRows(), projectMatrixRows()...)...)
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
@@ -227,6 +228,7 @@ func matrixSetup(t *testing.T, e *env) *matrixFixture {
 	f.org = orgMatrixSetup(t, e)
 	f.calDay = matrixCalendarDay(t, e)
 	f.survey, f.link = fileSurvey(t, e, "zhangwei")
+	f.prj = projectMatrixSetup(t, e)
 	return f
 }
 

@@ -28,6 +28,7 @@ func samplePages() []pageData {
 		&orgRolesPage{Form: &people.RoleInput{}}, &orgRolePage{Form: &people.RoleInput{}}, &orgCommitteesPage{Form: &people.CommitteeInput{}},
 		&orgCommitteePage{Form: &people.CommitteeInput{}}, &proxiesPage{Form: &proxyForm{}}, &calendarPage{},
 		&noticesAccountPage{}, &noticesAdminPage{Platforms: []string{"dingtalk"}, AllStates: []string{"failed"}, Robots: []robotRow{{}}, formState: formState{Errors: map[string]string{}}},
+		&projectsPage{}, &projectPage{}, &projectPlanPage{}, // issue 10
 		&externalPageData{X: &externalPage{Refused: "x"}}, &externalPageData{X: &externalPage{Form: &flow.ExternalForm{}, Errors: map[string]string{}}},
 		&instancePage{Inst: inst, View: &flow.InstanceView{Instance: inst}, IssuedURLs: []string{"https://x/x/t"}, ExternalError: "e",
 			External: &externalView{Links: []externalLinkView{{Step: "s", Entered: []valueView{{}}}}, Waiting: []optionView{{Value: "s"}}, CanRevoke: true}},

@@ -82,6 +82,8 @@ func (s *Server) routes() {
 	s.timeRoutes() // the working-day calendar and scheduled jobs (calendar_api.go)
 	s.externalRoutes()
 	s.noticeRoutes()
+	// Projects, their teams and node plans (issue 10; api_projects.go, ui_project*.go).
+	s.projectRoutes()
 
 	// Roles, committees and standing proxies as data (issue 8 §4; api_org.go, ui_org.go).
 	s.api("GET /api/v1/roles", s.apiRoles, doc{Summary: "List roles, built-in and defined", Out: []roleDefOut{}, Query: queryNames("include_inactive")})

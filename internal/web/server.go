@@ -20,6 +20,7 @@ import (
 	"labflow/internal/i18n"
 	"labflow/internal/notify"
 	"labflow/internal/people"
+	"labflow/internal/projects"
 	"labflow/internal/store"
 )
 
@@ -51,6 +52,10 @@ type Deps struct {
 	// Calendar is the working-day calendar (nil: its pages answer not
 	// found); issue 8 §3.
 	Calendar *calendar.Service
+
+	// Projects are the drug-development projects (nil: their pages
+	// answer not found); issue 10.
+	Projects *projects.Service
 }
 
 // Server is the HTTP handler of LabFlow.

@@ -1,0 +1,71 @@
+package projects
+
+import (
+	"context"
+
+	"labflow/internal/domain"
+	"labflow/internal/store"
+)
+
+// Who sees a project (SPEC PRJ-12), decided here once: every list, page,
+// reference and plan of the package goes through scope. The Business Dean
+// and the GM see every project; a director the projects of their
+// department (a department the project involves) and those they direct;
+// a team member the projects they are on, on the days they are on them
+// (from their first day to their last); nobody else — not the system
+// administrator, who has no business role (COMPLIANCE R12).
+
+// scope is the filter of the projects actor may see.
+func (s *Service) scope(actor domain.Actor) store.ProjectFilter {
+	if !actor.HasBusinessRole() {
+		return store.ProjectFilter{} // sees nothing
+	}
+	if actor.Has(domain.RoleGM) || actor.Has(domain.RoleBusinessDean) {
+		return store.ProjectFilter{All: true}
+	}
+	f := store.ProjectFilter{PersonID: actor.ID, Today: s.today()}
+	for _, g := range actor.Grants {
+		if g.Role == domain.RoleDirector && g.DepartmentID != 0 {
+			f.Departments = append(f.Departments, g.DepartmentID)
+		}
+	}
+	return f
+}
+
+// visible reports whether actor may see project id.
+func (s *Service) visible(ctx context.Context, actor domain.Actor, id int64) (bool, error) {
+	f := s.scope(actor)
+	if f.All {
+		return true, nil
+	}
+	return store.ProjectVisible(ctx, s.db.R(), f, id)
+}
+
+// Visible reports whether actor may see project id (PRJ-12).
+func (s *Service) Visible(ctx context.Context, actor domain.Actor, id int64) (bool, error) {
+	ok, err := s.visible(ctx, actor, id)
+	return ok, domain.Wrap("projects.Visible", err)
+}
+
+// load reads the project with code that actor may see; one they may not
+// see is not found, as one that does not exist.
+func (s *Service) load(ctx context.Context, op string, actor domain.Actor, code string) (store.Project, error) {
+	p, err := store.ProjectByCode(ctx, s.db.R(), code)
+	if err != nil {
+		return p, domain.Wrap(op, err)
+	}
+	ok, err := s.visible(ctx, actor, p.ID)
+	if err != nil {
+		return p, domain.Wrap(op, err)
+	}
+	if !ok {
+		return p, domain.NotFound(op, "entity.project")
+	}
+	return p, nil
+}
+
+// directs reports whether actor directs project p: its director, or the
+// director of its lead department (who took the department over).
+func directs(actor domain.Actor, p store.Project) bool {
+	return actor.ID == p.DirectorID || actor.HasIn(domain.RoleDirector, p.DepartmentID)
+}

@@ -1,0 +1,66 @@
+package web_test
+
+import (
+	"net/http"
+	"testing"
+)
+
+// The projects' rows of the permission matrix (issue 10; SPEC PRJ-12): the
+// demo project LF-2026-01 (合成部 with 分析部; director chenzhiqiang; team
+// zhangwei, wangfang, guoqiang) is seen by its director, its team, the
+// Business Dean and the GM; only its director changes it; nobody else
+// learns it exists — not the administrator (R12), not liuyang, the
+// director of another department.
+
+// projectFixture is what the projects' rows point at.
+type projectFixture struct {
+	member int64 // wangfang's membership of LF-2026-01
+}
+
+func projectMatrixSetup(t *testing.T, e *env) *projectFixture {
+	t.Helper()
+	var d struct {
+		Team []struct {
+			ID       int64 `json:"id"`
+			PersonID int64 `json:"person_id"`
+		} `json:"team"`
+	}
+	e.as(t, "chenzhiqiang", "GET", "/api/v1/projects/LF-2026-01", nil).json(t, &d)
+	f := &projectFixture{}
+	for _, m := range d.Team {
+		if m.PersonID == personID(t, e, "wangfang") {
+			f.member = m.ID
+		}
+	}
+	if f.member == 0 {
+		t.Fatal("wangfang is not on LF-2026-01")
+	}
+	return f
+}
+
+// projectSees: who may see LF-2026-01, with the status of who sees it but
+// may not do the thing (seen) and of its director (ok).
+func projectSees(ok, seen int) map[string]int {
+	return map[string]int{anyone: http.StatusNotFound, "chenzhiqiang": ok, "wangjianguo": seen, "lihua": seen, "zhangwei": seen, "wangfang": seen}
+}
+
+func projectMatrixRows() []matrixRow {
+	fixed := func(v any) func(*matrixFixture, string) any { return func(*matrixFixture, string) any { return v } }
+	path := func(p string) func(*matrixFixture) string { return func(*matrixFixture) string { return p } }
+	rev := goodPlan(5)
+	rev["reason"] = "矩阵测试"
+	plan1 := projectSees(200, 200)
+	plan1["liuyang"] = 200 // he signed revision 1: he sees what he signed, through its request
+	return []matrixRow{
+		{"GET /api/v1/projects/{code}", "GET", path("/api/v1/projects/LF-2026-01"), nil, projectSees(200, 200)},
+		{"POST /api/v1/projects/{code}/members", "POST", path("/api/v1/projects/LF-2026-01/members"),
+			func(f *matrixFixture, _ string) any { return map[string]any{"person_id": 0, "from": day(0)} }, projectSees(422, 403)},
+		{"POST /api/v1/projects/{code}/members/{id}/end", "POST",
+			func(f *matrixFixture) string {
+				return idPath("/api/v1/projects/LF-2026-01/members/%d/end", f.prj.member)
+			},
+			fixed(map[string]any{"to": day(0), "reason": "矩阵"}), projectSees(200, 403)},
+		{"POST /api/v1/projects/{code}/plans", "POST", path("/api/v1/projects/LF-2026-01/plans"), fixed(rev), projectSees(201, 403)},
+		{"GET /api/v1/projects/{code}/plans/{rev}", "GET", path("/api/v1/projects/LF-2026-01/plans/1"), nil, plan1},
+	}
+}

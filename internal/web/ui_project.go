@@ -1,0 +1,51 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"labflow/internal/projects"
+)
+
+// The /projects/{code} page: the project with its stages, team, plan in
+// force and revisions, processes, and the Gantt chart of planned nodes.
+
+func (s *Server) uiProject(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.projectService()
+	if err != nil {
+		return err
+	}
+	a, _ := actor(r)
+	d, err := svc.Get(r.Context(), a, r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	names, _, err := s.deptNames(r)
+	if err != nil {
+		return err
+	}
+	p := &projectPage{P: d, DeptNames: names}
+	if per, err := s.People.Person(r.Context(), d.DirectorID); err == nil {
+		p.Director = per.Name
+	}
+	plan := d.Plan
+	if plan == nil {
+		plan = d.Latest
+	}
+	if plan != nil {
+		p.Gantt = gantt(plan.Plan, time.Now().In(s.TimeZone).Format(time.DateOnly))
+	}
+	s.render(w, r, p)
+	return nil
+}
+
+// projectPage is one project.
+type projectPage struct {
+	Page
+	P         projects.Detail
+	DeptNames map[int64]string
+	Director  string
+	Gantt     *ganttChart
+}
+
+func (*projectPage) template() string { return "project" }

@@ -1,0 +1,92 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"labflow/internal/domain"
+	"labflow/internal/projects"
+)
+
+// The /projects page: the projects the viewer may see, with stage, plan and
+// next node due, filters in the URL; a director creates one here.
+
+func (s *Server) uiProjects(w http.ResponseWriter, r *http.Request) error {
+	return s.renderProjects(w, r, &projectsPage{})
+}
+
+func (s *Server) renderProjects(w http.ResponseWriter, r *http.Request, p *projectsPage) error {
+	svc, err := s.projectService()
+	if err != nil {
+		return err
+	}
+	a, _ := actor(r)
+	f, err := projectFilter(r)
+	if err != nil {
+		return err
+	}
+	ps, total, err := svc.List(r.Context(), a, f)
+	if err != nil {
+		return err
+	}
+	names, ds, err := s.deptNames(r)
+	if err != nil {
+		return err
+	}
+	directors := map[int64]string{}
+	for _, x := range ps {
+		if _, ok := directors[x.DirectorID]; !ok {
+			if per, err := s.People.Person(r.Context(), x.DirectorID); err == nil {
+				directors[x.DirectorID] = per.Name
+			}
+		}
+	}
+	p.Projects, p.Total, p.Filter, p.DeptNames, p.Departments = ps, total, f, names, ds
+	p.Directors, p.Stages, p.MayCreate = directors, projects.Stages, a.Has(domain.RoleDirector)
+	p.Kinds = []string{projects.KindAPI, projects.KindFormulation, projects.KindBoth}
+	s.render(w, r, p)
+	return nil
+}
+
+func (s *Server) uiCreateProject(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.projectService()
+	if err != nil {
+		return err
+	}
+	a, _ := actor(r)
+	r.ParseForm()
+	in := projects.CreateInput{Code: r.PostFormValue("code"), Name: r.PostFormValue("name"), Kind: r.PostFormValue("kind"), RLD: r.PostFormValue("rld")}
+	for _, v := range r.PostForm["departments"] {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			in.Departments = append(in.Departments, id)
+		}
+	}
+	p, err := svc.Create(r.Context(), a, in)
+	if err != nil {
+		return s.formError(w, r, err, func(fe map[string]string, msg string) error {
+			return s.renderProjects(w, r, &projectsPage{formState: failed(fe, msg), Form: in})
+		})
+	}
+	http.Redirect(w, r, "/projects/"+url.PathEscape(p.Code), http.StatusSeeOther)
+	return nil
+}
+
+// projectsPage lists projects, with the director's form for a new one.
+type projectsPage struct {
+	Page
+	formState
+	Projects    []projects.Summary
+	Total       int
+	Filter      projects.Filter
+	DeptNames   map[int64]string
+	Departments []domain.Department
+	Directors   map[int64]string
+	Stages      []string
+	Kinds       []string
+	MayCreate   bool
+	// Form is the new project's form as it was sent.
+	Form projects.CreateInput
+}
+
+func (*projectsPage) template() string { return "projects" }
