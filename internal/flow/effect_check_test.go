@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"labflow/internal/flow"
+	"labflow/internal/projects"
 )
 
 // probation is a definition with built-in effects whose values the tests
@@ -51,6 +52,7 @@ func loadProbation(t *testing.T, src string) error {
 	t.Helper()
 	reg := flow.NewRegistry()
 	reg.RegisterGuard("hr.promotion_eligible", func(context.Context, flow.GuardInput) error { return nil })
+	projects.RegisterNames(reg) // node-plan governs a plan revision
 	dir := t.TempDir()
 	for name, s := range map[string]string{"a.yaml": src, "b.yaml": probationNote} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {

@@ -13,6 +13,7 @@ import (
 	"labflow/internal/domain"
 	"labflow/internal/flow"
 	"labflow/internal/i18n"
+	"labflow/internal/projects"
 	"labflow/internal/store"
 	"labflow/internal/store/storetest"
 )
@@ -373,6 +374,7 @@ func TestExprCondition_FailureNamesStepAndField(t *testing.T) {
 func TestExprCountInstances_LoadChecksTheOtherDefinition(t *testing.T) {
 	reg := flow.NewRegistry()
 	reg.RegisterGuard("hr.promotion_eligible", func(context.Context, flow.GuardInput) error { return nil })
+	projects.RegisterNames(reg) // node-plan governs a plan revision
 	for _, c := range []struct{ when, want string }{
 		{"count_instances('nowhere', 'person', person, 30) > 1", `no definition with key "nowhere"`},
 		{"count_instances('service-complaint', 'who', person, 30) > 1", `definition "service-complaint" has no field "who"`},
