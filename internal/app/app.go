@@ -181,21 +181,27 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	// date, in the institute's zone.
 	a.Flow.UseTimeZone(loc)
 	a.Projects.UseFlow(a.Flow)
+	nc := cfg.Notices
+	if nc.Log == nil {
+		nc.Log = cfg.Log
+	}
+	a.Notices = notify.New(db, a.People, nc)
 	if cfg.Demo {
 		// The demo's projects, with plans the committee signed (issue 10).
+		// Their history is not news: its notices are dispatched at once, to
+		// the channels set up now (none, in a new demo), not mailed later.
 		err = db.WithLock(ctx, "demo-projects", func(ctx context.Context) error {
-			return demo.SeedProjects(ctx, a.People, a.Projects, a.Flow, db.Now().In(loc))
+			if err := demo.SeedProjects(ctx, a.People, a.Projects, a.Flow, db.Now().In(loc)); err != nil {
+				return err
+			}
+			_, err := a.Notices.Dispatch(ctx)
+			return err
 		})
 		if err != nil {
 			db.Close()
 			return nil, fmt.Errorf("demo: %w", err)
 		}
 	}
-	nc := cfg.Notices
-	if nc.Log == nil {
-		nc.Log = cfg.Log
-	}
-	a.Notices = notify.New(db, a.People, nc)
 	a.Server, err = web.New(web.Deps{DB: db, People: a.People, Auth: a.Auth, Attach: a.Attach, Flow: a.Flow, Notices: a.Notices, Log: cfg.Log,
 		Version: cfg.Version, SecureCookies: cfg.SecureCookies, TimeZone: loc,
 		DataDir: cfg.DataDir, MinFree: cfg.MinFree, FreeSpace: cfg.FreeSpace, Calendar: a.Calendar, Projects: a.Projects})
