@@ -58,15 +58,15 @@ func TestR13_DefinedRoleGrantedImportedExported(t *testing.T) {
 		if err := f.svc.GrantRole(ctx, f.admin, wang.ID, domain.Grant{Role: "office_head"}, "兼任"); err != nil {
 			t.Fatal(err)
 		}
-		err = f.svc.GrantRole(ctx, f.admin, wang.ID, domain.Grant{Role: "hr_clerk"}, "")
+		err = f.svc.GrantRole(ctx, f.admin, wang.ID, domain.Grant{Role: "hr_clerk"}, "测试授权")
 		wantField(t, err, "department_id", "people.role_needs_department")
-		if err := f.svc.GrantRole(ctx, f.admin, wang.ID, domain.Grant{Role: "hr_clerk", DepartmentID: f.syn.ID}, ""); err != nil {
+		if err := f.svc.GrantRole(ctx, f.admin, wang.ID, domain.Grant{Role: "hr_clerk", DepartmentID: f.syn.ID}, "测试授权"); err != nil {
 			t.Fatal(err)
 		}
-		err = f.svc.GrantRole(ctx, f.admin, wang.ID, domain.Grant{Role: "no_such_role"}, "")
+		err = f.svc.GrantRole(ctx, f.admin, wang.ID, domain.Grant{Role: "no_such_role"}, "测试授权")
 		wantField(t, err, "role", "field.bad_choice")
 		// R12: the administrator never holds one, and a holder never becomes administrator.
-		err = f.svc.GrantRole(ctx, f.admin, wang.ID, domain.Grant{Role: domain.RoleSysAdmin}, "")
+		err = f.svc.GrantRole(ctx, f.admin, wang.ID, domain.Grant{Role: domain.RoleSysAdmin}, "测试授权")
 		wantKind(t, err, domain.KindConflict, "people.r12_admin_with_business")
 		_, err = f.svc.CreatePerson(ctx, f.admin, people.PersonInput{Username: "admin2", Name: "管理员二",
 			Roles: []domain.Grant{{Role: domain.RoleSysAdmin}, {Role: "office_head"}}})
@@ -116,7 +116,7 @@ func TestR13_DefinedRoleGrantedImportedExported(t *testing.T) {
 		if err := f.svc.SetRoleActive(ctx, f.admin, "office_head", false, "撤销岗位"); err != nil {
 			t.Fatal(err)
 		}
-		err = f.svc.GrantRole(ctx, f.admin, wang.ID, domain.Grant{Role: "office_head"}, "")
+		err = f.svc.GrantRole(ctx, f.admin, wang.ID, domain.Grant{Role: "office_head"}, "测试授权")
 		wantField(t, err, "role", "org.role_inactive")
 		keys, _ := f.svc.RoleKeys(ctx)
 		if strings.Contains(strings.Join(keys, ","), "office_head") || !strings.Contains(strings.Join(keys, ","), "hr_clerk") {

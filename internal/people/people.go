@@ -716,7 +716,8 @@ func (s *Service) GrantRole(ctx context.Context, actor domain.Actor, personID in
 		return domain.E(domain.KindForbidden, op, "people.self_grant")
 	}
 	var c domain.Checker
-	checkReason(&c, reason, false)
+	c.Text("role", string(g.Role), true, 40)
+	checkReason(&c, reason, true) // a grant needs its reason, as a revocation does
 	if err := c.Err(op); err != nil {
 		return err
 	}

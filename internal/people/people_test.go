@@ -114,7 +114,7 @@ func TestR12_OnlyAdminChangesOrganization(t *testing.T) {
 			_, err = f.svc.UpdateDepartment(ctx, a, f.syn.ID, people.DepartmentInput{Code: "x", NameZH: "X", NameEN: "X"}, "")
 			wantKind(t, err, domain.KindForbidden, "")
 			wantKind(t, f.svc.SetDepartmentActive(ctx, a, f.ana.ID, false, "r"), domain.KindForbidden, "")
-			wantKind(t, f.svc.GrantRole(ctx, a, gm.ID, domain.Grant{Role: domain.RoleCommittee}, ""), domain.KindForbidden, "")
+			wantKind(t, f.svc.GrantRole(ctx, a, gm.ID, domain.Grant{Role: domain.RoleCommittee}, "测试授权"), domain.KindForbidden, "")
 			wantKind(t, f.svc.RevokeRole(ctx, a, dir.ID, domain.Grant{Role: domain.RoleDirector, DepartmentID: f.syn.ID}, "r"), domain.KindForbidden, "")
 			wantKind(t, f.svc.SetPersonActive(ctx, a, dir.ID, false, "r"), domain.KindForbidden, "")
 			wantKind(t, f.svc.AddRank(ctx, a, dir.ID, domain.RankSeniorA, "2021-01-01", ""), domain.KindForbidden, "")
@@ -140,13 +140,13 @@ func TestR12_AdminCannotHoldBusinessRole(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = f.svc.GrantRole(ctx, f.admin, admin2.ID, domain.Grant{Role: domain.RoleResearcher, DepartmentID: f.syn.ID}, "")
+		err = f.svc.GrantRole(ctx, f.admin, admin2.ID, domain.Grant{Role: domain.RoleResearcher, DepartmentID: f.syn.ID}, "测试授权")
 		wantKind(t, err, domain.KindConflict, "people.r12_business_with_admin")
-		err = f.svc.GrantRole(ctx, f.admin, admin2.ID, domain.Grant{Role: domain.RoleGM}, "")
+		err = f.svc.GrantRole(ctx, f.admin, admin2.ID, domain.Grant{Role: domain.RoleGM}, "测试授权")
 		wantKind(t, err, domain.KindConflict, "people.r12_business_with_admin")
 
 		dir := f.person(t, "sunli", "孙丽", f.ana.ID, domain.Grant{Role: domain.RoleDirector, DepartmentID: f.ana.ID})
-		err = f.svc.GrantRole(ctx, f.admin, dir.ID, domain.Grant{Role: domain.RoleSysAdmin}, "")
+		err = f.svc.GrantRole(ctx, f.admin, dir.ID, domain.Grant{Role: domain.RoleSysAdmin}, "测试授权")
 		wantKind(t, err, domain.KindConflict, "people.r12_admin_with_business")
 
 		_, err = f.svc.CreatePerson(ctx, f.admin, people.PersonInput{Username: "both", Name: "两者",
@@ -156,7 +156,7 @@ func TestR12_AdminCannotHoldBusinessRole(t *testing.T) {
 			t.Fatalf("refused person exists: %v", err)
 		}
 
-		err = f.svc.GrantRole(ctx, f.admin, f.admin.ID, domain.Grant{Role: domain.RoleGM}, "")
+		err = f.svc.GrantRole(ctx, f.admin, f.admin.ID, domain.Grant{Role: domain.RoleGM}, "测试授权")
 		wantKind(t, err, domain.KindForbidden, "people.self_grant")
 		err = f.svc.RevokeRole(ctx, f.admin, f.admin.ID, domain.Grant{Role: domain.RoleSysAdmin}, "leaving")
 		wantKind(t, err, domain.KindForbidden, "people.self_grant")
@@ -256,21 +256,21 @@ func TestORG2_RoleScopesAndSeats(t *testing.T) {
 		f := newFixture(t, db)
 		a := f.person(t, "chenzhiqiang", "陈志强", f.syn.ID)
 		b := f.person(t, "liuyang", "刘洋", f.syn.ID)
-		err := f.svc.GrantRole(ctx, f.admin, a.ID, domain.Grant{Role: domain.RoleDirector}, "")
+		err := f.svc.GrantRole(ctx, f.admin, a.ID, domain.Grant{Role: domain.RoleDirector}, "测试授权")
 		wantField(t, err, "department_id", "people.role_needs_department")
-		err = f.svc.GrantRole(ctx, f.admin, a.ID, domain.Grant{Role: domain.RoleGM, DepartmentID: f.syn.ID}, "")
+		err = f.svc.GrantRole(ctx, f.admin, a.ID, domain.Grant{Role: domain.RoleGM, DepartmentID: f.syn.ID}, "测试授权")
 		wantField(t, err, "department_id", "people.role_unscoped")
-		err = f.svc.GrantRole(ctx, f.admin, a.ID, domain.Grant{Role: "king"}, "")
+		err = f.svc.GrantRole(ctx, f.admin, a.ID, domain.Grant{Role: "king"}, "测试授权")
 		wantField(t, err, "role", "field.bad_choice")
-		err = f.svc.GrantRole(ctx, f.admin, a.ID, domain.Grant{Role: domain.RoleDirector, DepartmentID: 9999}, "")
+		err = f.svc.GrantRole(ctx, f.admin, a.ID, domain.Grant{Role: domain.RoleDirector, DepartmentID: 9999}, "测试授权")
 		wantField(t, err, "department_id", "people.department_unknown")
 
-		if err := f.svc.GrantRole(ctx, f.admin, a.ID, domain.Grant{Role: domain.RoleDirector, DepartmentID: f.syn.ID}, ""); err != nil {
+		if err := f.svc.GrantRole(ctx, f.admin, a.ID, domain.Grant{Role: domain.RoleDirector, DepartmentID: f.syn.ID}, "测试授权"); err != nil {
 			t.Fatal(err)
 		}
-		wantKind(t, f.svc.GrantRole(ctx, f.admin, a.ID, domain.Grant{Role: domain.RoleDirector, DepartmentID: f.syn.ID}, ""), domain.KindConflict, "people.role_held")
-		wantKind(t, f.svc.GrantRole(ctx, f.admin, b.ID, domain.Grant{Role: domain.RoleDirector, DepartmentID: f.syn.ID}, ""), domain.KindConflict, "people.director_taken")
-		if err := f.svc.GrantRole(ctx, f.admin, b.ID, domain.Grant{Role: domain.RoleDirector, DepartmentID: f.ana.ID}, ""); err != nil {
+		wantKind(t, f.svc.GrantRole(ctx, f.admin, a.ID, domain.Grant{Role: domain.RoleDirector, DepartmentID: f.syn.ID}, "测试授权"), domain.KindConflict, "people.role_held")
+		wantKind(t, f.svc.GrantRole(ctx, f.admin, b.ID, domain.Grant{Role: domain.RoleDirector, DepartmentID: f.syn.ID}, "测试授权"), domain.KindConflict, "people.director_taken")
+		if err := f.svc.GrantRole(ctx, f.admin, b.ID, domain.Grant{Role: domain.RoleDirector, DepartmentID: f.ana.ID}, "测试授权"); err != nil {
 			t.Fatalf("director of another department: %v", err)
 		}
 		d, err := f.svc.DirectorOf(ctx, f.syn.ID)
@@ -282,8 +282,8 @@ func TestORG2_RoleScopesAndSeats(t *testing.T) {
 		if err := f.svc.GrantRole(ctx, f.admin, a.ID, domain.Grant{Role: domain.RoleCommitteeChair}, "appointed"); err != nil {
 			t.Fatal(err)
 		}
-		wantKind(t, f.svc.GrantRole(ctx, f.admin, b.ID, domain.Grant{Role: domain.RoleCommitteeChair}, ""), domain.KindConflict, "people.chair_taken")
-		if err := f.svc.GrantRole(ctx, f.admin, b.ID, domain.Grant{Role: domain.RoleCommittee}, ""); err != nil {
+		wantKind(t, f.svc.GrantRole(ctx, f.admin, b.ID, domain.Grant{Role: domain.RoleCommitteeChair}, "测试授权"), domain.KindConflict, "people.chair_taken")
+		if err := f.svc.GrantRole(ctx, f.admin, b.ID, domain.Grant{Role: domain.RoleCommittee}, "测试授权"); err != nil {
 			t.Fatal(err)
 		}
 		members, chair, err := f.svc.Committee(ctx)
@@ -349,7 +349,7 @@ func TestR5_DeactivateKeepsRow(t *testing.T) {
 		if last.Action != "person.deactivate" || last.Reason != "resigned" || changes(t, last)["active"].New != false {
 			t.Fatalf("event=%+v", last)
 		}
-		wantKind(t, f.svc.GrantRole(ctx, f.admin, p.ID, domain.Grant{Role: domain.RoleCommittee}, ""), domain.KindConflict, "people.person_inactive")
+		wantKind(t, f.svc.GrantRole(ctx, f.admin, p.ID, domain.Grant{Role: domain.RoleCommittee}, "测试授权"), domain.KindConflict, "people.person_inactive")
 		if err := f.svc.SetPersonActive(ctx, f.admin, p.ID, true, ""); err != nil {
 			t.Fatal(err)
 		}

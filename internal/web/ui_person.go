@@ -1,12 +1,14 @@
 package web
 
 import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
-	"net/http"
-	"strconv"
-
 	"labflow/internal/domain"
+	"labflow/internal/i18n"
 )
 
 // A person's page (/people/{id}) and the administrator's actions on it.
@@ -55,6 +57,9 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, pg *person
 	}
 	pg.Person, pg.RankHistory, pg.RoleHistory, pg.History = p, ranks, grants, auditOutputs(evs)
 	pg.DeptNames, pg.Departments, pg.Roles, pg.Ranks = names, ds, roles, domain.Ranks
+	if pg.Notice == "" && pg.Error == "" {
+		pg.Notice = s.personDone(r, p, names)
+	}
 	s.render(w, r, pg)
 	return nil
 }
@@ -76,7 +81,15 @@ func (s *Server) personAction(w http.ResponseWriter, r *http.Request, form strin
 			return s.renderPerson(w, r, &personPage{formState: failed(fe, msg), Form: form})
 		})
 	}
-	http.Redirect(w, r, "/people/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	// The page says what was done (issue 9 item 6).
+	done := url.Values{"done": {form}}
+	if g := grantFromForm(r); g.Role != "" && (form == "grant" || form == "revoke") {
+		done.Set("role", string(g.Role))
+		if g.DepartmentID != 0 {
+			done.Set("dept", strconv.FormatInt(g.DepartmentID, 10))
+		}
+	}
+	http.Redirect(w, r, "/people/"+strconv.FormatInt(id, 10)+"?"+done.Encode(), http.StatusSeeOther)
 	return nil
 }
 
@@ -86,9 +99,16 @@ func (s *Server) uiSetPersonActive(w http.ResponseWriter, r *http.Request) error
 	})
 }
 
+// grantFromForm reads the role (and department) a form names: `grant`,
+// "ROLE@DEPARTMENT_ID" of a role held (the revoke form offers only those),
+// or `role` and `department_id`.
 func grantFromForm(r *http.Request) domain.Grant {
-	d, _ := strconv.ParseInt(r.PostFormValue("department_id"), 10, 64)
-	return domain.Grant{Role: domain.Role(r.PostFormValue("role")), DepartmentID: d}
+	role, dept := r.PostFormValue("role"), r.PostFormValue("department_id")
+	if g := r.PostFormValue("grant"); g != "" {
+		role, dept, _ = strings.Cut(g, "@")
+	}
+	d, _ := strconv.ParseInt(dept, 10, 64)
+	return domain.Grant{Role: domain.Role(role), DepartmentID: d}
 }
 
 func (s *Server) uiGrantRole(w http.ResponseWriter, r *http.Request) error {
@@ -147,4 +167,41 @@ func (*personPage) template() string { return "person" }
 type attrRow struct {
 	domain.AttributeEntry
 	At time.Time
+}
+
+// personDone says what the administrator's last action on the person page
+// did, from the redirect's query (?done=grant&role=gm&dept=1): "已为 张伟
+// 授予角色：总经理". The role is named only if it is one the page knows.
+func (s *Server) personDone(r *http.Request, p domain.Person, depts map[int64]string) string {
+	q := r.URL.Query()
+	lang := s.lang(r)
+	switch done := q.Get("done"); done {
+	case "grant", "revoke":
+		role := domain.Role(q.Get("role"))
+		name := s.pages.roleNameIn(lang, role)
+		if name == "" || !s.knownRole(r, role) {
+			return ""
+		}
+		if d, _ := strconv.ParseInt(q.Get("dept"), 10, 64); d != 0 && depts[d] != "" {
+			name += " · " + depts[d]
+		}
+		return i18n.T(lang, "person.done_"+done, map[string]any{"name": p.Name, "role": name})
+	case "active", "rank", "password":
+		return i18n.T(lang, "person.done_"+done, map[string]any{"name": p.Name})
+	}
+	return ""
+}
+
+// knownRole reports whether role is one of the institute's roles.
+func (s *Server) knownRole(r *http.Request, role domain.Role) bool {
+	roles, err := s.roleKeys(r)
+	if err != nil {
+		return false
+	}
+	for _, x := range roles {
+		if x == role {
+			return true
+		}
+	}
+	return false
 }

@@ -31,7 +31,14 @@
   // for it; then send the form once (a second click is ignored).
   document.addEventListener("submit", function (e) {
     var b = e.submitter, f = e.target;
-    if (b && b.hasAttribute("data-confirm") && !window.confirm(b.getAttribute("data-confirm"))) {
+    // "{role}" in the question is the role chosen in the form (the
+    // administrator confirms the person and the role, issue 9 item 6).
+    var sel = f.querySelector("select[name=role], select[name=grant]");
+    var ask = b && b.getAttribute("data-confirm");
+    if (ask && sel && sel.selectedIndex >= 0) {
+      ask = ask.replace("{role}", sel.options[sel.selectedIndex].text);
+    }
+    if (ask && !window.confirm(ask)) {
       e.preventDefault();
       return;
     }
