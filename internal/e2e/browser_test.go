@@ -80,6 +80,22 @@ func newBrowser(t *testing.T) context.Context {
 
 // screenshot saves the page for a person to look at (kept under
 // LABFLOW_SCREENSHOTS when set).
+// css selects by a CSS selector.
+func css(s string) chromedp.CSS { return chromedp.CSS(s) }
+
+// signIn signs user in with the demo password on the login page.
+func signIn(t *testing.T, ctx context.Context, base, user string) {
+	t.Helper()
+	do(t, ctx,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(css("#login-form")),
+		chromedp.SendKeys(css("#username"), user),
+		chromedp.SendKeys(css("#password"), "labflow-demo"),
+		chromedp.Click(css("#login-submit")),
+		chromedp.WaitVisible(css("nav.main")),
+	)
+}
+
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	dir := os.Getenv("LABFLOW_SCREENSHOTS")
 	if dir == "" {

@@ -17,17 +17,7 @@ import (
 func TestBrowser_CustomerAnswersSurveyByLink(t *testing.T) {
 	base := startApp(t)
 	ctx := newBrowser(t)
-	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	login := func(user string) {
-		do(t, ctx,
-			chromedp.Navigate(base+"/login"),
-			chromedp.WaitVisible(css("#login-form")),
-			chromedp.SendKeys(css("#username"), user),
-			chromedp.SendKeys(css("#password"), "labflow-demo"),
-			chromedp.Click(css("#login-submit")),
-			chromedp.WaitVisible(css("nav.main")),
-		)
-	}
+	login := func(user string) { signIn(t, ctx, base, user) }
 
 	login("zhangwei")
 	do(t, ctx,

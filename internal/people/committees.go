@@ -251,11 +251,7 @@ func (s *Service) UpdateCommittee(ctx context.Context, actor domain.Actor, key s
 		return domain.Committee{}, domain.Forbidden(op)
 	}
 	in.normalize()
-	var c domain.Checker
-	c.Name("name_zh", in.NameZH, true, maxName)
-	c.Name("name_en", in.NameEN, true, maxName)
-	checkReason(&c, reason, false)
-	if err := c.Err(op); err != nil {
+	if err := checkRename(op, in.NameZH, in.NameEN, reason); err != nil {
 		return domain.Committee{}, err
 	}
 	err := s.db.Write(ctx, func(tx *store.Tx) error {

@@ -339,11 +339,7 @@ func (s *Service) UpdateRole(ctx context.Context, actor domain.Actor, key string
 		return domain.RoleDef{}, domain.Forbidden(op)
 	}
 	in.normalize()
-	var c domain.Checker
-	c.Name("name_zh", in.NameZH, true, maxName)
-	c.Name("name_en", in.NameEN, true, maxName)
-	checkReason(&c, reason, false)
-	if err := c.Err(op); err != nil {
+	if err := checkRename(op, in.NameZH, in.NameEN, reason); err != nil {
 		return domain.RoleDef{}, err
 	}
 	var d domain.RoleDef
@@ -467,4 +463,14 @@ func (s *Service) EnsureBuiltins(ctx context.Context) error {
 	})
 	s.forgetRoles()
 	return domain.Wrap(op, err)
+}
+
+// checkRename checks the names and the optional reason of a renaming (a
+// role's or a committee's): both names are required.
+func checkRename(op, nameZH, nameEN, reason string) error {
+	var c domain.Checker
+	c.Name("name_zh", nameZH, true, maxName)
+	c.Name("name_en", nameEN, true, maxName)
+	checkReason(&c, reason, false)
+	return c.Err(op)
 }
