@@ -34,7 +34,7 @@ func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	q.Del("after")
-	s.render(w, r, &auditPage{Events: out, Q: r.URL.Query(), NextAfter: next, BaseQuery: q.Encode()})
+	s.render(w, r, &auditPage{Events: s.auditRows(r, out), Entities: s.auditEntities(r), Q: r.URL.Query(), NextAfter: next, BaseQuery: q.Encode()})
 	return nil
 }
 
@@ -42,10 +42,22 @@ func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) error {
 type auditPage struct {
 	Page
 	formState
-	Events    []auditOut
+	Events []auditRow
+	// Entities are the kinds of record to filter by, in words.
+	Entities  []optionView
 	Q         url.Values
 	NextAfter int64
 	BaseQuery string
 }
 
 func (*auditPage) template() string { return "audit" }
+
+// auditEntities are the kinds of record the audit page filters by.
+func (s *Server) auditEntities(r *http.Request) []optionView {
+	rd := s.reader(r)
+	var out []optionView
+	for _, k := range []string{"person", "department", "role_def", "committee", "instance", "project", "calendar_day", "flow_definition", "attachment", "token"} {
+		out = append(out, optionView{Value: k, Label: rd.words("audit.entity."+k, k)})
+	}
+	return out
+}

@@ -31,7 +31,7 @@ func (s *Server) renderDepartment(w http.ResponseWriter, r *http.Request, p *dep
 	if err != nil {
 		return err
 	}
-	p.Department, p.People, p.Total, p.History = d, ps, total, auditOutputs(evs)
+	p.Department, p.People, p.Total, p.History = d, ps, total, s.auditRows(r, auditOutputs(evs))
 	if p.Form == nil {
 		p.Form = &people.DepartmentInput{Code: d.Code, NameZH: d.NameZH, NameEN: d.NameEN}
 	}
@@ -65,7 +65,7 @@ type departmentPage struct {
 	Department domain.Department
 	People     []domain.Person
 	Total      int
-	History    []auditOut
+	History    []auditRow
 	// Form is the edit form's values: the department's, or those sent.
 	Form *people.DepartmentInput
 }

@@ -104,7 +104,7 @@ func (s *Server) renderRole(w http.ResponseWriter, r *http.Request, p *orgRolePa
 	if err != nil {
 		return err
 	}
-	p.RoleDef, p.Holders, p.Total, p.History, p.DeptNames = d, holders, total, auditOutputs(evs), names
+	p.RoleDef, p.Holders, p.Total, p.History, p.DeptNames = d, holders, total, s.auditRows(r, auditOutputs(evs)), names
 	p.Definitions = s.Flow.Naming("role", key)
 	if p.Form == nil {
 		p.Form = &people.RoleInput{Key: string(d.Key), NameZH: d.NameZH, NameEN: d.NameEN, Scoped: d.Scoped}
@@ -215,7 +215,7 @@ func (s *Server) renderCommittee(w http.ResponseWriter, r *http.Request, p *orgC
 	if err != nil {
 		return err
 	}
-	p.Committee, p.Memberships, p.History, p.People = c, hist, auditOutputs(evs), opts
+	p.Committee, p.Memberships, p.History, p.People = c, hist, s.auditRows(r, auditOutputs(evs)), opts
 	p.Definitions = s.Flow.Naming("committee", key)
 	if p.Form == nil {
 		p.Form = &people.CommitteeInput{Key: c.Key, NameZH: c.NameZH, NameEN: c.NameEN}
@@ -318,7 +318,7 @@ type orgRolePage struct {
 	RoleDef     domain.RoleDef
 	Holders     []domain.Person
 	Total       int
-	History     []auditOut
+	History     []auditRow
 	DeptNames   map[int64]string
 	Definitions []string
 	Form        *people.RoleInput
@@ -343,7 +343,7 @@ type orgCommitteePage struct {
 	formState
 	Committee   domain.Committee
 	Memberships []domain.CommitteeMember
-	History     []auditOut
+	History     []auditRow
 	People      []optionView
 	Definitions []string
 	Form        *people.CommitteeInput

@@ -55,7 +55,7 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, pg *person
 	if err != nil {
 		return err
 	}
-	pg.Person, pg.RankHistory, pg.RoleHistory, pg.History = p, ranks, grants, auditOutputs(evs)
+	pg.Person, pg.RankHistory, pg.RoleHistory, pg.History = p, ranks, grants, s.auditRows(r, auditOutputs(evs))
 	pg.DeptNames, pg.Departments, pg.Roles, pg.Ranks = names, ds, roles, domain.Ranks
 	if pg.Notice == "" && pg.Error == "" {
 		pg.Notice = s.personDone(r, p, names)
@@ -154,7 +154,7 @@ type personPage struct {
 	// Attributes are the employment attributes processes set, with when.
 	Attributes  []attrRow
 	RoleHistory []domain.RoleGrant
-	History     []auditOut
+	History     []auditRow
 	DeptNames   map[int64]string
 	Departments []domain.Department
 	Roles       []domain.Role
