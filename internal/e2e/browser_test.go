@@ -169,7 +169,7 @@ func TestBrowser_LoginSwitchLanguageCreatePerson(t *testing.T) {
 		t.Fatalf("person page heading %q", got)
 	}
 	hist := text(t, ctx, "#history")
-	if !strings.Contains(hist, "person.create") || !strings.Contains(hist, "周明") || !strings.Contains(hist, "xiaoming") {
+	if !strings.Contains(hist, "Person created") || !strings.Contains(hist, "周明") || !strings.Contains(hist, "xiaoming") {
 		t.Fatalf("history does not show the creation by the admin: %q", hist)
 	}
 }
