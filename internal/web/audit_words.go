@@ -50,10 +50,14 @@ func (s *Server) auditRows(r *http.Request, evs []auditOut) []auditRow {
 	return out
 }
 
-// words is the catalog's text for key, or fallback when it has none.
-func (rd *reader) words(key, fallback string) string {
-	if i18n.Has(rd.lang, key) {
-		return i18n.T(rd.lang, key, nil)
+// words is the catalog's text for key in the reader's language, or
+// fallback when it has none.
+func (rd *reader) words(key, fallback string) string { return textOr(rd.lang, key, fallback) }
+
+// textOr is the catalog's text for key in lang, or fallback when it has none.
+func textOr(lang, key, fallback string) string {
+	if i18n.Has(lang, key) {
+		return i18n.T(lang, key, nil)
 	}
 	return fallback
 }

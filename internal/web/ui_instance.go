@@ -339,11 +339,7 @@ func joinNames(ns []string) string {
 }
 
 func actionLabel(lang, action string) string {
-	k := "flowui.action." + action
-	if i18n.Has(lang, k) {
-		return i18n.T(lang, k, nil)
-	}
-	return action
+	return textOr(lang, "flowui.action."+action, action)
 }
 
 // instancePage is the request page.

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,7 +59,7 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, pg *person
 	pg.Person, pg.RankHistory, pg.RoleHistory, pg.History = p, ranks, grants, s.auditRows(r, auditOutputs(evs))
 	pg.DeptNames, pg.Departments, pg.Roles, pg.Ranks = names, ds, roles, domain.Ranks
 	if pg.Notice == "" && pg.Error == "" {
-		pg.Notice = s.personDone(r, p, names)
+		pg.Notice = s.personDone(r, p, names, roles)
 	}
 	s.render(w, r, pg)
 	return nil
@@ -172,16 +173,16 @@ type attrRow struct {
 // personDone says what the administrator's last action on the person page
 // did, from the redirect's query (?done=grant&role=gm&dept=1): "已为 张伟
 // 授予角色：总经理". The role is named only if it is one the page knows.
-func (s *Server) personDone(r *http.Request, p domain.Person, depts map[int64]string) string {
+func (s *Server) personDone(r *http.Request, p domain.Person, depts map[int64]string, roles []domain.Role) string {
 	q := r.URL.Query()
 	lang := s.lang(r)
 	switch done := q.Get("done"); done {
 	case "grant", "revoke":
 		role := domain.Role(q.Get("role"))
-		name := s.pages.roleNameIn(lang, role)
-		if name == "" || !s.knownRole(r, role) {
+		if !slices.Contains(roles, role) {
 			return ""
 		}
+		name := s.pages.roleNameIn(lang, role)
 		if d, _ := strconv.ParseInt(q.Get("dept"), 10, 64); d != 0 && depts[d] != "" {
 			name += " · " + depts[d]
 		}
@@ -190,18 +191,4 @@ func (s *Server) personDone(r *http.Request, p domain.Person, depts map[int64]st
 		return i18n.T(lang, "person.done_"+done, map[string]any{"name": p.Name})
 	}
 	return ""
-}
-
-// knownRole reports whether role is one of the institute's roles.
-func (s *Server) knownRole(r *http.Request, role domain.Role) bool {
-	roles, err := s.roleKeys(r)
-	if err != nil {
-		return false
-	}
-	for _, x := range roles {
-		if x == role {
-			return true
-		}
-	}
-	return false
 }
