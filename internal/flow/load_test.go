@@ -29,6 +29,8 @@ func testRegistry() *Registry {
 	// projects package, which imports this one).
 	r.RegisterSubjectKind(SubjectKind{Name: "projects.node_plan"})
 	r.RegisterSubjectKind(SubjectKind{Name: "projects.project"})
+	// pre-check and analytical-plan-change govern a pre-check (experiments).
+	r.RegisterSubjectKind(SubjectKind{Name: "projects.precheck"})
 	return r
 }
 

@@ -81,6 +81,9 @@ var sealedTables = []sealedTable{
 	{"project", strings.Split(projectCols, ", "), "project", "pj", nil},
 	{"project_member", strings.Split(projectMemberCols, ", "), "project member", "pjm", nil},
 	{"project_plan", strings.Split(planCols, ", "), "plan revision", "pjp", []int{4}},
+	// Issue 10, experiments (EXP-1..4): pre-checks and experiments.
+	{"experiment_precheck", strings.Split(precheckCols, ", "), "pre-check", "exc", nil},
+	{"experiment", strings.Split(experimentCols, ", "), "experiment", "exr", nil},
 }
 
 // textHash is the SHA-256 (hex) of a text, as a hashed column enters a digest.

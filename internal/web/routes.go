@@ -84,6 +84,8 @@ func (s *Server) routes() {
 	s.noticeRoutes()
 	// Projects, their teams and node plans (issue 10; api_projects.go, ui_project*.go).
 	s.projectRoutes()
+	// Projects → experiments: pre-checks, experiments, results and decisions (issue 10, pexp; api_experiments.go, ui_experiments.go).
+	s.experimentRoutes()
 
 	// Roles, committees and standing proxies as data (issue 8 §4; api_org.go, ui_org.go).
 	s.api("GET /api/v1/roles", s.apiRoles, doc{Summary: "List roles, built-in and defined", Out: []roleDefOut{}, Query: queryNames("include_inactive")})

@@ -35,6 +35,9 @@ func (s *Server) uiProject(w http.ResponseWriter, r *http.Request) error {
 	if plan != nil {
 		p.Gantt = gantt(plan.Plan, time.Now().In(s.TimeZone).Format(time.DateOnly))
 	}
+	if p.Exp, err = s.experimentsPanel(r, d.Code); err != nil { // experiments (pexp, ui_experiments.go)
+		return err
+	}
 	s.render(w, r, p)
 	return nil
 }
@@ -46,6 +49,7 @@ type projectPage struct {
 	DeptNames map[int64]string
 	Director  string
 	Gantt     *ganttChart
+	Exp       *expPanel // experiments (pexp)
 }
 
 func (*projectPage) template() string { return "project" }
