@@ -58,17 +58,25 @@ func expMatrixRows() []matrixRow {
 		{"GET /api/v1/projects/{code}/experiments", "GET", path("/api/v1/projects/LF-2026-01/experiments"), nil, projectSees(200, 200)},
 		{"GET /api/v1/projects/{code}/prechecks", "GET", path("/api/v1/projects/LF-2026-01/prechecks"), nil, projectSees(200, 200)},
 		{"GET /api/v1/projects/{code}/prechecks/{id}", "GET",
-			func(f *matrixFixture) string { return idPath("/api/v1/projects/LF-2026-01/prechecks/%d", f.exp.precheck) }, nil, projectSees(200, 200)},
+			func(f *matrixFixture) string {
+				return idPath("/api/v1/projects/LF-2026-01/prechecks/%d", f.exp.precheck)
+			}, nil, projectSees(200, 200)},
 		{"GET /api/v1/projects/{code}/experiments/{id}", "GET",
-			func(f *matrixFixture) string { return idPath("/api/v1/projects/LF-2026-01/experiments/%d", f.exp.started) }, nil, projectSees(200, 200)},
+			func(f *matrixFixture) string {
+				return idPath("/api/v1/projects/LF-2026-01/experiments/%d", f.exp.started)
+			}, nil, projectSees(200, 200)},
 		{"POST /api/v1/projects/{code}/prechecks", "POST", path("/api/v1/projects/LF-2026-01/prechecks"), fixed(precheckBody(expNode)), member(201)},
 		{"POST /api/v1/projects/{code}/experiments", "POST", path("/api/v1/projects/LF-2026-01/experiments"),
 			func(f *matrixFixture, _ string) any { return map[string]any{"precheck_id": f.exp.precheck} }, mine(201)},
 		{"POST /api/v1/projects/{code}/experiments/{id}/report", "POST",
-			func(f *matrixFixture) string { return idPath("/api/v1/projects/LF-2026-01/experiments/%d/report", f.exp.started) },
+			func(f *matrixFixture) string {
+				return idPath("/api/v1/projects/LF-2026-01/experiments/%d/report", f.exp.started)
+			},
 			fixed(map[string]any{"result": "passed", "tests_used": 2, "report": "合格"}), mine(200)},
 		{"POST /api/v1/projects/{code}/experiments/{id}/decision", "POST",
-			func(f *matrixFixture) string { return idPath("/api/v1/projects/LF-2026-01/experiments/%d/decision", f.exp.reported) },
+			func(f *matrixFixture) string {
+				return idPath("/api/v1/projects/LF-2026-01/experiments/%d/decision", f.exp.reported)
+			},
 			fixed(map[string]any{"decision": "按计划继续"}), projectSees(200, 403)},
 	}
 }
