@@ -125,5 +125,5 @@ func SeedProjects(ctx context.Context, ppl *people.Service, svc *projects.Servic
 			}
 		}
 	}
-	return nil
+	return seedExperiments(ctx, ppl, svc, eng) // experiments on LF-2026-01 (projects_pexp.go)
 }

@@ -74,6 +74,9 @@ func (s *Service) UseFlow(e *flow.Engine) { s.flow = e }
 // today is the current day in the institute's zone.
 func (s *Service) today() string { return s.db.Now().In(s.loc).Format(time.DateOnly) }
 
+// Today is the current day in the institute's zone (YYYY-MM-DD).
+func (s *Service) Today() string { return s.today() }
+
 func actorName(a domain.Actor) string {
 	if a.Name != "" {
 		return a.Name
