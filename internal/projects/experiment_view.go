@@ -3,8 +3,10 @@ package projects
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"labflow/internal/domain"
+	"labflow/internal/flow"
 	"labflow/internal/store"
 )
 
@@ -45,8 +47,18 @@ type NodeExperiments struct {
 	// tests its experiments' reports used.
 	TestsPlanned int                `json:"tests_planned"`
 	TestsUsed    int                `json:"tests_used"`
-	Prechecks    []store.Precheck   `json:"prechecks"`
+	Prechecks    []PrecheckRow      `json:"prechecks"`
 	Experiments  []store.Experiment `json:"experiments"`
+}
+
+// PrecheckRow is a pre-check form in the panel.
+type PrecheckRow struct {
+	store.Precheck
+	// MayOpen reports whether the viewer may open its approval request:
+	// the engine's rule for these requests (the GM and the deans, the
+	// filer, the director of the filer's department, who approves) — the
+	// form itself is seen by whoever sees the project.
+	MayOpen bool `json:"may_open"`
 }
 
 // Experiments returns the experiments of project code by node, as actor
@@ -80,14 +92,14 @@ func (s *Service) Experiments(ctx context.Context, actor domain.Actor, code stri
 	at := map[string]int{}
 	for _, n := range plan.Nodes {
 		at[n.Name] = len(v.Nodes)
-		v.Nodes = append(v.Nodes, NodeExperiments{Node: n.Name, TestsPlanned: n.nodeTests(), Prechecks: []store.Precheck{}, Experiments: []store.Experiment{}})
+		v.Nodes = append(v.Nodes, NodeExperiments{Node: n.Name, TestsPlanned: n.nodeTests(), Prechecks: []PrecheckRow{}, Experiments: []store.Experiment{}})
 	}
 	node := func(name string) *NodeExperiments {
 		if i, ok := at[name]; ok {
 			return &v.Nodes[i]
 		}
 		if v.Other == nil {
-			v.Other = &NodeExperiments{Prechecks: []store.Precheck{}, Experiments: []store.Experiment{}}
+			v.Other = &NodeExperiments{Prechecks: []PrecheckRow{}, Experiments: []store.Experiment{}}
 		}
 		return v.Other
 	}
@@ -106,9 +118,11 @@ func (s *Service) Experiments(ctx context.Context, actor domain.Actor, code stri
 			v.Retestable = append(v.Retestable, x)
 		}
 	}
+	viewer := flow.ViewerOf(actor)
 	for _, pc := range pcs {
 		n := node(pc.Node)
-		n.Prechecks = append(n.Prechecks, pc)
+		open := pc.InstanceID != 0 && (viewer.All || pc.ResearcherID == actor.ID || slices.Contains(viewer.Departments, pc.DepartmentID))
+		n.Prechecks = append(n.Prechecks, PrecheckRow{Precheck: pc, MayOpen: open})
 		if pc.State == PrecheckApproved && pc.ResearcherID == actor.ID && !used[pc.ID] {
 			v.Startable = append(v.Startable, pc)
 		}
