@@ -107,7 +107,8 @@ func refuse(k domain.Kind, op, field, key string, kv ...any) error {
 // on the day (KindForbidden). Without an approved form it is refused
 // (projects.exp.no_approved_precheck: KindInvalid without one, KindConflict
 // for one not approved), as is a form used already, a project whose plan
-// is no longer signed (RequireSignedPlan's reason) and a re-test of an
+// is no longer signed (RequireSignedPlan's reason) or no longer has the
+// form's node (projects.exp.unknown_node), and a re-test of an
 // experiment that did not fail, or whose cause analysis is not recorded
 // (projects.exp.no_analysis).
 func (s *Service) StartExperiment(ctx context.Context, actor domain.Actor, code string, in StartExperimentInput) (store.Experiment, error) {
@@ -135,8 +136,13 @@ func (s *Service) StartExperiment(ctx context.Context, actor domain.Actor, code 
 	if pc.State != PrecheckApproved {
 		return store.Experiment{}, refuse(domain.KindConflict, op, "precheck_id", "projects.exp.no_approved_precheck")
 	}
-	if _, _, err := s.RequireSignedPlan(ctx, p.ID); err != nil {
+	rev, plan, err := s.RequireSignedPlan(ctx, p.ID)
+	if err != nil {
 		return store.Experiment{}, err
+	}
+	if !slices.ContainsFunc(plan.Nodes, func(n Node) bool { return n.Name == pc.Node }) {
+		// A revision signed since the form removed or renamed its node.
+		return store.Experiment{}, refuse(domain.KindConflict, op, "precheck_id", "projects.exp.unknown_node", "revision", rev.Revision)
 	}
 	xs, err := store.Experiments(ctx, s.db.R(), p.ID)
 	if err != nil {

@@ -431,3 +431,32 @@ func TestEXP4_AnalyticalPlanChangeByTheAnalyticalDirector(t *testing.T) {
 		}
 	})
 }
+
+// Ensure an approved pre-check whose node a newly signed plan revision
+// removed no longer starts an experiment (EXP-1, PRJ-3).
+func TestEXP1_StartRefusedWhenTheNodeLeftThePlan(t *testing.T) {
+	t.Parallel()
+	onBothBackends(t, func(t *testing.T, e *env) {
+		pc := approvedPrecheck(t, e)
+		rev := goodPlan(0)
+		rev["reason"] = "节点重新划分"
+		r := e.as(t, "chenzhiqiang", "POST", "/api/v1/projects/LF-2026-01/plans", rev)
+		if r.status != http.StatusCreated {
+			t.Fatalf("revision: %d %s", r.status, r.body)
+		}
+		var p planOut
+		r.json(t, &p)
+		for _, u := range []string{"lihua", "liuyang", "wangjianguo"} {
+			if r := signPlan(t, e, u, p); r.status != 200 {
+				t.Fatalf("%s signs: %d %s", u, r.status, r.body)
+			}
+		}
+		before := rowsOfExperiments(t, e)
+		if r, _ := startExperiment(t, e, "zhangwei", map[string]any{"precheck_id": pc.Precheck.ID}); r.status != 409 || r.problem(t).Key != "projects.exp.unknown_node" {
+			t.Fatalf("start on a node no longer planned: %d %s", r.status, r.body)
+		}
+		if after := rowsOfExperiments(t, e); after != before {
+			t.Fatalf("the refusal wrote: %v → %v", before, after)
+		}
+	})
+}
