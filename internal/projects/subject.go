@@ -16,6 +16,7 @@ import (
 func RegisterNames(reg *flow.Registry) {
 	reg.RegisterSubjectKind(flow.SubjectKind{Name: SubjectPlan, Title: flow.Text{ZH: "节点计划", EN: "Node plan"}})
 	reg.RegisterSubjectKind(flow.SubjectKind{Name: SubjectProject, Title: flow.Text{ZH: "项目", EN: "Project"}})
+	initiationNames(reg) // initiation, kick-off reports, original records (initiation.go)
 }
 
 // Register declares, with their behaviour, the kinds of record definitions
@@ -24,6 +25,7 @@ func RegisterNames(reg *flow.Registry) {
 // signing (signed when the committee's last signature lands), and a
 // project, for reference fields (only the projects the writer may see).
 func (s *Service) Register(reg *flow.Registry) {
+	s.registerInitiation(reg) // initiation, kick-off reports, original records (initiation.go)
 	reg.RegisterSubjectKind(flow.SubjectKind{
 		Name:     SubjectPlan,
 		Title:    flow.Text{ZH: "节点计划", EN: "Node plan"},

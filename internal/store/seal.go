@@ -81,6 +81,12 @@ var sealedTables = []sealedTable{
 	{"project", strings.Split(projectCols, ", "), "project", "pj", nil},
 	{"project_member", strings.Split(projectMemberCols, ", "), "project member", "pjm", nil},
 	{"project_plan", strings.Split(planCols, ", "), "plan revision", "pjp", []int{4}},
+	// Issue 10, initiation and records: a project's initiation, candidate
+	// routes, kick-off reports and register of original records.
+	{"project_initiation", strings.Split(initiationCols, ", "), "initiation", "in", nil},
+	{"project_route", strings.Split(routeCols, ", "), "route", "inr", nil},
+	{"project_kickoff", strings.Split(kickoffCols, ", "), "kick-off report", "ink", nil},
+	{"project_record", strings.Split(recordCols, ", "), "original record", "ino", nil},
 }
 
 // textHash is the SHA-256 (hex) of a text, as a hashed column enters a digest.
