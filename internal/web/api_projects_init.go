@@ -24,6 +24,7 @@ func (s *Server) initiationRoutes() {
 	jsonRoute(s, "POST /api/v1/projects/{code}/kickoff", doc{Summary: "File the kick-off report on the chosen route and start its signing by the director (the project's director)", Status: http.StatusCreated}, s.apiFileKickoff)
 	jsonRoute(s, "GET /api/v1/projects/{code}/records", doc{Summary: "A project's register of original records (DIR-6, PRJ-8), each entry with its signature state"}, s.apiRecords)
 	jsonRoute(s, "POST /api/v1/projects/{code}/records", doc{Summary: "Enter original records (a team member, the author) and start their review and signature by the director of the author's department", Status: http.StatusCreated}, s.apiAddRecord)
+	s.initiationPages() // the project page's panel forms (ui_project_init.go)
 }
 
 // kickoffOut is a filed kick-off report and its signing process.

@@ -615,3 +615,52 @@ func TestDIR6_OriginalRecordsSignedByTheAuthorsDirector(t *testing.T) {
 		}
 	})
 }
+
+// Ensure the project page's panel (DIR-2, PRJ-1, DIR-6): the reports with
+// the form of the director whose report is due, the routes with the
+// choice and the kick-off report, the register with its signatures; the
+// forms post through the same rules and show a problem beside the form;
+// in both languages.
+func TestPRJ1_ProjectPagePanel(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.login(t, "chenzhiqiang")
+	r := e.do(t, c, "GET", "/projects/LF-2026-01", nil, nil)
+	for _, want := range []string{`id="routes"`, "路线A：对硝基苯胺起始", "已确定", "已搁置", `id="records"`, "SYN-2026-007", "陈志强", `id="kickoff-form"`, "本项目未经系统立项调研"} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("LF-2026-01's page lacks %q", want)
+		}
+	}
+	if strings.Contains(r.body, `id="record-form"`) {
+		t.Errorf("the director is offered the authors' form")
+	}
+	r = e.do(t, c, "GET", "/projects/LF-2026-13", nil, nil)
+	if !strings.Contains(r.body, `id="feasibility-reports"`) || strings.Contains(r.body, `id="report-form"`) || !strings.Contains(r.body, "待提交") {
+		t.Errorf("LF-2026-13's page for a director who filed: %s", r.body)
+	}
+	l := e.login(t, "liuyang")
+	r = e.do(t, l, "GET", "/projects/LF-2026-13", nil, nil)
+	if !strings.Contains(r.body, `id="report-form"`) {
+		t.Fatalf("liuyang is not offered his report's form")
+	}
+	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+	r = e.do(t, l, "POST", "/projects/LF-2026-13/feasibility", fmt.Sprintf("department=%d&conclusion=feasible&difficulty=", deptID(t, e, "formulation")), form)
+	if r.status != 422 || !strings.Contains(r.body, "完成此步骤须填写") || !strings.Contains(r.body, `id="report-form"`) {
+		t.Fatalf("a report without difficulty: %d %s", r.status, r.body)
+	}
+	r = e.do(t, l, "POST", "/projects/LF-2026-13/feasibility", fmt.Sprintf("department=%d&conclusion=feasible_with_risks&difficulty=溶出一致性", deptID(t, e, "formulation")), form)
+	if r.status != 303 || !strings.HasSuffix(r.header.Get("Location"), "#initiation") {
+		t.Fatalf("report: %d %s", r.status, r.header.Get("Location"))
+	}
+	if f := feasibility(t, e, "lihua", "LF-2026-13"); filed(f) != 3 {
+		t.Fatalf("the page's report was not filed: %+v", f)
+	}
+	w := e.login(t, "wangfang")
+	e.do(t, w, "POST", "/lang", "lang=en", form)
+	r = e.do(t, w, "GET", "/projects/LF-2026-01", nil, nil)
+	for _, want := range []string{"Original records register", `id="record-form"`, "Candidate routes and kick-off report", "Chosen"} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("the English page lacks %q", want)
+		}
+	}
+}

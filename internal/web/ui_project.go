@@ -35,6 +35,7 @@ func (s *Server) uiProject(w http.ResponseWriter, r *http.Request) error {
 	if plan != nil {
 		p.Gantt = gantt(plan.Plan, time.Now().In(s.TimeZone).Format(time.DateOnly))
 	}
+	p.Init = s.initPanel(r, d.Code, names) // initiation, routes, original records (ui_project_init.go)
 	s.render(w, r, p)
 	return nil
 }
@@ -46,6 +47,7 @@ type projectPage struct {
 	DeptNames map[int64]string
 	Director  string
 	Gantt     *ganttChart
+	Init      *initPanel // initiation, routes, original records (ui_project_init.go)
 }
 
 func (*projectPage) template() string { return "project" }
