@@ -204,7 +204,7 @@ func (s *Service) AddRecord(ctx context.Context, actor domain.Actor, code string
 	}
 	summary := p.Code + " 记录本 " + o.Notebook + " 第" + strconv.Itoa(o.PageFrom) + "–" + strconv.Itoa(o.PageTo) + "页"
 	inst, err := s.flow.StartWith(ctx, actor, DefinitionRecord, flow.StartInput{
-		Form:    map[string]any{"summary": summary, "department": o.DepartmentID},
+		Form:    map[string]any{"summary": summary, "department": o.DepartmentID, "files": anyList(o.Files)},
 		Subject: &flow.SubjectRef{Kind: SubjectRecord, Create: create},
 	})
 	if err != nil {
@@ -231,3 +231,12 @@ func (s *Service) recordContent(ctx context.Context, id int64) ([]byte, error) {
 }
 
 var followRecord = followSigned("projects.followRecord", "project.record_", (*store.Tx).SetOriginalRecordState)
+
+// anyList is a list of files as a form holds it.
+func anyList(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, v := range ss {
+		out[i] = v
+	}
+	return out
+}

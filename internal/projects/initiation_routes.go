@@ -368,7 +368,7 @@ func (s *Service) FileKickoff(ctx context.Context, actor domain.Actor, code stri
 				{Field: "route_id", New: strconv.FormatInt(k.RouteID, 10)}, {Field: "summary", New: k.Summary}, {Field: "files", New: strings.Join(k.Files, ",")}}})
 	}
 	inst, err := s.flow.StartWith(ctx, actor, DefinitionKickoff, flow.StartInput{
-		Form:    map[string]any{"summary": p.Code + " 开题报告：" + k.Summary},
+		Form:    map[string]any{"summary": p.Code + " 开题报告：" + k.Summary, "files": anyList(k.Files)},
 		Subject: &flow.SubjectRef{Kind: SubjectKickoff, Create: create},
 	})
 	if err != nil {

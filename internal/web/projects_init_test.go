@@ -664,3 +664,27 @@ func TestPRJ1_ProjectPagePanel(t *testing.T) {
 		}
 	}
 }
+
+// Ensure the director who reviews original records may open their scans,
+// and who sees neither the project nor the request may not (DIR-6, PRJ-12).
+func TestDIR6_DirectorOpensTheScansHeSigns(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	scan := upload(t, e, "wangfang", "nb-13.pdf", "%PDF-1.4 notebook 13")
+	var rec recordFiled
+	r := e.as(t, "wangfang", "POST", "/api/v1/projects/LF-2026-01/records", map[string]any{"notebook": "SYN-2026-013", "page_from": 1, "page_to": 5,
+		"node": "路线确认", "started_on": day(-3), "ended_on": day(-1), "files": []string{scan}})
+	if r.status != 201 {
+		t.Fatalf("entry: %d %s", r.status, r.body)
+	}
+	r.json(t, &rec)
+	att, err := e.app.DB.FindAttachmentByHash(context.Background(), scan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for user, want := range map[string]int{"chenzhiqiang": 200, "wangfang": 200, "xuli": 404, "liuyang": 404} {
+		if r := e.as(t, user, "GET", idPath("/api/v1/attachments/%d/content", att.ID), nil); r.status != want {
+			t.Errorf("%s opens the scan: %d, want %d", user, r.status, want)
+		}
+	}
+}
