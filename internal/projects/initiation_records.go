@@ -165,6 +165,15 @@ func (s *Service) AddRecord(ctx context.Context, actor domain.Actor, code string
 	if o.Node == "" && o.Experiment == "" {
 		c.Add("experiment", "projects.init.node_or_experiment")
 	}
+	if o.Node != "" && !c.Has("node") {
+		known, err := s.planNodes(ctx, p.ID)
+		if err != nil {
+			return RecordEntry{}, nil, domain.Wrap(op, err)
+		}
+		if !known[o.Node] {
+			c.Add("node", "projects.init.unknown_node")
+		}
+	}
 	c.Date("started_on", o.StartedOn, true)
 	c.Date("ended_on", o.EndedOn, true)
 	if !c.Has("started_on") && !c.Has("ended_on") && o.EndedOn < o.StartedOn {
@@ -239,4 +248,22 @@ func anyList(ss []string) []any {
 		out[i] = v
 	}
 	return out
+}
+
+// planNodes are the names of the nodes of every plan revision of a
+// project (a record may belong to a node of an earlier revision).
+func (s *Service) planNodes(ctx context.Context, projectID int64) (map[string]bool, error) {
+	revs, err := store.PlanRevisions(ctx, s.db.R(), projectID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, r := range revs {
+		if plan, err := decodePlan(r.Content); err == nil {
+			for _, n := range plan.Nodes {
+				out[n.Name] = true
+			}
+		}
+	}
+	return out, nil
 }

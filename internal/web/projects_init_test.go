@@ -527,7 +527,7 @@ func TestDIR6_OriginalRecordsSignedByTheAuthorsDirector(t *testing.T) {
 		}{
 			{entry("page_to", 0), "page_to"}, {entry("page_from", 30), "page_to"}, {entry("ended_on", day(3)), "ended_on"},
 			{entry("started_on", day(0)), "ended_on"}, {entry("files", []string{}), "files"}, {entry("files", []string{other}), "files.1"},
-			{entry("notebook", ""), "notebook"}, {entry("experiment", ""), "experiment"}, {entry("supersedes", 999999, "note", "更正"), "supersedes"},
+			{entry("notebook", ""), "notebook"}, {entry("experiment", ""), "experiment"}, {entry("node", "不存在的节点"), "node"}, {entry("supersedes", 999999, "note", "更正"), "supersedes"},
 		} {
 			if r := e.as(t, "wangfang", "POST", "/api/v1/projects/LF-2026-01/records", c.body); r.status != 422 || fieldKeys(t, r)[c.want] == "" {
 				t.Errorf("entry %v: %d %s, want 422 on %s", c.body, r.status, r.body, c.want)
