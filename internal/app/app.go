@@ -194,6 +194,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 			if err := demo.SeedProjects(ctx, a.People, a.Projects, a.Flow, db.Now().In(loc)); err != nil {
 				return err
 			}
+			if err := demo.SeedInitiation(ctx, a.People, a.Projects, a.Flow, a.Attach, db.Now().In(loc)); err != nil {
+				return err
+			}
 			_, err := a.Notices.Dispatch(ctx)
 			return err
 		})

@@ -102,6 +102,9 @@ func SeedProjects(ctx context.Context, ppl *people.Service, svc *projects.Servic
 		for _, n := range dp.nodes {
 			plan.Nodes = append(plan.Nodes, projects.Node{Name: n.name, Start: day(n.start), End: day(n.end), Tests: []projects.TestItem{{Item: n.item, Count: n.count}}})
 		}
+		if err := seedRoutes(ctx, ppl, svc, eng, director, dp); err != nil { // routes and kick-off report first (projects_pinit.go)
+			return err
+		}
 		_, inst, err := svc.FilePlan(ctx, director, dp.code, plan)
 		if err != nil {
 			return fmt.Errorf("demo: plan of %s: %w", dp.code, err)

@@ -248,6 +248,11 @@ func (s *Service) FilePlan(ctx context.Context, actor domain.Actor, code string,
 	if p.Stage == "closed" {
 		return store.PlanRevision{}, nil, domain.Conflict(op, "projects.closed")
 	}
+	// A route chosen and its kick-off report signed first (PRJ-1;
+	// initiation_routes.go).
+	if err := s.requireKickoff(ctx, p); err != nil {
+		return store.PlanRevision{}, nil, err
+	}
 	plan := in.Plan
 	if err := s.check(ctx, &plan); err != nil {
 		return store.PlanRevision{}, nil, err

@@ -91,7 +91,7 @@ func (s *Service) Create(ctx context.Context, actor domain.Actor, in CreateInput
 	}
 	p := store.Project{Code: in.Code, Name: in.Name, Kind: in.Kind, RLD: in.RLD, Departments: depts, DepartmentID: lead,
 		DirectorID: actor.ID, Stage: in.Stage, CreatedBy: actor.ID}
-	err = s.db.Write(ctx, func(tx *store.Tx) error {
+	insert := func(tx *store.Tx) error {
 		var err error
 		if p, err = tx.InsertProject(p); err != nil {
 			return err
@@ -100,7 +100,14 @@ func (s *Service) Create(ctx context.Context, actor domain.Actor, in CreateInput
 			EntityID: strconv.FormatInt(p.ID, 10), Changes: []audit.Change{{Field: "code", New: p.Code}, {Field: "name", New: p.Name},
 				{Field: "kind", New: p.Kind}, {Field: "rld", New: p.RLD}, {Field: "departments", New: deptText(depts)},
 				{Field: "director_id", New: strconv.FormatInt(p.DirectorID, 10)}, {Field: "stage", New: p.Stage}}})
-	})
+	}
+	if p.Stage == Stages[0] && s.flow != nil {
+		// A project in initiation starts its feasibility reports with it
+		// (DIR-2; initiation.go).
+		err = s.startInitiation(ctx, actor, &p, insert)
+	} else {
+		err = s.db.Write(ctx, insert)
+	}
 	if store.IsUnique(err) {
 		return p, invalid(op, "code", "projects.code_taken")
 	}

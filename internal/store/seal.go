@@ -84,6 +84,12 @@ var sealedTables = []sealedTable{
 	// Issue 10, experiments (EXP-1..4): pre-checks and experiments.
 	{"experiment_precheck", strings.Split(precheckCols, ", "), "pre-check", "exc", nil},
 	{"experiment", strings.Split(experimentCols, ", "), "experiment", "exr", nil},
+	// Issue 10, initiation and records: a project's initiation, candidate
+	// routes, kick-off reports and register of original records.
+	{"project_initiation", strings.Split(initiationCols, ", "), "initiation", "in", nil},
+	{"project_route", strings.Split(routeCols, ", "), "route", "inr", nil},
+	{"project_kickoff", strings.Split(kickoffCols, ", "), "kick-off report", "ink", nil},
+	{"project_record", strings.Split(recordCols, ", "), "original record", "ino", nil},
 }
 
 // textHash is the SHA-256 (hex) of a text, as a hashed column enters a digest.

@@ -15,6 +15,7 @@ import (
 // projectFixture is what the projects' rows point at.
 type projectFixture struct {
 	member int64 // wangfang's membership of LF-2026-01
+	route  int64 // a route of LF-2026-01 set aside (projects_init_permissions_test.go)
 }
 
 func projectMatrixSetup(t *testing.T, e *env) *projectFixture {
@@ -26,7 +27,7 @@ func projectMatrixSetup(t *testing.T, e *env) *projectFixture {
 		} `json:"team"`
 	}
 	e.as(t, "chenzhiqiang", "GET", "/api/v1/projects/LF-2026-01", nil).json(t, &d)
-	f := &projectFixture{}
+	f := &projectFixture{route: pinitMatrixSetup(t, e)}
 	for _, m := range d.Team {
 		if m.PersonID == personID(t, e, "wangfang") {
 			f.member = m.ID
@@ -51,7 +52,7 @@ func projectMatrixRows() []matrixRow {
 	rev["reason"] = "矩阵测试"
 	plan1 := projectSees(200, 200)
 	plan1["liuyang"] = 200 // he signed revision 1: he sees what he signed, through its request
-	return []matrixRow{
+	return append([]matrixRow{
 		{"GET /api/v1/projects/{code}", "GET", path("/api/v1/projects/LF-2026-01"), nil, projectSees(200, 200)},
 		{"POST /api/v1/projects/{code}/members", "POST", path("/api/v1/projects/LF-2026-01/members"),
 			func(f *matrixFixture, _ string) any { return map[string]any{"person_id": 0, "from": day(0)} }, projectSees(422, 403)},
@@ -62,5 +63,5 @@ func projectMatrixRows() []matrixRow {
 			fixed(map[string]any{"to": day(0), "reason": "矩阵"}), projectSees(200, 403)},
 		{"POST /api/v1/projects/{code}/plans", "POST", path("/api/v1/projects/LF-2026-01/plans"), fixed(rev), projectSees(201, 403)},
 		{"GET /api/v1/projects/{code}/plans/{rev}", "GET", path("/api/v1/projects/LF-2026-01/plans/1"), nil, plan1},
-	}
+	}, pinitMatrixRows()...)
 }

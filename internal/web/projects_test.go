@@ -62,14 +62,17 @@ type planOut struct {
 	} `json:"instance"`
 }
 
-// newProject creates a synthesis project as chenzhiqiang.
+// newProject creates a synthesis project as chenzhiqiang, taken over in
+// stage lab with its route chosen and its kick-off report signed, ready
+// for its node plan (readyForPlan: projects_init_test.go).
 func newProject(t *testing.T, e *env, code string) {
 	t.Helper()
 	r := e.as(t, "chenzhiqiang", "POST", "/api/v1/projects", map[string]any{"code": code, "name": "测试项目 " + code, "kind": "api",
-		"rld": "参比 X", "departments": []int64{deptID(t, e, "analytical")}})
+		"rld": "参比 X", "departments": []int64{deptID(t, e, "analytical")}, "stage": "lab"})
 	if r.status != http.StatusCreated {
 		t.Fatalf("create %s: %d %s", code, r.status, r.body)
 	}
+	readyForPlan(t, e, code)
 }
 
 func deptID(t *testing.T, e *env, code string) int64 {
@@ -424,18 +427,18 @@ func TestPRJ12_VisibilityMatrix(t *testing.T) {
 	if r := e.as(t, "chenzhiqiang", "POST", "/api/v1/projects/LF-2026-01/members", map[string]any{"person_id": personID(t, e, "yangxue"), "from": day(1)}); r.status != 201 {
 		t.Fatalf("add: %d %s", r.status, r.body)
 	}
-	all := []string{"LF-2026-01", "LF-2026-02", "LF-2026-03"}
+	all := []string{"LF-2026-01", "LF-2026-02", "LF-2026-03", "LF-2026-13"}
 	sees := map[string][]string{
 		"admin":        nil,
 		"wangjianguo":  all,
 		"lihua":        all,
-		"zhaomin":      nil,                                        // Administrative Dean: not the business's projects
-		"chenzhiqiang": {"LF-2026-01", "LF-2026-03"},               // 合成部
-		"liuyang":      {"LF-2026-02", "LF-2026-03"},               // 制剂部
-		"sunli":        {"LF-2026-01", "LF-2026-02", "LF-2026-03"}, // 分析部 is in all three
-		"zhangwei":     nil,                                        // left yesterday
-		"wangfang":     {"LF-2026-01"},                             // on the team
-		"yangxue":      {"LF-2026-03"},                             // not yet on LF-2026-01
+		"zhaomin":      nil,                                                      // Administrative Dean: not the business's projects
+		"chenzhiqiang": {"LF-2026-01", "LF-2026-03", "LF-2026-13"},               // 合成部
+		"liuyang":      {"LF-2026-02", "LF-2026-03", "LF-2026-13"},               // 制剂部
+		"sunli":        {"LF-2026-01", "LF-2026-02", "LF-2026-03", "LF-2026-13"}, // 分析部 is in all of them
+		"zhangwei":     nil,                                                      // left yesterday
+		"wangfang":     {"LF-2026-01"},                                           // on the team
+		"yangxue":      {"LF-2026-03"},                                           // not yet on LF-2026-01
 		"guoqiang":     {"LF-2026-01"},
 		"xuli":         {"LF-2026-02"},
 		"gaoyuan":      nil,

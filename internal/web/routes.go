@@ -86,6 +86,10 @@ func (s *Server) routes() {
 	s.projectRoutes()
 	// Projects → experiments: pre-checks, experiments, results and decisions (issue 10, pexp; api_experiments.go, ui_experiments.go).
 	s.experimentRoutes()
+	// Projects → initiation (pinit): feasibility and go / no-go, routes and
+	// the kick-off report, the register of original records (issue 10;
+	// api_projects_init.go, ui_project_init.go).
+	s.initiationRoutes()
 
 	// Roles, committees and standing proxies as data (issue 8 §4; api_org.go, ui_org.go).
 	s.api("GET /api/v1/roles", s.apiRoles, doc{Summary: "List roles, built-in and defined", Out: []roleDefOut{}, Query: queryNames("include_inactive")})

@@ -38,6 +38,7 @@ func (s *Server) uiProject(w http.ResponseWriter, r *http.Request) error {
 	if p.Exp, err = s.experimentsPanel(r, d.Code); err != nil { // experiments (pexp, ui_experiments.go)
 		return err
 	}
+	p.Init = s.initPanel(r, d.Code, names) // initiation, routes, original records (ui_project_init.go)
 	s.render(w, r, p)
 	return nil
 }
@@ -49,7 +50,8 @@ type projectPage struct {
 	DeptNames map[int64]string
 	Director  string
 	Gantt     *ganttChart
-	Exp       *expPanel // experiments (pexp)
+	Exp       *expPanel  // experiments (pexp)
+	Init      *initPanel // initiation, routes, original records (ui_project_init.go)
 }
 
 func (*projectPage) template() string { return "project" }
