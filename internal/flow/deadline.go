@@ -34,6 +34,10 @@ type Deadline struct {
 	Start string `yaml:"start,omitempty" json:"start,omitempty"`
 	End   string `yaml:"end,omitempty" json:"end,omitempty"`
 	SLA   `yaml:",inline"`
+	// Notify lists who else hears the deadline's reminders and overdue
+	// notice, besides the holders of open tasks and the initiator (the
+	// owners named in a table, a director named on the form).
+	Notify []Assignee `yaml:"notify,omitempty" json:"notify,omitempty"`
 }
 
 // DeadlineState is a started definition-level deadline: its due time, how
@@ -113,6 +117,11 @@ func deadlineTimers(s *SLA, due time.Time, cal Calendar, set func(*Timer)) []*Ti
 	}
 	if r := mustDuration(s.Remind); !r.IsZero() {
 		add(TimerRemind, r.Before(due, cal), 0)
+	}
+	for _, x := range s.Warnings {
+		if r := mustDuration(x); !r.IsZero() {
+			add(TimerRemind, r.Before(due, cal), 0)
+		}
 	}
 	add(TimerOverdue, due, 0)
 	if s.EscalateTo != "" {
@@ -265,7 +274,20 @@ func (w *work) fireDeadline(tm Timer) (bool, error) {
 			}
 		}
 		if !told[w.inst.InitiatorID] {
+			told[w.inst.InitiatorID] = true
 			w.notify(w.inst.InitiatorID, kind, nil, args)
+		}
+		for _, a := range d.Notify {
+			ps, err := w.resolveOne(&Step{ID: d.ID}, a)
+			if err != nil {
+				return false, err
+			}
+			for _, p := range ps {
+				if !told[p.ID] {
+					told[p.ID] = true
+					w.notify(p.ID, kind, nil, args)
+				}
+			}
 		}
 		w.record(ActionRecord{Action: action, Comment: label})
 		w.audit("flow."+action, changes, "")

@@ -452,6 +452,10 @@ type SLA struct {
 	// "keep" (the first deadline stands).
 	OnReturn string `yaml:"on_return,omitempty" json:"on_return,omitempty"`
 	// End of time.
+
+	// Warnings are more reminders before the deadline, each a duration
+	// before due (a 发补 clock warns 30, 14, 7 and 3 days ahead).
+	Warnings []string `yaml:"warnings,omitempty" json:"warnings,omitempty"`
 }
 
 // StartFields lists the form fields the initiator fills when starting: all

@@ -65,8 +65,13 @@ func checkTimeKeys(t *testing.T, db *store.DB, check guideCheck) {
 	ds := v.view(alice, in.ID).Instance.State.Deadlines["span"]
 	check(ds != nil && ds.Due.Equal(cstAt("2026-09-25 08:00")) && d.Deadlines[0].Title.EN != "", "a deadline starts at its step",
 		"deadlines", "id", "title", "start")
+	reminded := len(v.audits(t, "flow.remind"))
 	v.run(t, cstAt("2026-10-08 10:01"))
 	check(v.hasTodo(gina, in.ID), "the deadline's escalation", "escalate")
+	// warnings: one more reminder; notify: dan, who holds no task, hears it.
+	ns, _ := v.e.Notifications(ctx, v.actor(dan), false, 50)
+	check(len(v.audits(t, "flow.remind")) == reminded+1 && hasKind(ns, in.ID, "due_soon") && hasKind(ns, in.ID, "overdue"),
+		"a deadline's warnings and whom it tells", "warnings", "notify")
 	v.approve(carol, in.ID)
 	// hold: one working day; release: until the release day.
 	v.run(t, cstAt("2026-10-09 09:59"))

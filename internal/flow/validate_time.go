@@ -61,6 +61,13 @@ func (v *vctx) slaRules(p string, s *SLA) {
 			}
 		}
 	}
+	for i, x := range s.Warnings {
+		if r, ok := v.duration(fmt.Sprintf("%s.warnings[%d]", p, i), x, false); ok && dueOK && s.DueField == "" && s.From == "" {
+			if c, ok := r.compare(due); ok && c >= 0 {
+				v.add(fmt.Sprintf("%s.warnings[%d]", p, i), "a warning (before due) must be shorter than due")
+			}
+		}
+	}
 	target := func(tp, to string) {
 		if to != "director" && !v.reg.HasRole(to) {
 			v.add(tp, "unknown role %q (or \"director\")", to)
@@ -148,6 +155,13 @@ func (v *vctx) timeRules() {
 			v.add(p+".end", "a deadline that starts and ends at one step is that step's sla")
 		}
 		v.slaRules(p, &dl.SLA)
+		for j, a := range dl.Notify {
+			if a.ChosenBy != "" {
+				v.add(fmt.Sprintf("%s.notify[%d].chosen_by", p, j), "a deadline's notice goes to people the form or the organisation names, not to a chosen approver")
+				continue
+			}
+			v.assignee(fmt.Sprintf("%s.notify[%d]", p, j), a)
+		}
 	}
 	ids = map[string]bool{}
 	for i := range d.Schedule {
