@@ -90,6 +90,11 @@ var sealedTables = []sealedTable{
 	{"project_route", strings.Split(routeCols, ", "), "route", "inr", nil},
 	{"project_kickoff", strings.Split(kickoffCols, ", "), "kick-off report", "ink", nil},
 	{"project_record", strings.Split(recordCols, ", "), "original record", "ino", nil},
+	// Issue 10, supplementary requests (发补) and escalations.
+	{"supplement", strings.Split(supplementCols, ", "), "supplement notice", "sr", nil},
+	{"supplement_question", strings.Split(supplementQuestionCols, ", "), "supplement question", "srq", nil},
+	{"supplement_link", strings.Split(supplementLinkCols, ", "), "supplement link", "srl", nil},
+	{"project_escalation", strings.Split(escalationCols, ", "), "escalation", "sre", nil},
 }
 
 // textHash is the SHA-256 (hex) of a text, as a hashed column enters a digest.
