@@ -251,8 +251,10 @@ func TestExprTypes_LintNamesFieldLineAndColumn(t *testing.T) {
 func TestExprTypes_ShippedDefinitionsAreTyped(t *testing.T) {
 	reg := NewRegistry()
 	reg.RegisterGuard("hr.promotion_eligible", func(context.Context, GuardInput) error { return nil })
-	reg.RegisterSubjectKind(SubjectKind{Name: "projects.node_plan"}) // node-plan governs a plan revision
-	reg.RegisterSubjectKind(SubjectKind{Name: "projects.precheck"})  // pre-check, analytical-plan-change (experiments)
+	reg.RegisterSubjectKind(SubjectKind{Name: "projects.node_plan"})  // node-plan governs a plan revision
+	reg.RegisterSubjectKind(SubjectKind{Name: "projects.precheck"})   // pre-check, analytical-plan-change (experiments)
+	reg.RegisterSubjectKind(SubjectKind{Name: "projects.supplement"}) // 发补 responses and escalations (part psupp)
+	reg.RegisterSubjectKind(SubjectKind{Name: "projects.escalation"})
 	defs, err := LoadFS(Builtin, "definitions", reg)
 	if err != nil {
 		t.Fatal(err)

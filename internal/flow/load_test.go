@@ -31,6 +31,9 @@ func testRegistry() *Registry {
 	r.RegisterSubjectKind(SubjectKind{Name: "projects.project"})
 	// pre-check and analytical-plan-change govern a pre-check (experiments).
 	r.RegisterSubjectKind(SubjectKind{Name: "projects.precheck"})
+	// 发补 responses and escalations (part psupp).
+	r.RegisterSubjectKind(SubjectKind{Name: "projects.supplement"})
+	r.RegisterSubjectKind(SubjectKind{Name: "projects.escalation"})
 	return r
 }
 

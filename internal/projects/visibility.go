@@ -9,7 +9,8 @@ import (
 
 // Who sees a project (SPEC PRJ-12), decided here once: every list, page,
 // reference and plan of the package goes through scope. The Business Dean
-// and the GM see every project; a director the projects of their
+// and the GM see every project (so do the registration specialists, who
+// answer every project's 发补); a director the projects of their
 // department (a department the project involves) and those they direct;
 // a team member the projects they are on, on the days they are on them
 // (from their first day to their last); nobody else — not the system
@@ -21,6 +22,12 @@ func (s *Service) scope(actor domain.Actor) store.ProjectFilter {
 		return store.ProjectFilter{} // sees nothing
 	}
 	if actor.Has(domain.RoleGM) || actor.Has(domain.RoleBusinessDean) {
+		return store.ProjectFilter{All: true}
+	}
+	// The registration specialists answer every project's supplementary
+	// requests (发补, PRJ-10) and review every dossier: they see every
+	// project.
+	if actor.Has(domain.RoleRegistration) {
 		return store.ProjectFilter{All: true}
 	}
 	f := store.ProjectFilter{PersonID: actor.ID, Today: s.today()}

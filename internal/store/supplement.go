@@ -32,8 +32,8 @@ type Supplement struct {
 	// DueOn is the last day to submit the response: the notice's date
 	// plus Days calendar days.
 	DueOn        string `json:"due_on"`
-	FileID       int64  `json:"file_id,omitempty"`
 	FileHash     string `json:"file_hash,omitempty"`
+	FileName     string `json:"file_name,omitempty"`
 	State        string `json:"state"`
 	Response     string `json:"response,omitempty"`
 	RecordedBy   int64  `json:"recorded_by"`
@@ -66,11 +66,12 @@ type SupplementLink struct {
 	ID           int64  `json:"id"`
 	SupplementID int64  `json:"supplement_id"`
 	QuestionID   int64  `json:"question_id"`
-	Kind         string `json:"kind"` // instance or attachment
-	RefID        int64  `json:"ref_id"`
-	Label        string `json:"label"`
-	AddedBy      int64  `json:"added_by"`
-	AddedAt      string `json:"added_at"`
+	Kind         string `json:"kind"` // instance or file
+	// Ref is the process's id or the file's SHA-256.
+	Ref     string `json:"ref"`
+	Label   string `json:"label"`
+	AddedBy int64  `json:"added_by"`
+	AddedAt string `json:"added_at"`
 }
 
 // Escalation is a major difficulty taken to a topic meeting and, if
@@ -93,10 +94,10 @@ type Escalation struct {
 }
 
 const (
-	supplementCols = "id, project_id, kind, number, title, notice_date, days, due_on, file_id, file_hash, state, response, recorded_by, " +
+	supplementCols = "id, project_id, kind, number, title, notice_date, days, due_on, file_hash, file_name, state, response, recorded_by, " +
 		"recorded_name, created_at, instance_id, submitted_by, submitted_at, decided_at"
 	supplementQuestionCols = "id, supplement_id, project_id, seq, question, owner_id, due_on, state, answer, answered_by, answered_at, closed_at"
-	supplementLinkCols     = "id, supplement_id, question_id, kind, ref_id, label, added_by, added_at"
+	supplementLinkCols     = "id, supplement_id, question_id, kind, ref, label, added_by, added_at"
 	escalationCols         = "id, project_id, node, title, difficulty, department_id, state, meeting_instance_id, committee_instance_id, " +
 		"decision, opened_by, opened_name, created_at, decided_at"
 )
@@ -105,7 +106,7 @@ type scanner interface{ Scan(...any) error }
 
 func scanSupplement(s scanner) (Supplement, error) {
 	var x Supplement
-	err := s.Scan(&x.ID, &x.ProjectID, &x.Kind, &x.Number, &x.Title, &x.NoticeDate, &x.Days, &x.DueOn, &x.FileID, &x.FileHash, &x.State,
+	err := s.Scan(&x.ID, &x.ProjectID, &x.Kind, &x.Number, &x.Title, &x.NoticeDate, &x.Days, &x.DueOn, &x.FileHash, &x.FileName, &x.State,
 		&x.Response, &x.RecordedBy, &x.RecordedName, &x.CreatedAt, &x.InstanceID, &x.SubmittedBy, &x.SubmittedAt, &x.DecidedAt)
 	return x, err
 }
@@ -119,7 +120,7 @@ func scanQuestion(s scanner) (SupplementQuestion, error) {
 
 func scanLink(s scanner) (SupplementLink, error) {
 	var l SupplementLink
-	err := s.Scan(&l.ID, &l.SupplementID, &l.QuestionID, &l.Kind, &l.RefID, &l.Label, &l.AddedBy, &l.AddedAt)
+	err := s.Scan(&l.ID, &l.SupplementID, &l.QuestionID, &l.Kind, &l.Ref, &l.Label, &l.AddedBy, &l.AddedAt)
 	return l, err
 }
 
@@ -191,9 +192,9 @@ func SupplementLinks(ctx context.Context, r Reader, supplementID int64) ([]Suppl
 // InsertSupplement stores a notice and seals it.
 func (t *Tx) InsertSupplement(x Supplement) (Supplement, error) {
 	x.CreatedAt = TimeText(t.now)
-	err := t.QueryRowContext(t.ctx, `INSERT INTO supplement (project_id, kind, number, title, notice_date, days, due_on, file_id, file_hash, state,
+	err := t.QueryRowContext(t.ctx, `INSERT INTO supplement (project_id, kind, number, title, notice_date, days, due_on, file_hash, file_name, state,
 		response, recorded_by, recorded_name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
-		x.ProjectID, x.Kind, x.Number, x.Title, x.NoticeDate, x.Days, x.DueOn, x.FileID, x.FileHash, x.State, x.Response, x.RecordedBy,
+		x.ProjectID, x.Kind, x.Number, x.Title, x.NoticeDate, x.Days, x.DueOn, x.FileHash, x.FileName, x.State, x.Response, x.RecordedBy,
 		x.RecordedName, x.CreatedAt).Scan(&x.ID)
 	if err != nil {
 		return x, mapErr("store.InsertSupplement", err)
@@ -289,8 +290,8 @@ func (t *Tx) SetSupplementQuestionsState(supplementID int64, from, to string) (i
 // InsertSupplementLink stores what an answer rests on and seals it.
 func (t *Tx) InsertSupplementLink(l SupplementLink) (SupplementLink, error) {
 	l.AddedAt = TimeText(t.now)
-	err := t.QueryRowContext(t.ctx, `INSERT INTO supplement_link (supplement_id, question_id, kind, ref_id, label, added_by, added_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, l.SupplementID, l.QuestionID, l.Kind, l.RefID, l.Label, l.AddedBy, l.AddedAt).Scan(&l.ID)
+	err := t.QueryRowContext(t.ctx, `INSERT INTO supplement_link (supplement_id, question_id, kind, ref, label, added_by, added_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, l.SupplementID, l.QuestionID, l.Kind, l.Ref, l.Label, l.AddedBy, l.AddedAt).Scan(&l.ID)
 	if err != nil {
 		return l, mapErr("store.InsertSupplementLink", err)
 	}
@@ -352,17 +353,15 @@ func (t *Tx) SetEscalationCommittee(id, instanceID int64) error {
 	return nil
 }
 
-// SetEscalationState records an escalation's state and, with decided,
-// the decision and its time.
+// SetEscalationState records an escalation's state and the decision that
+// stands (the meeting's, then the committee's) and, with decided, its time.
 func (t *Tx) SetEscalationState(id int64, state, decision string, decided bool) error {
 	const op = "store.SetEscalationState"
-	var err error
+	at := ""
 	if decided {
-		_, err = t.Exec("UPDATE project_escalation SET state = $1, decision = $2, decided_at = $3 WHERE id = $4", state, decision, TimeText(t.now), id)
-	} else {
-		_, err = t.Exec("UPDATE project_escalation SET state = $1 WHERE id = $2", state, id)
+		at = TimeText(t.now)
 	}
-	if err != nil {
+	if _, err := t.Exec("UPDATE project_escalation SET state = $1, decision = $2, decided_at = $3 WHERE id = $4", state, decision, at, id); err != nil {
 		return mapErr(op, err)
 	}
 	t.touch("project_escalation", id)

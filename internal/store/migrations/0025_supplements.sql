@@ -17,7 +17,7 @@ INSERT INTO supplement_kind (code, name_zh, name_en, days, position) VALUES
 	('consistency', '一致性评价发补通知', 'Consistency evaluation supplement notice', 80, 2),
 	('rules_2007', '按2007年办法（4个月）', 'Under the 2007 rules (4 months)', 120, 3);
 
--- A notice (发补通知): its date, number, file (an attachment, by hash), the
+-- A notice (发补通知): its date, number, file (an attachment, by hash and name), the
 -- days it gives and the day the response is due; state: open (answers being
 -- gathered, the clock running), submitted (the response, once, being
 -- approved), approved. instance_id is the response's process.
@@ -30,8 +30,8 @@ CREATE TABLE supplement (
 	notice_date TEXT NOT NULL,
 	days INTEGER NOT NULL,
 	due_on TEXT NOT NULL,
-	file_id INTEGER NOT NULL DEFAULT 0,
 	file_hash TEXT NOT NULL DEFAULT '',
+	file_name TEXT NOT NULL DEFAULT '',
 	state TEXT NOT NULL,
 	response TEXT NOT NULL DEFAULT '',
 	recorded_by INTEGER NOT NULL,
@@ -63,13 +63,13 @@ CREATE TABLE supplement_question (
 CREATE UNIQUE INDEX supplement_question_seq ON supplement_question(supplement_id, seq);
 
 -- What a question's answer rests on: a process (a new experiment, a sample
--- booking) or a file (a document), by id.
+-- booking) by its id, or a file (a document) by its SHA-256.
 CREATE TABLE supplement_link (
 	id {{ID}},
 	supplement_id INTEGER NOT NULL REFERENCES supplement(id),
 	question_id INTEGER NOT NULL REFERENCES supplement_question(id),
 	kind TEXT NOT NULL,
-	ref_id INTEGER NOT NULL,
+	ref TEXT NOT NULL,
 	label TEXT NOT NULL,
 	added_by INTEGER NOT NULL,
 	added_at TEXT NOT NULL
