@@ -427,15 +427,15 @@ func TestPRJ12_VisibilityMatrix(t *testing.T) {
 	if r := e.as(t, "chenzhiqiang", "POST", "/api/v1/projects/LF-2026-01/members", map[string]any{"person_id": personID(t, e, "yangxue"), "from": day(1)}); r.status != 201 {
 		t.Fatalf("add: %d %s", r.status, r.body)
 	}
-	all := []string{"LF-2026-01", "LF-2026-02", "LF-2026-03", "LF-2026-13"}
+	all := []string{"LF-2026-01", "LF-2026-02", "LF-2026-03", "LF-2026-13", "LF-2026-14"}
 	sees := map[string][]string{
 		"admin":        nil,
 		"wangjianguo":  all,
 		"lihua":        all,
 		"zhaomin":      nil,                                                      // Administrative Dean: not the business's projects
 		"chenzhiqiang": {"LF-2026-01", "LF-2026-03", "LF-2026-13"},               // 合成部
-		"liuyang":      {"LF-2026-02", "LF-2026-03", "LF-2026-13"},               // 制剂部
-		"sunli":        {"LF-2026-01", "LF-2026-02", "LF-2026-03", "LF-2026-13"}, // 分析部 is in all of them
+		"liuyang":      {"LF-2026-02", "LF-2026-03", "LF-2026-13", "LF-2026-14"}, // 制剂部
+		"sunli":        all,                                                      // 分析部 is in all of them
 		"zhangwei":     nil,                                                      // left yesterday
 		"wangfang":     {"LF-2026-01"},                                           // on the team
 		"yangxue":      {"LF-2026-03"},                                           // not yet on LF-2026-01

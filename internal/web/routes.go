@@ -90,6 +90,8 @@ func (s *Server) routes() {
 	// the kick-off report, the register of original records (issue 10;
 	// api_projects_init.go, ui_project_init.go).
 	s.initiationRoutes()
+	// Projects → supplementary requests (发补) and escalations (part psupp; api_supplements.go, ui_supplements.go).
+	s.supplementRoutes()
 
 	// Roles, committees and standing proxies as data (issue 8 §4; api_org.go, ui_org.go).
 	s.api("GET /api/v1/roles", s.apiRoles, doc{Summary: "List roles, built-in and defined", Out: []roleDefOut{}, Query: queryNames("include_inactive")})

@@ -39,6 +39,7 @@ func (s *Server) uiProject(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.Init = s.initPanel(r, d.Code, names) // initiation, routes, original records (ui_project_init.go)
+	p.Supp = s.psuppPanelOf(r, d.Code)     // 发补 and escalations (part psupp)
 	s.render(w, r, p)
 	return nil
 }
@@ -52,6 +53,8 @@ type projectPage struct {
 	Gantt     *ganttChart
 	Exp       *expPanel  // experiments (pexp)
 	Init      *initPanel // initiation, routes, original records (ui_project_init.go)
+	// Supp is the 发补 and escalations panels (ui_supplements.go).
+	Supp *psuppPanel
 }
 
 func (*projectPage) template() string { return "project" }
