@@ -406,3 +406,58 @@ func TestPRJ11_UnresolvedDifficultyGoesToTheCommittee(t *testing.T) {
 		}
 	})
 }
+
+// Ensure the pages of 发补 and escalations work from the project page: the
+// demo's open notice with its clock, a notice recorded and answered through
+// the forms, a submission with an open question refused on the page naming
+// it, an escalation's page; and that someone who does not see the project
+// finds none of it (PRJ-10, PRJ-11, PRJ-12).
+func TestPRJ10_Pages(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+	c := e.login(t, "hanmei")
+	r := e.do(t, c, "GET", "/projects/LF-2026-14", nil, nil)
+	for _, want := range []string{`id="supplements-panel"`, "盐酸二甲双胍缓释片一致性评价补充资料通知", "剩余 55 天", "已答复 2/3", `id="supplement-record"`, `id="escalations-panel"`} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("project page lacks %q", want)
+		}
+	}
+	// Recorded from the panel: a line that names nobody is said beside the field.
+	r = e.do(t, c, "POST", "/projects/LF-2026-14/supplements", "title=第二次发补&notice_date="+day(-1)+"&questions=补充数据｜nobody｜"+day(10), form)
+	if r.status != 422 || !strings.Contains(r.body, "第 1 行格式不对") {
+		t.Fatalf("a bad question line: %d %.500s", r.status, r.body)
+	}
+	r = e.do(t, c, "POST", "/projects/LF-2026-14/supplements", "title=第二次发补&notice_date="+day(-1)+"&questions=补充数据｜linna｜"+day(10), form)
+	if r.status != 303 {
+		t.Fatalf("record from the panel: %d %.500s", r.status, r.body)
+	}
+	page := r.header.Get("Location")
+	r = e.do(t, c, "POST", page+"/submit", "response=提交", form)
+	if r.status != 409 || !strings.Contains(r.body, "第 1 题") {
+		t.Fatalf("a submission with an open question: %d %.800s", r.status, r.body)
+	}
+	r = e.do(t, c, "GET", page, nil, nil)
+	if r.status != 200 || !strings.Contains(r.body, `id="question-1"`) || !strings.Contains(r.body, "剩余 79 天") {
+		t.Fatalf("notice page: %d %.500s", r.status, r.body)
+	}
+	// The director sees LF-2026-01's escalation, decided by the committee.
+	d := e.login(t, "chenzhiqiang")
+	r = e.do(t, d, "GET", "/projects/LF-2026-01", nil, nil)
+	if !strings.Contains(r.body, "关键中间体手性纯度达不到要求") || !strings.Contains(r.body, "技术委员会已决定") {
+		t.Fatalf("escalations panel: %.300s", r.body)
+	}
+	r = e.do(t, d, "GET", "/projects/LF-2026-01/escalations/1", nil, nil)
+	if r.status != 200 || !strings.Contains(r.body, "同意改用手性拆分路线") {
+		t.Fatalf("escalation page: %d", r.status)
+	}
+	// Who does not see the project finds neither page.
+	z := e.login(t, "zhangwei")
+	if r := e.do(t, z, "GET", page, nil, nil); r.status != 404 {
+		t.Fatalf("a researcher of another project opens the notice: %d", r.status)
+	}
+	l := e.login(t, "liuyang")
+	if r := e.do(t, l, "GET", "/projects/LF-2026-01/escalations/1", nil, nil); r.status != 404 {
+		t.Fatalf("a director of another department opens the escalation: %d", r.status)
+	}
+}
