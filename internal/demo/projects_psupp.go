@@ -120,7 +120,12 @@ func SeedSupplements(ctx context.Context, ppl *people.Service, svc *projects.Ser
 	if es, err := svc.Escalations(ctx, zhangwei, "LF-2026-01"); err != nil {
 		return err
 	} else if len(es) == 0 {
-		_, meeting, err := svc.OpenEscalation(ctx, zhangwei, "LF-2026-01", projects.EscalationInput{Title: "关键中间体手性纯度达不到要求",
+		// The director convenes the topic meeting the researcher asked for.
+		director, err := as("chenzhiqiang")
+		if err != nil {
+			return err
+		}
+		_, meeting, err := svc.OpenEscalation(ctx, director, "LF-2026-01", projects.EscalationInput{Title: "关键中间体手性纯度达不到要求",
 			Node: "小试工艺优化", Difficulty: "中间体 ee 值仅 96%，质量标准要求 ≥99.5%；三次重结晶未见改善。",
 			HeldAt: day(-12) + "T14:00", Attendees: []int64{id("zhangwei"), id("wangfang"), id("chenzhiqiang"), id("guoqiang")},
 			Minutes:  "讨论了重结晶溶剂体系调整、手性拆分与不对称催化三种方案；重结晶已试三轮，拆分与催化需改路线。",
@@ -128,19 +133,12 @@ func SeedSupplements(ctx context.Context, ppl *people.Service, svc *projects.Ser
 		if err != nil {
 			return fmt.Errorf("demo: escalation of LF-2026-01: %w", err)
 		}
-		if err := act("chenzhiqiang", meeting.ID, nil, "纪要属实"); err != nil {
-			return err
-		}
-		if err := act("zhangwei", meeting.ID, nil, "已分发"); err != nil {
+		if err := act("chenzhiqiang", meeting.ID, nil, "已分发"); err != nil {
 			return err
 		}
 		es, err := svc.Escalations(ctx, zhangwei, "LF-2026-01")
 		if err != nil || len(es) == 0 {
 			return fmt.Errorf("demo: escalation of LF-2026-01: %v", err)
-		}
-		director, err := as("chenzhiqiang")
-		if err != nil {
-			return err
 		}
 		c, err := svc.ToCommittee(ctx, director, "LF-2026-01", es[0].ID, projects.CommitteeInput{
 			Question: "是否由重结晶改为手性拆分路线，并相应增加拆分剂筛选节点？"})

@@ -94,10 +94,17 @@ type SupplementView struct {
 // rests on.
 type QuestionView struct {
 	store.SupplementQuestion
-	OwnerName string                 `json:"owner_name"`
-	Links     []store.SupplementLink `json:"links"`
+	OwnerName string     `json:"owner_name"`
+	Links     []LinkView `json:"links"`
 	// MayAnswer reports whether the viewer may answer it and link to it.
 	MayAnswer bool `json:"may_answer"`
+}
+
+// LinkView is what an answer rests on, and whether the viewer may open it
+// (a process or a file they may see).
+type LinkView struct {
+	store.SupplementLink
+	Open bool `json:"open"`
 }
 
 // SupplementKinds lists the kinds of notice and the days each gives.
@@ -315,13 +322,13 @@ func (s *Service) supplementView(ctx context.Context, actor domain.Actor, p stor
 		}
 	}
 	for _, q := range qs {
-		qv := QuestionView{SupplementQuestion: q, Links: []store.SupplementLink{}, MayAnswer: sup.State == SupplementOpen && q.State != QuestionClosed && mayAnswer(actor, p, sup, q)}
+		qv := QuestionView{SupplementQuestion: q, Links: []LinkView{}, MayAnswer: sup.State == SupplementOpen && q.State != QuestionClosed && mayAnswer(actor, p, sup, q)}
 		if per, err := s.ppl.Person(ctx, q.OwnerID); err == nil {
 			qv.OwnerName = per.Name
 		}
 		for _, l := range links {
 			if l.QuestionID == q.ID {
-				qv.Links = append(qv.Links, l)
+				qv.Links = append(qv.Links, LinkView{SupplementLink: l, Open: s.mayOpen(ctx, actor, l)})
 			}
 		}
 		if q.State == QuestionOpen {
@@ -340,6 +347,26 @@ func (s *Service) supplementView(ctx context.Context, actor domain.Actor, p stor
 	}
 	v.MaySubmit = sup.State == SupplementOpen && actor.ID == sup.RecordedBy
 	return v, nil
+}
+
+// mayOpen reports whether actor may open what link l points at.
+func (s *Service) mayOpen(ctx context.Context, actor domain.Actor, l store.SupplementLink) bool {
+	if s.flow == nil {
+		return false
+	}
+	if l.Kind == "instance" {
+		id, err := strconv.ParseInt(l.Ref, 10, 64)
+		if err != nil {
+			return false
+		}
+		_, err = s.flow.Instance(ctx, actor, id)
+		return err == nil
+	}
+	if ok, _ := s.db.UploadedBy(ctx, l.Ref, actor.ID); ok {
+		return true
+	}
+	ok, _ := s.flow.MaySeeFile(ctx, actor, l.Ref)
+	return ok
 }
 
 // mayAnswer reports whether actor may answer question q of notice sup on
