@@ -22,12 +22,12 @@ type auditQuery struct {
 	Action   string `json:"-" query:"action"`
 	// From and To bound the time, inclusive: a date (YYYY-MM-DD, the whole
 	// day in UTC) or an RFC 3339 time.
-	From     string `json:"-" query:"from"`
-	To       string `json:"-" query:"to"`
-	After    int64  `json:"-" query:"after"`
-	Limit    int64  `json:"-" query:"limit" default:"100"`
-	Order    string `json:"-" query:"order" enum:"desc,asc"`
-	Format   string `json:"-" query:"format" enum:"json,csv"`
+	From   string `json:"-" query:"from"`
+	To     string `json:"-" query:"to"`
+	After  int64  `json:"-" query:"after"`
+	Limit  int64  `json:"-" query:"limit" default:"100"`
+	Order  string `json:"-" query:"order" enum:"desc,asc"`
+	Format string `json:"-" query:"format" enum:"json,csv"`
 }
 
 type auditOut struct {
