@@ -20,12 +20,14 @@ type auditQuery struct {
 	EntityID string `json:"-" query:"entity_id"`
 	ActorID  int64  `json:"-" query:"actor_id"`
 	Action   string `json:"-" query:"action"`
-	From     string `json:"-" query:"from"`
-	To       string `json:"-" query:"to"`
-	After    int64  `json:"-" query:"after"`
-	Limit    int64  `json:"-" query:"limit" default:"100"`
-	Order    string `json:"-" query:"order" enum:"desc,asc"`
-	Format   string `json:"-" query:"format" enum:"json,csv"`
+	// From and To bound the time, inclusive: a date (YYYY-MM-DD, the whole
+	// day in UTC) or an RFC 3339 time.
+	From   string `json:"-" query:"from"`
+	To     string `json:"-" query:"to"`
+	After  int64  `json:"-" query:"after"`
+	Limit  int64  `json:"-" query:"limit" default:"100"`
+	Order  string `json:"-" query:"order" enum:"desc,asc"`
+	Format string `json:"-" query:"format" enum:"json,csv"`
 }
 
 type auditOut struct {
@@ -77,13 +79,30 @@ func auditFilter(r *http.Request) (store.AuditFilter, auditQuery, error) {
 	c.Text("entity", f.Entity, false, 50)
 	c.Text("entity_id", f.EntityID, false, 50)
 	c.Text("action", f.Action, false, 80)
-	c.Date("from", q.From, false)
-	c.Date("to", q.To, false)
+	f.From = auditBound(&c, "from", q.From)
+	f.To = auditBound(&c, "to", q.To)
 	if err := c.Err("web.auditFilter"); err != nil {
 		return f, q, err
 	}
-	f.From, f.To = q.From, q.To
 	return f, q, nil
+}
+
+// auditBound reads a bound of the trail's time filter: a date (YYYY-MM-DD,
+// the whole UTC day) or an RFC 3339 time, which it writes as the trail
+// stores times so that the two compare.
+func auditBound(c *domain.Checker, field, v string) string {
+	if v == "" {
+		return ""
+	}
+	if _, err := time.Parse(time.DateOnly, v); err == nil {
+		return v
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		c.Add(field, "field.bad_date")
+		return ""
+	}
+	return t.UTC().Format(audit.TimeFormat)
 }
 
 // apiAudit answers JSON or, with format=csv, a CSV file (so it is not a
