@@ -318,7 +318,7 @@ func (s *Service) TokenActor(ctx context.Context, secret string) (domain.Actor, 
 	hash := sha256Hex(secret)
 	e, ok := s.tokens.Get(hash)
 	if !ok {
-		gen := s.tokens.Generation() // before the read (store.PeopleCache)
+		stamp := s.tokens.Stamp() // before the read (store.PeopleCache)
 		k, a, active, err := s.db.TokenActor(ctx, hash)
 		if domain.IsKind(err, domain.KindNotFound) {
 			return domain.Actor{}, unauth(op, "auth.token_invalid")
@@ -329,7 +329,7 @@ func (s *Service) TokenActor(ctx context.Context, secret string) (domain.Actor, 
 			return domain.Actor{}, unauth(op, "auth.token_invalid")
 		}
 		e = tokenOwner{token: k, actor: a}
-		s.tokens.Put(hash, e, gen)
+		s.tokens.Put(hash, e, stamp)
 	}
 	if now := s.db.Now(); now.Sub(e.token.LastUsedAt) >= touchEvery {
 		if err := s.db.Write(ctx, func(tx *store.Tx) error { return tx.TouchToken(e.token.ID) }); err != nil {

@@ -25,13 +25,13 @@ func (s *Service) personFull(ctx context.Context, id int64, username string) (do
 		p, ok = s.byName.Get(username)
 	}
 	if !ok {
-		gen := s.byID.Generation() // before the read (store.PeopleCache)
+		stamp := s.byID.Stamp() // before the read (store.PeopleCache)
 		var err error
 		if p, err = store.PersonFull(ctx, s.db.R(), id, username); err != nil {
 			return domain.Person{}, err
 		}
-		s.byID.Put(p.ID, p, gen)
-		s.byName.Put(p.Username, p, gen)
+		s.byID.Put(p.ID, p, stamp)
+		s.byName.Put(p.Username, p, stamp)
 	}
 	p.Grants = slices.Clone(p.Grants)
 	return p, nil

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -22,9 +24,34 @@ var peopleTables = []string{"person", "role_grant", "rank_history", "api_token"}
 // committed in between.
 func (db *DB) PeopleGeneration() uint64 { return db.peopleGen.Load() }
 
+// peopleMark is the SQLite database's people mark: a file beside it
+// that every process rewrites (with a text no other write gives it) after a
+// batch that wrote to peopleTables. A command of the labflow binary that
+// changes a password or a grant on the file a server serves moves no
+// PeopleGeneration of the server's; it moves the mark, which a PeopleCache
+// reads (a small file, far cheaper than the query it spares).
+func (db *DB) peopleMark() string {
+	if db.dialect != SQLite || db.path == "" {
+		return ""
+	}
+	b, _ := os.ReadFile(db.path + ".people")
+	return string(b)
+}
+
+// movePeopleMark rewrites the mark. A reader that meets it half-written
+// sees a text that differs from both, which only makes it read again.
+func (db *DB) movePeopleMark() {
+	if db.dialect != SQLite || db.path == "" {
+		return
+	}
+	mark := strconv.Itoa(os.Getpid()) + " " + strconv.FormatInt(time.Now().UnixNano(), 10) + " " + strconv.FormatUint(db.peopleGen.Load(), 10)
+	os.WriteFile(db.path+".people", []byte(mark), 0o600)
+}
+
 // SoleServer reports whether this process is the only server of the
-// database: true on SQLite, whose file one server serves, false on
-// PostgreSQL, which several servers may share (and whose changes do not
+// database: true on SQLite, whose file one server serves (other processes
+// on it, the commands of the labflow binary, move the people mark), false
+// on PostgreSQL, which several servers may share (and whose changes do not
 // move this process's PeopleGeneration).
 func (db *DB) SoleServer() bool { return db.dialect == SQLite }
 
@@ -70,9 +97,8 @@ func writesPeopleTable(q string) bool {
 	return false
 }
 
-// PeopleCacheTTL bounds how long a PeopleCache entry is used: the time a
-// change made by another process on the same SQLite file (a command of the
-// labflow binary) may go unseen by the server.
+// PeopleCacheTTL bounds how long a PeopleCache entry is used, whatever
+// else says it is still valid.
 const PeopleCacheTTL = time.Second
 
 // PeopleCache keeps values read from the people tables (a person, a token's
@@ -81,6 +107,9 @@ const PeopleCacheTTL = time.Second
 //   - this process committed no write to those tables since the entry was
 //     read (PeopleGeneration): a revoked token or grant, a deactivation, a
 //     password change are seen from the next request on;
+//   - no other process did (the people mark beside the SQLite file is
+//     the same): a password changed with `labflow user passwd` while the
+//     server runs is seen from the next request on too;
 //   - it is younger than PeopleCacheTTL;
 //   - the database has one server (SoleServer): on PostgreSQL nothing is
 //     kept, and every lookup reads.
@@ -97,6 +126,7 @@ type PeopleCache[K comparable, V any] struct {
 type peopleEntry[V any] struct {
 	v    V
 	gen  uint64
+	mark string
 	read time.Time // monotonic
 }
 
@@ -105,33 +135,45 @@ func NewPeopleCache[K comparable, V any](db *DB, size int) *PeopleCache[K, V] {
 	return &PeopleCache[K, V]{db: db, size: size}
 }
 
-// Generation returns the generation to give Put: read it before the read
-// whose result is kept.
-func (c *PeopleCache[K, V]) Generation() uint64 { return c.db.PeopleGeneration() }
+// PeopleStamp is what a PeopleCache entry was read under: this process's
+// generation and the people mark.
+type PeopleStamp struct {
+	gen  uint64
+	mark string
+}
+
+// Stamp returns the stamp to give Put: take it before the read whose
+// result is kept.
+func (c *PeopleCache[K, V]) Stamp() PeopleStamp {
+	if !c.db.SoleServer() {
+		return PeopleStamp{}
+	}
+	return PeopleStamp{c.db.PeopleGeneration(), c.db.peopleMark()}
+}
 
 // Get returns the value kept for k if it is still valid.
 func (c *PeopleCache[K, V]) Get(k K) (V, bool) {
+	var zero V
 	c.mu.Lock()
 	e, ok := c.m[k]
 	c.mu.Unlock()
-	if !ok || e.gen != c.db.PeopleGeneration() || time.Since(e.read) >= PeopleCacheTTL {
-		var zero V
+	if !ok || e.gen != c.db.PeopleGeneration() || time.Since(e.read) >= PeopleCacheTTL || e.mark != c.db.peopleMark() {
 		return zero, false
 	}
 	return e.v, true
 }
 
-// Put keeps v for k, read after Generation returned gen. On a database
-// with several servers it keeps nothing.
-func (c *PeopleCache[K, V]) Put(k K, v V, gen uint64) {
-	if !c.db.SoleServer() || gen != c.db.PeopleGeneration() {
+// Put keeps v for k, read after Stamp returned st. On a database with
+// several servers it keeps nothing.
+func (c *PeopleCache[K, V]) Put(k K, v V, st PeopleStamp) {
+	if !c.db.SoleServer() || st.gen != c.db.PeopleGeneration() {
 		return
 	}
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= c.size {
 		c.m = make(map[K]peopleEntry[V])
 	}
-	c.m[k] = peopleEntry[V]{v: v, gen: gen, read: time.Now()}
+	c.m[k] = peopleEntry[V]{v: v, gen: st.gen, mark: st.mark, read: time.Now()}
 	c.mu.Unlock()
 }
 
