@@ -14,12 +14,16 @@ import (
 const benchUsage = `Usage:
   labflow bench approval [--instances N] [--concurrency C] [--db DSN] [--http] [--json] [--cpuprofile FILE]
   labflow bench inbox [--tasks N] [--assignees N] [--queries N] [--db DSN] [--json]
+  labflow bench pages [--tasks N] [--open N] [--done N] [--renders N] [--db DSN] [--json]
   labflow bench timers [--timers N] [--jobs N] [--servers S] [--db DSN] [--json]
 `
 
 func (c *cli) bench(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "inbox" {
 		return c.benchInbox(ctx, args[1:])
+	}
+	if len(args) > 0 && args[0] == "pages" {
+		return c.benchPages(ctx, args[1:]) // bench_pages.go
 	}
 	if len(args) > 0 && args[0] == "timers" {
 		return c.benchTimers(ctx, args[1:]) // bench_timers.go

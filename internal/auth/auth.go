@@ -71,13 +71,14 @@ func (c Config) withDefaults() Config {
 // Service authenticates people and manages their sessions, passwords and
 // API tokens.
 type Service struct {
-	db  *store.DB
-	cfg Config
+	db     *store.DB
+	cfg    Config
+	tokens *store.PeopleCache[string, tokenOwner] // by secret hash (token_cache.go)
 }
 
 // New returns a service on db; zero fields of cfg take their defaults.
 func New(db *store.DB, cfg Config) *Service {
-	return &Service{db: db, cfg: cfg.withDefaults()}
+	return &Service{db: db, cfg: cfg.withDefaults(), tokens: store.NewPeopleCache[string, tokenOwner](db, tokenCacheSize)}
 }
 
 // touchEvery is how stale last_seen_at / last_used_at may get before a read

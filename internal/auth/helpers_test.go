@@ -30,6 +30,7 @@ func TestMain(m *testing.M) {
 // env is one test database with a fake clock and an auth service on it.
 type env struct {
 	db  *store.DB
+	cfg store.Config // db's, to open it a second time (another server)
 	clk *storetest.Clock
 	svc *auth.Service
 }
@@ -50,7 +51,7 @@ func each(t *testing.T, cfg auth.Config, f func(t *testing.T, e *env)) {
 				t.Fatalf("open %s: %v", d, err)
 			}
 			t.Cleanup(func() { db.Close() })
-			f(t, &env{db: db, clk: clk, svc: auth.New(db, cfg)})
+			f(t, &env{db: db, cfg: sc, clk: clk, svc: auth.New(db, cfg)})
 		})
 	}
 }

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"encoding/base32"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -314,20 +315,30 @@ func (s *Service) TokenActor(ctx context.Context, secret string) (domain.Actor, 
 	if len(secret) != tokenSecretLen || !strings.HasPrefix(secret, tokenPrefix) {
 		return domain.Actor{}, unauth(op, "auth.token_invalid")
 	}
-	k, a, active, err := s.db.TokenActor(ctx, sha256Hex(secret))
-	if domain.IsKind(err, domain.KindNotFound) {
-		return domain.Actor{}, unauth(op, "auth.token_invalid")
-	} else if err != nil {
-		return domain.Actor{}, err
-	}
-	if !k.RevokedAt.IsZero() || !active {
-		return domain.Actor{}, unauth(op, "auth.token_invalid")
-	}
-	if s.db.Now().Sub(k.LastUsedAt) >= touchEvery {
-		if err := s.db.Write(ctx, func(tx *store.Tx) error { return tx.TouchToken(k.ID) }); err != nil {
+	hash := sha256Hex(secret)
+	e, ok := s.tokens.Get(hash)
+	if !ok {
+		stamp := s.tokens.Stamp() // before the read (store.PeopleCache)
+		k, a, active, err := s.db.TokenActor(ctx, hash)
+		if domain.IsKind(err, domain.KindNotFound) {
+			return domain.Actor{}, unauth(op, "auth.token_invalid")
+		} else if err != nil {
 			return domain.Actor{}, err
 		}
+		if !k.RevokedAt.IsZero() || !active {
+			return domain.Actor{}, unauth(op, "auth.token_invalid")
+		}
+		e = tokenOwner{token: k, actor: a}
+		s.tokens.Put(hash, e, stamp)
 	}
+	if now := s.db.Now(); now.Sub(e.token.LastUsedAt) >= touchEvery {
+		if err := s.db.Write(ctx, func(tx *store.Tx) error { return tx.TouchToken(e.token.ID) }); err != nil {
+			return domain.Actor{}, err
+		}
+		s.tokens.Update(hash, func(o *tokenOwner) { o.token.LastUsedAt = now })
+	}
+	a := e.actor
+	a.Grants = slices.Clone(a.Grants)
 	a.Via = "token"
 	return a, nil
 }

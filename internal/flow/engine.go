@@ -429,6 +429,17 @@ func (w *work) encode(now time.Time) error {
 		}
 		w.audits[i].Encoded = enc
 	}
+	// Notices' arguments too: the write runs on the shared writer
+	// goroutine, which should only issue SQL.
+	for _, n := range w.notes {
+		if len(n.n.Args) > 0 {
+			b, err := json.Marshal(n.n.Args)
+			if err != nil {
+				return domain.Wrap("flow.encode", err)
+			}
+			n.n.EncodedArgs = string(b)
+		}
+	}
 	in := w.inst
 	for i := range in.State.History {
 		if in.State.History[i].At.IsZero() {

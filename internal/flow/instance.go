@@ -319,6 +319,9 @@ type Notification struct {
 	Args        map[string]any `json:"args,omitempty"`
 	CreatedAt   time.Time      `json:"created_at"`
 	ReadAt      time.Time      `json:"read_at,omitzero"`
+	// EncodedArgs is Args as JSON, encoded by the engine before the write
+	// (the store encodes Args when it is empty).
+	EncodedArgs string `json:"-"`
 }
 
 // ChannelInApp is the in-app notification channel.

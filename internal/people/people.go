@@ -26,10 +26,17 @@ import (
 type Service struct {
 	db  *store.DB
 	org *orgState // roles, committees and proxies as data (roles.go)
+	// Recently read people, by id and by username (person_cache.go).
+	byID   *store.PeopleCache[int64, domain.Person]
+	byName *store.PeopleCache[string, domain.Person]
 }
 
 // New returns the organization service on db.
-func New(db *store.DB) *Service { return &Service{db: db, org: newOrgState()} }
+func New(db *store.DB) *Service {
+	return &Service{db: db, org: newOrgState(),
+		byID:   store.NewPeopleCache[int64, domain.Person](db, personCacheSize),
+		byName: store.NewPeopleCache[string, domain.Person](db, personCacheSize)}
+}
 
 // Length limits of free-text fields, in runes.
 const (
@@ -898,7 +905,7 @@ func (s *Service) Person(ctx context.Context, id int64) (domain.Person, error) {
 	if id == 0 {
 		return domain.Person{}, domain.NotFound("people.Person", "entity.person")
 	}
-	p, err := store.PersonFull(ctx, s.db.R(), id, "")
+	p, err := s.personFull(ctx, id, "")
 	return p, domain.Wrap("people.Person", err)
 }
 
@@ -908,7 +915,7 @@ func (s *Service) PersonByUsername(ctx context.Context, username string) (domain
 	if username == "" {
 		return domain.Person{}, domain.NotFound("people.PersonByUsername", "entity.person")
 	}
-	p, err := store.PersonFull(ctx, s.db.R(), 0, username)
+	p, err := s.personFull(ctx, 0, username)
 	return p, domain.Wrap("people.PersonByUsername", err)
 }
 

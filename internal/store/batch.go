@@ -284,6 +284,15 @@ func (b *batcher) runTx(pbatch *[]*writeReq, perrs *[]error, pafters *[][]func()
 		return err
 	}
 	t := &Tx{tx: sqlTx, db: b.db, batch: ctx}
+	// A batch that wrote to a table a person is read from moves the people
+	// generation and mark when it ends, committed or not (a failed commit
+	// may have reached the disk), before its writers hear the outcome (ack).
+	defer func() {
+		if t.peopleWrite {
+			b.db.peopleGen.Add(1)
+			b.db.movePeopleMark()
+		}
+	}()
 	batch, errs, afters := *pbatch, *perrs, *pafters
 	defer func() { *pbatch, *perrs, *pafters = batch, errs, afters }()
 	single := len(batch) == 1

@@ -185,7 +185,9 @@ func (s *FlowStore) Counts(ctx context.Context, personID int64) (map[flow.Box]in
 
 func (f *flowTx) InsertNotification(n *flow.Notification) error {
 	args := "{}"
-	if len(n.Args) > 0 {
+	if n.EncodedArgs != "" {
+		args = n.EncodedArgs
+	} else if len(n.Args) > 0 {
 		b, err := json.Marshal(n.Args)
 		if err != nil {
 			return mapErr("store.InsertNotification", err)

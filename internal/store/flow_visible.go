@@ -158,17 +158,21 @@ func (f *flowTx) AddAwait(instanceID int64, step string, awaitedID int64) error 
 func (s *FlowStore) Awaiting(ctx context.Context, awaited ...int64) ([]int64, error) {
 	ctx, cancel := s.db.bound(ctx)
 	defer cancel()
-	q := `SELECT DISTINCT a.instance_id FROM flow_await a JOIN flow_instance w ON w.id = a.instance_id AND w.status = 'running'`
+	// The waits drive the query (EXISTS, not JOIN): they are few, the
+	// instances many, and a planner that started from the instances'
+	// status scanned them all on every sweep.
+	q := `SELECT DISTINCT a.instance_id FROM flow_await a
+		WHERE EXISTS (SELECT 1 FROM flow_instance w WHERE w.id = a.instance_id AND w.status = 'running')`
 	var args []any
 	if len(awaited) == 0 {
-		q += ` JOIN flow_instance d ON d.id = a.awaits_id AND d.status IN ('approved', 'rejected')`
+		q += ` AND EXISTS (SELECT 1 FROM flow_instance d WHERE d.id = a.awaits_id AND d.status IN ('approved', 'rejected'))`
 	} else {
 		var ph []string
 		for _, id := range awaited {
 			args = append(args, id)
 			ph = append(ph, "$"+strconv.Itoa(len(args)))
 		}
-		q += ` WHERE a.awaits_id IN (` + strings.Join(ph, ", ") + `)`
+		q += ` AND a.awaits_id IN (` + strings.Join(ph, ", ") + `)`
 	}
 	rows, err := s.query(ctx, q+` ORDER BY a.instance_id LIMIT 1000`, args...)
 	if err != nil {

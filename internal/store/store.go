@@ -67,6 +67,9 @@ type DB struct {
 	// full is set while the last write failed because storage is full,
 	// until a write commits again (StorageFull).
 	full atomic.Bool
+	// peopleGen moves after every batch that wrote to a table a person is
+	// read from (peoplegen.go).
+	peopleGen atomic.Uint64
 	// readOnly is set by OpenReadOnly: no write loop, no migrations.
 	readOnly bool
 	// olderSchema is set by OpenReadOnly on a database made by an earlier

@@ -33,6 +33,7 @@ func scanToken(s interface{ Scan(...any) error }) (APIToken, error) {
 // with its id.
 func (t *Tx) InsertToken(personID int64, name, hash, prefix string) (APIToken, error) {
 	k := APIToken{PersonID: personID, Name: name, Prefix: prefix, CreatedAt: t.now}
+	t.peopleWrite = true
 	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO api_token (person_id, name, token_hash, prefix, created_at, last_used_at, revoked_at)
 		VALUES ($1, $2, $3, $4, $5, '', '') RETURNING id`, personID, name, hash, prefix, TimeText(t.now)).Scan(&k.ID)
 	return k, mapErr("store.InsertToken", err)
@@ -101,9 +102,10 @@ func (t *Tx) RevokeToken(id int64) (bool, error) {
 	return n > 0, mapErr("store.RevokeToken", err)
 }
 
-// TouchToken records that a token was used now.
+// TouchToken records that a token was used now. The time of use is no part
+// of the actor: it moves no PeopleGeneration (peoplegen.go).
 func (t *Tx) TouchToken(id int64) error {
-	_, err := t.Exec("UPDATE api_token SET last_used_at = $1 WHERE id = $2", TimeText(t.now), id)
+	_, err := t.tx.ExecContext(t.ctx, "UPDATE api_token SET last_used_at = $1 WHERE id = $2", TimeText(t.now), id)
 	return mapErr("store.TouchToken", err)
 }
 
@@ -111,6 +113,7 @@ func (t *Tx) TouchToken(id int64) error {
 // the ids it revoked, in id order.
 func (t *Tx) RevokePersonTokens(personID int64) ([]int64, error) {
 	const op = "store.RevokePersonTokens"
+	t.peopleWrite = true
 	rows, err := t.tx.QueryContext(t.ctx, "UPDATE api_token SET revoked_at = $1 WHERE person_id = $2 AND revoked_at = '' RETURNING id",
 		TimeText(t.now), personID)
 	if err != nil {

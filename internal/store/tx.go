@@ -26,6 +26,10 @@ type Tx struct {
 	// digests the writer computed itself.
 	touched []recordKey
 	sealed  []sealedRecord
+	// peopleWrite is set when a statement of the batch wrote to a table a
+	// person or an actor is read from (peoplegen.go); the batch then moves
+	// the database's PeopleGeneration, whether it commits or not.
+	peopleWrite bool
 }
 
 // Now returns the transaction's clock reading (server UTC, R6). It is fixed
@@ -41,6 +45,7 @@ func (t *Tx) Dialect() Dialect { return t.db.dialect }
 
 // Exec runs a statement.
 func (t *Tx) Exec(query string, args ...any) (sql.Result, error) {
+	t.noteWrite(query)
 	return t.tx.ExecContext(t.ctx, query, args...)
 }
 
@@ -48,12 +53,14 @@ func (t *Tx) Exec(query string, args ...any) (sql.Result, error) {
 // (Context), whatever ctx says: the transaction is shared, and one
 // writer's cancellation must not break it for the others.
 func (t *Tx) QueryContext(_ context.Context, query string, args ...any) (*sql.Rows, error) {
+	t.noteWrite(query)
 	return t.tx.QueryContext(t.ctx, query, args...)
 }
 
 // QueryRowContext runs a single-row query (Reader), under the batch's
 // deadline like QueryContext.
 func (t *Tx) QueryRowContext(_ context.Context, query string, args ...any) *sql.Row {
+	t.noteWrite(query)
 	return t.tx.QueryRowContext(t.ctx, query, args...)
 }
 
