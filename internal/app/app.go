@@ -197,6 +197,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 			if err := demo.SeedInitiation(ctx, a.People, a.Projects, a.Flow, a.Attach, db.Now().In(loc)); err != nil {
 				return err
 			}
+			if err := demo.SeedStages(ctx, a.People, a.Projects, a.Flow, a.Attach, db.Now().In(loc)); err != nil { // batches, closures, bonuses (pstage)
+				return err
+			}
 			_, err := a.Notices.Dispatch(ctx)
 			return err
 		})

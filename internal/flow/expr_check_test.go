@@ -253,6 +253,9 @@ func TestExprTypes_ShippedDefinitionsAreTyped(t *testing.T) {
 	reg.RegisterGuard("hr.promotion_eligible", func(context.Context, GuardInput) error { return nil })
 	reg.RegisterSubjectKind(SubjectKind{Name: "projects.node_plan"}) // node-plan governs a plan revision
 	reg.RegisterSubjectKind(SubjectKind{Name: "projects.precheck"})  // pre-check, analytical-plan-change (experiments)
+	// Stages (pstage): stage-closure and dossier-section govern these.
+	reg.RegisterSubjectKind(SubjectKind{Name: "projects.closure"})
+	reg.RegisterSubjectKind(SubjectKind{Name: "projects.dossier_section"})
 	defs, err := LoadFS(Builtin, "definitions", reg)
 	if err != nil {
 		t.Fatal(err)

@@ -31,6 +31,9 @@ func testRegistry() *Registry {
 	r.RegisterSubjectKind(SubjectKind{Name: "projects.project"})
 	// pre-check and analytical-plan-change govern a pre-check (experiments).
 	r.RegisterSubjectKind(SubjectKind{Name: "projects.precheck"})
+	// Stages (pstage): stage-closure and dossier-section govern these.
+	r.RegisterSubjectKind(SubjectKind{Name: "projects.closure"})
+	r.RegisterSubjectKind(SubjectKind{Name: "projects.dossier_section"})
 	return r
 }
 

@@ -17,7 +17,8 @@ func RegisterNames(reg *flow.Registry) {
 	reg.RegisterSubjectKind(flow.SubjectKind{Name: SubjectPlan, Title: flow.Text{ZH: "节点计划", EN: "Node plan"}})
 	reg.RegisterSubjectKind(flow.SubjectKind{Name: SubjectProject, Title: flow.Text{ZH: "项目", EN: "Project"}})
 	reg.RegisterSubjectKind(flow.SubjectKind{Name: SubjectPrecheck, Title: flow.Text{ZH: "预检单", EN: "Pre-check form"}}) // experiments
-	initiationNames(reg) // initiation, kick-off reports, original records (initiation.go)
+	initiationNames(reg)                                                                                                // initiation, kick-off reports, original records (initiation.go)
+	registerStageNames(reg)                                                                                             // closure applications and dossier sections (stage.go)
 }
 
 // Register declares, with their behaviour, the kinds of record definitions
@@ -27,7 +28,8 @@ func RegisterNames(reg *flow.Registry) {
 // project, for reference fields (only the projects the writer may see).
 func (s *Service) Register(reg *flow.Registry) {
 	reg.RegisterSubjectKind(s.precheckSubject()) // pre-checks and analytical-plan changes (experiment_precheck.go)
-	s.registerInitiation(reg) // initiation, kick-off reports, original records (initiation.go)
+	s.registerInitiation(reg)                    // initiation, kick-off reports, original records (initiation.go)
+	s.registerStages(reg)                        // closure applications and dossier sections (stage.go)
 	reg.RegisterSubjectKind(flow.SubjectKind{
 		Name:     SubjectPlan,
 		Title:    flow.Text{ZH: "节点计划", EN: "Node plan"},

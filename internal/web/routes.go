@@ -90,6 +90,8 @@ func (s *Server) routes() {
 	// the kick-off report, the register of original records (issue 10;
 	// api_projects_init.go, ui_project_init.go).
 	s.initiationRoutes()
+	// Projects → stages (pstage): batches, results, gates, closures, bonuses, dossier, inspection (api_project_stages.go, ui_project_stages.go).
+	s.projectStageRoutes()
 
 	// Roles, committees and standing proxies as data (issue 8 §4; api_org.go, ui_org.go).
 	s.api("GET /api/v1/roles", s.apiRoles, doc{Summary: "List roles, built-in and defined", Out: []roleDefOut{}, Query: queryNames("include_inactive")})

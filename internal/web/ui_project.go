@@ -39,6 +39,10 @@ func (s *Server) uiProject(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.Init = s.initPanel(r, d.Code, names) // initiation, routes, original records (ui_project_init.go)
+	// Projects → stages (pstage): the stages panel (ui_project_stages.go).
+	if p.Stages, err = s.stagesPanelOf(r, d.Code); err != nil {
+		return err
+	}
 	s.render(w, r, p)
 	return nil
 }
@@ -52,6 +56,8 @@ type projectPage struct {
 	Gantt     *ganttChart
 	Exp       *expPanel  // experiments (pexp)
 	Init      *initPanel // initiation, routes, original records (ui_project_init.go)
+	// Stages is the stages panel (gate, batches, closures, bonuses).
+	Stages *stagesPanel
 }
 
 func (*projectPage) template() string { return "project" }
