@@ -39,6 +39,7 @@ type matrixFixture struct {
 	link   string
 	prj    *projectFixture // issue 10: projects (projects_permissions_test.go)
 	exp    *expFixture     // issue 10: experiments (experiments_permissions_test.go)
+	stg    *stageFixture   // issue 10: stages (project_stages_permissions_test.go)
 }
 
 const anyone = "*"
@@ -145,7 +146,7 @@ func matrixRows() []matrixRow {
 			fixed(map[string]any{"platform": "wecom", "webhook": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=matrix", "enabled": false}), adminOnly(200)},
 		{"POST /api/v1/admin/deliveries/{id}/retry", "POST", id("/api/v1/admin/deliveries/{delivery}/retry"),
 			fixed(map[string]any{"reason": "matrix"}), adminOnly(200)},
-	}, append(append(orgMatrixRows(), projectMatrixRows()...), expMatrixRows()...)...)
+	}, append(append(append(orgMatrixRows(), projectMatrixRows()...), expMatrixRows()...), stageMatrixRows()...)...)
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
@@ -231,6 +232,7 @@ func matrixSetup(t *testing.T, e *env) *matrixFixture {
 	f.survey, f.link = fileSurvey(t, e, "zhangwei")
 	f.prj = projectMatrixSetup(t, e)
 	f.exp = expMatrixSetup(t, e)
+	f.stg = stageMatrixSetup(t, e)
 	return f
 }
 

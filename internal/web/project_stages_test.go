@@ -318,3 +318,145 @@ func TestPRJ5_LabStageClosesThroughItsGate(t *testing.T) {
 		}
 	})
 }
+
+// actOn approves user's open task of instance id.
+func actOn(t *testing.T, e *env, user string, id int64) {
+	t.Helper()
+	var v struct {
+		Tasks []struct {
+			ID         int64  `json:"id"`
+			AssigneeID int64  `json:"assignee_id"`
+			State      string `json:"state"`
+		} `json:"tasks"`
+	}
+	e.as(t, user, "GET", idPath("/api/v1/instances/%d", id), nil).json(t, &v)
+	for _, tk := range v.Tasks {
+		if tk.AssigneeID == personID(t, e, user) && tk.State == "open" {
+			if r := e.as(t, user, "POST", idPath("/api/v1/tasks/%d/actions", tk.ID), map[string]any{"action": "approve", "password": "labflow-demo", "comment": "同意"}); r.status != 200 {
+				t.Fatalf("%s approves: %d %s", user, r.status, r.body)
+			}
+			return
+		}
+	}
+	t.Fatalf("%s has no open task on #%d", user, id)
+}
+
+// Ensure the dossier (PRJ-7) is written section by section by whom each
+// department's director assigned, reviewed by registration and approved
+// by the Business Dean before the stage closes; and the inspection
+// preparation (PRJ-8) is a checklist each item of which a named person —
+// the director or the registration specialist — checks, audited.
+func TestPRJ7_DossierSectionsThenPRJ8_InspectionChecklist(t *testing.T) {
+	t.Parallel()
+	onBothBackends(t, func(t *testing.T, e *env) {
+		const code = "T-PRJ7"
+		stageProject(t, e, code, "dossier", false)
+		path := "/api/v1/projects/" + code
+		synth := deptID(t, e, "synthesis")
+		section := map[string]any{"title": "3.2.S 原料药", "department_id": synth, "writer_id": personID(t, e, "zhangwei")}
+		for user, want := range map[string]int{"liuyang": 404, "sunli": 404, "lihua": 403, "zhangwei": 403} {
+			if r := e.as(t, user, "POST", path+"/dossier", section); r.status != want {
+				t.Errorf("%s assigns a section: %d, want %d: %s", user, r.status, want, r.body)
+			}
+		}
+		if r := e.as(t, "chenzhiqiang", "POST", path+"/dossier", map[string]any{"title": "3.2.S", "department_id": synth, "writer_id": personID(t, e, "huanglei")}); r.status != 422 ||
+			fieldKeys(t, r)["writer_id"] != "projects.dossier.bad_writer" {
+			t.Errorf("a writer of another department: %d %s", r.status, r.body)
+		}
+		r := e.as(t, "chenzhiqiang", "POST", path+"/dossier", section)
+		if r.status != http.StatusCreated {
+			t.Fatalf("assign: %d %s", r.status, r.body)
+		}
+		var sec struct{ ID int64 }
+		r.json(t, &sec)
+		if v := stagesOf(t, e, code); !strings.Contains(lacks(v), "projects.gate.dossier_open") {
+			t.Errorf("dossier gate with a section being written: %+v", v.Gate)
+		}
+		sub := map[string]any{"summary": "原料药部分", "files": []string{stageUpload(t, e, "zhangwei", "3.2.S.docx")}}
+		if r := e.as(t, "chenzhiqiang", "POST", idPath(path+"/dossier/%d/submit", sec.ID), sub); r.status != 403 {
+			t.Errorf("someone not its writer submits: %d %s", r.status, r.body)
+		}
+		r = e.as(t, "zhangwei", "POST", idPath(path+"/dossier/%d/submit", sec.ID), sub)
+		if r.status != http.StatusCreated {
+			t.Fatalf("submit: %d %s", r.status, r.body)
+		}
+		var inst struct{ ID int64 }
+		r.json(t, &inst)
+		actOn(t, e, "hanmei", inst.ID)
+		actOn(t, e, "lihua", inst.ID)
+		if v := stagesOf(t, e, code); !v.Gate.Holds {
+			t.Fatalf("dossier gate after approval: %+v", v.Gate)
+		}
+		r = e.as(t, "chenzhiqiang", "POST", path+"/closures", map[string]any{"summary": "申报资料完成", "original_records": []string{stageUpload(t, e, "chenzhiqiang", "记录.pdf")}})
+		if r.status != http.StatusCreated {
+			t.Fatalf("dossier closure: %d %s", r.status, r.body)
+		}
+		var filed planOut
+		r.json(t, &filed)
+		for _, u := range []string{"lihua", "liuyang", "wangjianguo"} {
+			signPlan(t, e, u, filed)
+		}
+		if v := stagesOf(t, e, code); v.Stage != "inspection" || !strings.Contains(lacks(v), "projects.gate.unchecked.consistency") {
+			t.Fatalf("after the dossier: %s %+v", v.Stage, v.Gate)
+		}
+
+		// The checklist: the director or the registration specialist.
+		for user, want := range map[string]int{"zhangwei": 403, "lihua": 403, "liuyang": 404, "gaoyuan": 404} {
+			if r := e.as(t, user, "POST", path+"/inspection", map[string]any{"item": "original_records"}); r.status != want {
+				t.Errorf("%s checks: %d, want %d: %s", user, r.status, want, r.body)
+			}
+		}
+		if r := e.as(t, "hanmei", "POST", path+"/inspection", map[string]any{"item": "invented"}); r.status != 422 || fieldKeys(t, r)["item"] == "" {
+			t.Errorf("an item not on the list: %d %s", r.status, r.body)
+		}
+		for i, item := range []string{"original_records", "instrument_records", "climate_records", "structure_spectra", "electronic_spectra", "consistency"} {
+			who := "hanmei"
+			if i%2 == 1 {
+				who = "chenzhiqiang"
+			}
+			if r := e.as(t, who, "POST", path+"/inspection", map[string]any{"item": item, "note": "已核对"}); r.status != http.StatusCreated {
+				t.Fatalf("%s checks %s: %d %s", who, item, r.status, r.body)
+			}
+		}
+		if r := e.as(t, "hanmei", "POST", path+"/inspection", map[string]any{"item": "consistency"}); r.status != 422 {
+			t.Errorf("checked twice: %d %s", r.status, r.body)
+		}
+		if v := stagesOf(t, e, code); !v.Gate.Holds {
+			t.Fatalf("inspection gate: %+v", v.Gate)
+		}
+		if n := countRows(t, e, "SELECT COUNT(*) FROM audit_event WHERE action = 'project.inspection_check' AND actor_id = $1 AND entity_id = $2",
+			personID(t, e, "hanmei"), itoa64(mustProjectID(t, e, code))); n != 3 {
+			t.Errorf("hanmei's checks in the trail: %d", n)
+		}
+	})
+}
+
+// Ensure the demo's closed project went through every stage and paid its
+// bonuses, and that its stage records are seen as the project is (PRJ-12).
+func TestPRJ9_DemoProjectClosedWithBonusesPaid(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	v := stagesOf(t, e, "LF-2026-12")
+	if v.Stage != "closed" || len(v.Bonuses) != 5 {
+		t.Fatalf("LF-2026-12: %s, %d bonuses", v.Stage, len(v.Bonuses))
+	}
+	for _, b := range v.Bonuses {
+		if b.PaidAt == "" {
+			t.Errorf("bonus %s not paid", b.Stage)
+		}
+	}
+	for user, want := range map[string]int{"zhangwei": 200, "lihua": 200, "liuyang": 404, "admin": 404, "liangqian": 404} {
+		if r := e.as(t, user, "GET", "/api/v1/projects/LF-2026-12/stages", nil); r.status != want {
+			t.Errorf("%s reads LF-2026-12's stages: %d, want %d", user, r.status, want)
+		}
+	}
+	if r := e.as(t, "liangqian", "GET", "/api/v1/bonuses", nil); !strings.Contains(r.body, "LF-2026-12") {
+		t.Errorf("finance does not see the bonuses: %s", r.body)
+	}
+	if r := e.as(t, "liuyang", "GET", "/api/v1/bonuses", nil); strings.Contains(r.body, "LF-2026-12") {
+		t.Errorf("another department's director sees them: %s", r.body)
+	}
+	if r := e.as(t, "chenzhiqiang", "GET", "/projects/LF-2026-12/stages", nil); r.status != 200 || !strings.Contains(r.body, `id="stage-bonuses"`) {
+		t.Errorf("stages page: %d", r.status)
+	}
+}
