@@ -69,19 +69,29 @@ func stageMatrixRows() []matrixRow {
 		{"GET /api/v1/projects/{code}/stages", "GET", path("/api/v1/projects/LF-2026-01/stages"), nil, sees01(200, 200, 200)},
 		{"POST /api/v1/projects/{code}/batches", "POST", path("/api/v1/projects/LF-2026-01/batches"), fixed(map[string]any{"node": "", "label": ""}), sees01(422, 422, 403)},
 		{"POST /api/v1/projects/{code}/batches/{id}/results", "POST",
-			func(f *matrixFixture) string { return idPath("/api/v1/projects/LF-2026-01/batches/%d/results", f.stg.batch) },
+			func(f *matrixFixture) string {
+				return idPath("/api/v1/projects/LF-2026-01/batches/%d/results", f.stg.batch)
+			},
 			fixed(map[string]any{"item": ""}), sees01(422, 422, 403)},
 		{"POST /api/v1/projects/{code}/results/{id}/verify", "POST",
-			func(f *matrixFixture) string { return idPath("/api/v1/projects/LF-2026-01/results/%d/verify", f.stg.verified) },
+			func(f *matrixFixture) string {
+				return idPath("/api/v1/projects/LF-2026-01/results/%d/verify", f.stg.verified)
+			},
 			nil, map[string]int{anyone: 404, "chenzhiqiang": 409, "zhangwei": 403, "wangfang": 409, "wangjianguo": 403, "lihua": 403}},
 		{"POST /api/v1/projects/{code}/results/{id}/decision", "POST",
-			func(f *matrixFixture) string { return idPath("/api/v1/projects/LF-2026-01/results/%d/decision", f.stg.verified) },
+			func(f *matrixFixture) string {
+				return idPath("/api/v1/projects/LF-2026-01/results/%d/decision", f.stg.verified)
+			},
 			fixed(map[string]any{"decision": "矩阵"}), sees01(409, 403, 403)},
 		{"POST /api/v1/projects/{code}/closures", "POST", path("/api/v1/projects/LF-2026-01/closures"), fixed(map[string]any{}), sees01(422, 403, 403)},
 		{"POST /api/v1/projects/{code}/dossier", "POST", path("/api/v1/projects/LF-2026-01/dossier"),
-			func(f *matrixFixture, _ string) any { return map[string]any{"title": "3.2.S", "department_id": f.stg.synth} }, sees01(409, 403, 403)},
+			func(f *matrixFixture, _ string) any {
+				return map[string]any{"title": "3.2.S", "department_id": f.stg.synth}
+			}, sees01(409, 403, 403)},
 		{"POST /api/v1/projects/{code}/dossier/{id}/submit", "POST",
-			func(f *matrixFixture) string { return idPath("/api/v1/projects/LF-2026-12/dossier/%d/submit", f.stg.section) },
+			func(f *matrixFixture) string {
+				return idPath("/api/v1/projects/LF-2026-12/dossier/%d/submit", f.stg.section)
+			},
 			fixed(map[string]any{"summary": "矩阵"}), sees01(409, 403, 403)},
 		{"POST /api/v1/projects/{code}/inspection", "POST", path("/api/v1/projects/LF-2026-01/inspection"), fixed(map[string]any{"item": "original_records"}), sees01(409, 403, 403)},
 		{"POST /api/v1/bonuses/{id}/pay", "POST", func(f *matrixFixture) string { return idPath("/api/v1/bonuses/%d/pay", f.stg.bonus) }, nil, map[string]int{anyone: 403}},
