@@ -445,7 +445,9 @@ func TestPRJ9_DemoProjectClosedWithBonusesPaid(t *testing.T) {
 			t.Errorf("bonus %s not paid", b.Stage)
 		}
 	}
-	for user, want := range map[string]int{"zhangwei": 200, "lihua": 200, "liuyang": 404, "admin": 404, "liangqian": 404} {
+	// liuyang confirmed its closures on the committee: he reads its stages
+	// through them, as the requests link to them.
+	for user, want := range map[string]int{"zhangwei": 200, "lihua": 200, "liuyang": 200, "admin": 404, "liangqian": 404, "xuli": 404} {
 		if r := e.as(t, user, "GET", "/api/v1/projects/LF-2026-12/stages", nil); r.status != want {
 			t.Errorf("%s reads LF-2026-12's stages: %d, want %d", user, r.status, want)
 		}
@@ -459,4 +461,52 @@ func TestPRJ9_DemoProjectClosedWithBonusesPaid(t *testing.T) {
 	if r := e.as(t, "chenzhiqiang", "GET", "/projects/LF-2026-12/stages", nil); r.status != 200 || !strings.Contains(r.body, `id="stage-bonuses"`) {
 		t.Errorf("stages page: %d", r.status)
 	}
+}
+
+// Ensure the committee's confirmation checks the gate again, in its own
+// transaction: a failure recorded after the application was filed stops
+// the last signature — nothing is written, no bonus, the stage unchanged —
+// until the director decides it (PRJ-5, COMPLIANCE §4.1).
+func TestPRJ5_ConfirmationRefusedWhenTheGateNoLongerHolds(t *testing.T) {
+	t.Parallel()
+	onBothBackends(t, func(t *testing.T, e *env) {
+		const code = "T-PRJ5C"
+		stageProject(t, e, code, "lab", false)
+		path := "/api/v1/projects/" + code
+		for _, l := range []string{"C1", "C2", "C3"} {
+			recordVerified(t, e, code, addBatch(t, e, code, l, nil), "chenzhiqiang", "")
+		}
+		r := e.as(t, "chenzhiqiang", "POST", path+"/closures", map[string]any{"summary": "小试完成", "original_records": []string{stageUpload(t, e, "chenzhiqiang", "记录.pdf")}})
+		if r.status != http.StatusCreated {
+			t.Fatalf("closure: %d %s", r.status, r.body)
+		}
+		var filed planOut
+		r.json(t, &filed)
+		failed := recordVerified(t, e, code, addBatch(t, e, code, "C4", nil), "chenzhiqiang", "有关物质")
+		for _, u := range []string{"lihua", "liuyang"} {
+			if r := signPlan(t, e, u, filed); r.status != 200 {
+				t.Fatalf("%s confirms: %d %s", u, r.status, r.body)
+			}
+		}
+		r = signPlan(t, e, "wangjianguo", filed)
+		if r.status != 409 || r.problem(t).Key != "projects.gate.open" || !strings.Contains(r.body, "C4") {
+			t.Fatalf("the last signature with an open failure: %d %s", r.status, r.body)
+		}
+		v := stagesOf(t, e, code)
+		if v.Stage != "lab" || len(v.Bonuses) != 0 {
+			t.Fatalf("after the refused confirmation: %s, %d bonuses", v.Stage, len(v.Bonuses))
+		}
+		if n := countRows(t, e, "SELECT COUNT(*) FROM flow_signature WHERE instance_id = $1", filed.Instance.ID); n != 2 {
+			t.Fatalf("signatures after the refusal: %d, want 2", n)
+		}
+		if r := e.as(t, "chenzhiqiang", "POST", idPath(path+"/results/%d/decision", failed[0]), map[string]any{"decision": "该批作废，原因已查明"}); r.status != 200 {
+			t.Fatalf("decision: %d %s", r.status, r.body)
+		}
+		if r := signPlan(t, e, "wangjianguo", filed); r.status != 200 {
+			t.Fatalf("the last signature after the decision: %d %s", r.status, r.body)
+		}
+		if v := stagesOf(t, e, code); v.Stage != "pilot" || len(v.Bonuses) != 1 || v.Bonuses[0].Amount != "20000.00" {
+			t.Fatalf("after confirmation: %+v", v)
+		}
+	})
 }

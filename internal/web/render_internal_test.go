@@ -30,6 +30,7 @@ func samplePages() []pageData {
 		&noticesAccountPage{}, &noticesAdminPage{Platforms: []string{"dingtalk"}, AllStates: []string{"failed"}, Robots: []robotRow{{}}, formState: formState{Errors: map[string]string{}}},
 		&projectsPage{}, &projectPage{}, &projectPlanPage{}, // issue 10
 		&experimentsPage{Exp: sampleExpPanel()}, &projectPage{Exp: sampleExpPanel()}, // issue 10, experiments
+		&projectStagesPage{Stages: &stagesPanel{}}, // issue 10: stages (pstage)
 		&externalPageData{X: &externalPage{Refused: "x"}}, &externalPageData{X: &externalPage{Form: &flow.ExternalForm{}, Errors: map[string]string{}}},
 		&instancePage{Inst: inst, View: &flow.InstanceView{Instance: inst}, IssuedURLs: []string{"https://x/x/t"}, ExternalError: "e",
 			External: &externalView{Links: []externalLinkView{{Step: "s", Entered: []valueView{{}}}}, Waiting: []optionView{{Value: "s"}}, CanRevoke: true}},
