@@ -200,6 +200,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 			if err := demo.SeedSupplements(ctx, a.People, a.Projects, a.Flow, db.Now().In(loc)); err != nil { // 发补 and escalations
 				return err
 			}
+			if err := demo.SeedStages(ctx, a.People, a.Projects, a.Flow, a.Attach, db.Now().In(loc)); err != nil { // batches, closures, bonuses (pstage)
+				return err
+			}
 			_, err := a.Notices.Dispatch(ctx)
 			return err
 		})

@@ -39,6 +39,9 @@ var demoRoutes = map[string][]demoRoute{
 		{projects.RouteFormulation, "处方一：湿法制粒", "微晶纤维素/乳糖/交联羧甲纤维素钠，湿法制粒压片，薄膜包衣。", "参比制剂说明书；FDA 审评报告", "", true},
 		{projects.RouteFormulation, "处方二：粉末直压", "直压辅料，工艺简单；流动性与含量均匀度风险较高。", "同上", "直压工艺无专利障碍。", false},
 	},
+	"LF-2026-12": {
+		{projects.RouteSynthesis, "路线A：经手性萘基胺拆分", "以 1-萘酚为起始物料，醚化、胺化后以酒石酸拆分得到 (S)-异构体，成盐。", "Org. Process Res. Dev. 2008, 12, 1094", "化合物专利已过期。", true},
+	},
 	"LF-2026-14": {
 		{projects.RouteFormulation, "处方一：亲水凝胶骨架缓释", "HPMC K100M 骨架，湿法制粒压片，释放度与参比多介质一致。", "参比制剂说明书；CDE 审评报告", "骨架缓释工艺无专利障碍。", true},
 	},

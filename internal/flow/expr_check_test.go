@@ -255,6 +255,9 @@ func TestExprTypes_ShippedDefinitionsAreTyped(t *testing.T) {
 	reg.RegisterSubjectKind(SubjectKind{Name: "projects.precheck"})   // pre-check, analytical-plan-change (experiments)
 	reg.RegisterSubjectKind(SubjectKind{Name: "projects.supplement"}) // 发补 responses and escalations (part psupp)
 	reg.RegisterSubjectKind(SubjectKind{Name: "projects.escalation"})
+	// Stages (pstage): stage-closure and dossier-section govern these.
+	reg.RegisterSubjectKind(SubjectKind{Name: "projects.closure"})
+	reg.RegisterSubjectKind(SubjectKind{Name: "projects.dossier_section"})
 	defs, err := LoadFS(Builtin, "definitions", reg)
 	if err != nil {
 		t.Fatal(err)

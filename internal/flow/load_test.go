@@ -34,6 +34,9 @@ func testRegistry() *Registry {
 	// 发补 responses and escalations (part psupp).
 	r.RegisterSubjectKind(SubjectKind{Name: "projects.supplement"})
 	r.RegisterSubjectKind(SubjectKind{Name: "projects.escalation"})
+	// Stages (pstage): stage-closure and dossier-section govern these.
+	r.RegisterSubjectKind(SubjectKind{Name: "projects.closure"})
+	r.RegisterSubjectKind(SubjectKind{Name: "projects.dossier_section"})
 	return r
 }
 

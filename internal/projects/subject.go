@@ -19,6 +19,7 @@ func RegisterNames(reg *flow.Registry) {
 	reg.RegisterSubjectKind(flow.SubjectKind{Name: SubjectPrecheck, Title: flow.Text{ZH: "预检单", EN: "Pre-check form"}}) // experiments
 	initiationNames(reg)                                                                                                // initiation, kick-off reports, original records (initiation.go)
 	registerSupplementNames(reg)                                                                                        // 发补 and escalations (PRJ-10, PRJ-11)
+	registerStageNames(reg)                                                                                             // closure applications and dossier sections (stage.go)
 }
 
 // Register declares, with their behaviour, the kinds of record definitions
@@ -30,6 +31,7 @@ func (s *Service) Register(reg *flow.Registry) {
 	reg.RegisterSubjectKind(s.precheckSubject()) // pre-checks and analytical-plan changes (experiment_precheck.go)
 	s.registerInitiation(reg)                    // initiation, kick-off reports, original records (initiation.go)
 	s.registerSupplements(reg)                   // 发补 and escalations (PRJ-10, PRJ-11)
+	s.registerStages(reg)                        // closure applications and dossier sections (stage.go)
 	reg.RegisterSubjectKind(flow.SubjectKind{
 		Name:     SubjectPlan,
 		Title:    flow.Text{ZH: "节点计划", EN: "Node plan"},

@@ -95,6 +95,14 @@ var sealedTables = []sealedTable{
 	{"supplement_question", strings.Split(supplementQuestionCols, ", "), "supplement question", "srq", nil},
 	{"supplement_link", strings.Split(supplementLinkCols, ", "), "supplement link", "srl", nil},
 	{"project_escalation", strings.Split(escalationCols, ", "), "escalation", "sre", nil},
+	// Issue 10, stages (PRJ-5..9): batches, results, closure applications,
+	// bonuses, dossier sections and the inspection checklist.
+	{"project_batch", strings.Split(batchCols, ", "), "batch", "stb", nil},
+	{"project_result", strings.Split(resultCols, ", "), "batch result", "str", nil},
+	{"project_closure", strings.Split(closureCols, ", "), "closure application", "stc", nil},
+	{"project_bonus", strings.Split(bonusCols, ", "), "stage bonus", "stn", nil},
+	{"project_dossier", strings.Split(dossierCols, ", "), "dossier section", "std", nil},
+	{"project_inspection", strings.Split(inspectionCols, ", "), "inspection check", "sti", nil},
 }
 
 // textHash is the SHA-256 (hex) of a text, as a hashed column enters a digest.

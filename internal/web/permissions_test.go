@@ -40,6 +40,7 @@ type matrixFixture struct {
 	prj    *projectFixture // issue 10: projects (projects_permissions_test.go)
 	exp    *expFixture     // issue 10: experiments (experiments_permissions_test.go)
 	supp   *suppFixture    // issue 10: 发补 and escalations (supplements_permissions_test.go)
+	stg    *stageFixture   // issue 10: stages (project_stages_permissions_test.go)
 }
 
 const anyone = "*"
@@ -146,7 +147,7 @@ func matrixRows() []matrixRow {
 			fixed(map[string]any{"platform": "wecom", "webhook": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=matrix", "enabled": false}), adminOnly(200)},
 		{"POST /api/v1/admin/deliveries/{id}/retry", "POST", id("/api/v1/admin/deliveries/{delivery}/retry"),
 			fixed(map[string]any{"reason": "matrix"}), adminOnly(200)},
-	}, append(append(append(orgMatrixRows(), projectMatrixRows()...), expMatrixRows()...), suppMatrixRows()...)...)
+	}, append(append(append(append(orgMatrixRows(), projectMatrixRows()...), expMatrixRows()...), suppMatrixRows()...), stageMatrixRows()...)...)
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
@@ -233,6 +234,7 @@ func matrixSetup(t *testing.T, e *env) *matrixFixture {
 	f.prj = projectMatrixSetup(t, e)
 	f.exp = expMatrixSetup(t, e)
 	f.supp = suppMatrixSetup(t, e)
+	f.stg = stageMatrixSetup(t, e)
 	return f
 }
 

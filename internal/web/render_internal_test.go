@@ -32,6 +32,7 @@ func samplePages() []pageData {
 		&projectsPage{}, &projectPage{}, &projectPlanPage{}, // issue 10
 		&experimentsPage{Exp: sampleExpPanel()}, &projectPage{Exp: sampleExpPanel()}, // issue 10, experiments
 		&supplementPage{}, &escalationPage{}, &psuppFormPage{P: &psuppPanel{SupplementsPanel: projects.SupplementsPanel{MayRecord: true, MayMeet: true}}}, // issue 10: 发补 and escalations
+		&projectStagesPage{Stages: &stagesPanel{}}, // issue 10: stages (pstage)
 		&externalPageData{X: &externalPage{Refused: "x"}}, &externalPageData{X: &externalPage{Form: &flow.ExternalForm{}, Errors: map[string]string{}}},
 		&instancePage{Inst: inst, View: &flow.InstanceView{Instance: inst}, IssuedURLs: []string{"https://x/x/t"}, ExternalError: "e",
 			External: &externalView{Links: []externalLinkView{{Step: "s", Entered: []valueView{{}}}}, Waiting: []optionView{{Value: "s"}}, CanRevoke: true}},

@@ -92,6 +92,8 @@ func (s *Server) routes() {
 	s.initiationRoutes()
 	// Projects → supplementary requests (发补) and escalations (part psupp; api_supplements.go, ui_supplements.go).
 	s.supplementRoutes()
+	// Projects → stages (pstage): batches, results, gates, closures, bonuses, dossier, inspection (api_project_stages.go, ui_project_stages.go).
+	s.projectStageRoutes()
 
 	// Roles, committees and standing proxies as data (issue 8 §4; api_org.go, ui_org.go).
 	s.api("GET /api/v1/roles", s.apiRoles, doc{Summary: "List roles, built-in and defined", Out: []roleDefOut{}, Query: queryNames("include_inactive")})

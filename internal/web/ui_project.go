@@ -40,6 +40,10 @@ func (s *Server) uiProject(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.Init = s.initPanel(r, d.Code, names) // initiation, routes, original records (ui_project_init.go)
 	p.Supp = s.psuppPanelOf(r, d.Code)     // 发补 and escalations (part psupp)
+	// Projects → stages (pstage): the stages panel (ui_project_stages.go).
+	if p.Stages, err = s.stagesPanelOf(r, d.Code); err != nil {
+		return err
+	}
 	s.render(w, r, p)
 	return nil
 }
@@ -55,6 +59,8 @@ type projectPage struct {
 	Init      *initPanel // initiation, routes, original records (ui_project_init.go)
 	// Supp is the 发补 and escalations panels (ui_supplements.go).
 	Supp *psuppPanel
+	// Stages is the stages panel (gate, batches, closures, bonuses).
+	Stages *stagesPanel
 }
 
 func (*projectPage) template() string { return "project" }
