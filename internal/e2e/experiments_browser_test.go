@@ -69,15 +69,17 @@ func TestBrowser_EXP1_PrecheckApprovedThenExperimentStarts(t *testing.T) {
 	do(t, ctx, chromedp.Navigate(base+"/projects/LF-E2E-01"), chromedp.WaitVisible(css("#plan-not-signed")))
 	logout()
 
-	// The committee signs: three members with the chair, not the author.
+	// The committee signs: three members with the chair, not the author
+	// (in a browser of its own: each has its own time limit, and this
+	// machine is slow).
+	ctx = newBrowser(t)
 	for _, u := range []string{"lihua", "liuyang", "wangjianguo"} {
 		login(u)
 		sign(fmt.Sprintf("/instances/%d", int64(inst)))
 		logout()
 	}
 
-	// A second browser for the rest (each has its own time limit, and
-	// this machine is slow).
+	// Another browser for the rest.
 	ctx = newBrowser(t)
 	// The researcher files a pre-check on the project page.
 	login("zhangwei")
@@ -114,5 +116,29 @@ func TestBrowser_EXP1_PrecheckApprovedThenExperimentStarts(t *testing.T) {
 	}
 	if st := text(t, ctx, "#experiments .exp-state"); !strings.Contains(st, "进行中") {
 		t.Fatalf("experiment state %q, want 进行中", st)
+	}
+}
+
+// Ensure the experiments panel — its tables and forms — fits a phone
+// (390×844) and a desktop without sideways scrolling, for the researcher
+// who files and the director who decides (issue 9 item 1, issue 10).
+func TestBrowser_EXP_PanelFitsAPhone(t *testing.T) {
+	base := startApp(t)
+	for _, user := range []string{"zhangwei", "chenzhiqiang"} {
+		ctx := newBrowser(t)
+		signIn(t, ctx, base, user)
+		for _, size := range [][2]int64{{390, 844}, {1366, 900}} {
+			for _, p := range []string{"/projects/LF-2026-01", "/projects/LF-2026-01/experiments"} {
+				do(t, ctx, chromedp.EmulateViewport(size[0], size[1]), chromedp.Navigate(base+p), chromedp.WaitVisible(css("#experiments")))
+				over, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if over > 0 {
+					screenshot(t, ctx, fmt.Sprintf("exp-overflow-%d-%s", size[0], user))
+					t.Errorf("%s at %d px as %s: %d px of sideways scrolling", p, size[0], user, over)
+				}
+			}
+		}
 	}
 }
