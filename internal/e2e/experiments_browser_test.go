@@ -46,14 +46,22 @@ func TestBrowser_EXP1_PrecheckApprovedThenExperimentStarts(t *testing.T) {
 	}
 	day := func(n int) string { return time.Now().AddDate(0, 0, n).Format(time.DateOnly) }
 
-	// The director creates the project on the projects page.
+	// The director creates the project (taken over in lab scale: its
+	// initiation was on paper; the page's form creates projects in
+	// initiation, whose go / no-go is the initiation part's), chooses its
+	// route and signs the kick-off report that a node plan needs (PRJ-1).
 	login("chenzhiqiang")
-	do(t, ctx, chromedp.Navigate(base+"/projects"), chromedp.WaitVisible(css("#project-create")),
-		chromedp.SendKeys(css(`#project-create [name="code"]`), "LF-E2E-01"),
-		chromedp.SendKeys(css(`#project-create [name="name"]`), "浏览器测试原料药"),
-		chromedp.SetValue(css(`#project-create [name="kind"]`), "api"),
-		chromedp.Click(css("#project-create-submit")),
-		chromedp.WaitVisible(css("#project-facts")))
+	do(t, ctx, chromedp.Navigate(base+"/projects"), chromedp.WaitVisible(css("#project-create")))
+	api("POST", "/api/v1/projects", `{"code": "LF-E2E-01", "name": "浏览器测试原料药", "kind": "api", "stage": "lab"}`)
+	me := api("GET", "/api/v1/me", "")
+	route := api("POST", "/api/v1/projects/LF-E2E-01/routes", `{"kind": "synthesis", "title": "路线A", "description": "六步合成"}`)
+	api("POST", fmt.Sprintf("/api/v1/projects/LF-E2E-01/routes/%d/choose", int64(route["id"].(float64))), `{"reason": "步骤最短"}`)
+	kick := api("POST", "/api/v1/projects/LF-E2E-01/kickoff", fmt.Sprintf(`{"route_id": %d, "summary": "开题"}`, int64(route["id"].(float64))))
+	for _, tk := range kick["instance"].(map[string]any)["tasks"].([]any) {
+		if tk := tk.(map[string]any); tk["assignee_id"] == me["id"] {
+			api("POST", fmt.Sprintf("/api/v1/tasks/%d/actions", int64(tk["id"].(float64))), `{"action": "approve", "password": "labflow-demo"}`)
+		}
+	}
 	// Files the node plan and puts zhangwei on the team.
 	filed := api("POST", "/api/v1/projects/LF-E2E-01/plans", fmt.Sprintf(`{"nodes": [{"name": "路线摸索", "start": %q, "end": %q,
 		"tests": [{"item": "HPLC 纯度", "count": 5}]}], "rewards": [{"stage": "lab", "amount": "10000"}]}`, day(-1), day(30)))
@@ -70,18 +78,16 @@ func TestBrowser_EXP1_PrecheckApprovedThenExperimentStarts(t *testing.T) {
 	logout()
 
 	// The committee signs: three members with the chair, not the author
-	// (in a browser of its own: each has its own time limit, and this
-	// machine is slow).
-	ctx = newBrowser(t)
+	// (each person in a browser of their own: each browser has its own
+	// time limit, and this machine is slow).
 	for _, u := range []string{"lihua", "liuyang", "wangjianguo"} {
+		ctx = newBrowser(t)
 		login(u)
 		sign(fmt.Sprintf("/instances/%d", int64(inst)))
-		logout()
 	}
 
-	// Another browser for the rest.
-	ctx = newBrowser(t)
 	// The researcher files a pre-check on the project page.
+	ctx = newBrowser(t)
 	login("zhangwei")
 	do(t, ctx, chromedp.Navigate(base+"/projects/LF-E2E-01"), chromedp.WaitVisible(css("#precheck-form")),
 		chromedp.SendKeys(css(`#precheck-form [name="step"]`), "第一步：酰胺化，DCM，0 ℃"),
@@ -102,11 +108,12 @@ func TestBrowser_EXP1_PrecheckApprovedThenExperimentStarts(t *testing.T) {
 	logout()
 
 	// The director approves it.
+	ctx = newBrowser(t)
 	login("chenzhiqiang")
 	sign(href.Value)
-	logout()
 
 	// The researcher records the start; the page shows both states.
+	ctx = newBrowser(t)
 	login("zhangwei")
 	do(t, ctx, chromedp.Navigate(base+"/projects/LF-E2E-01"), chromedp.WaitVisible(css("#start-form")),
 		chromedp.Click(css("#start-submit")), chromedp.WaitVisible(css("#experiments .exp-state")))
