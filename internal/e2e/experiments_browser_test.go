@@ -46,14 +46,22 @@ func TestBrowser_EXP1_PrecheckApprovedThenExperimentStarts(t *testing.T) {
 	}
 	day := func(n int) string { return time.Now().AddDate(0, 0, n).Format(time.DateOnly) }
 
-	// The director creates the project on the projects page.
+	// The director creates the project (taken over in lab scale: its
+	// initiation was on paper; the page's form creates projects in
+	// initiation, whose go / no-go is the initiation part's), chooses its
+	// route and signs the kick-off report that a node plan needs (PRJ-1).
 	login("chenzhiqiang")
-	do(t, ctx, chromedp.Navigate(base+"/projects"), chromedp.WaitVisible(css("#project-create")),
-		chromedp.SendKeys(css(`#project-create [name="code"]`), "LF-E2E-01"),
-		chromedp.SendKeys(css(`#project-create [name="name"]`), "浏览器测试原料药"),
-		chromedp.SetValue(css(`#project-create [name="kind"]`), "api"),
-		chromedp.Click(css("#project-create-submit")),
-		chromedp.WaitVisible(css("#project-facts")))
+	do(t, ctx, chromedp.Navigate(base+"/projects"), chromedp.WaitVisible(css("#project-create")))
+	api("POST", "/api/v1/projects", `{"code": "LF-E2E-01", "name": "浏览器测试原料药", "kind": "api", "stage": "lab"}`)
+	me := api("GET", "/api/v1/me", "")
+	route := api("POST", "/api/v1/projects/LF-E2E-01/routes", `{"kind": "synthesis", "title": "路线A", "description": "六步合成"}`)
+	api("POST", fmt.Sprintf("/api/v1/projects/LF-E2E-01/routes/%d/choose", int64(route["id"].(float64))), `{"reason": "步骤最短"}`)
+	kick := api("POST", "/api/v1/projects/LF-E2E-01/kickoff", fmt.Sprintf(`{"route_id": %d, "summary": "开题"}`, int64(route["id"].(float64))))
+	for _, tk := range kick["instance"].(map[string]any)["tasks"].([]any) {
+		if tk := tk.(map[string]any); tk["assignee_id"] == me["id"] {
+			api("POST", fmt.Sprintf("/api/v1/tasks/%d/actions", int64(tk["id"].(float64))), `{"action": "approve", "password": "labflow-demo"}`)
+		}
+	}
 	// Files the node plan and puts zhangwei on the team.
 	filed := api("POST", "/api/v1/projects/LF-E2E-01/plans", fmt.Sprintf(`{"nodes": [{"name": "路线摸索", "start": %q, "end": %q,
 		"tests": [{"item": "HPLC 纯度", "count": 5}]}], "rewards": [{"stage": "lab", "amount": "10000"}]}`, day(-1), day(30)))
@@ -69,17 +77,17 @@ func TestBrowser_EXP1_PrecheckApprovedThenExperimentStarts(t *testing.T) {
 	do(t, ctx, chromedp.Navigate(base+"/projects/LF-E2E-01"), chromedp.WaitVisible(css("#plan-not-signed")))
 	logout()
 
-	// The committee signs: three members with the chair, not the author.
+	// The committee signs: three members with the chair, not the author
+	// (each person in a browser of their own: each browser has its own
+	// time limit, and this machine is slow).
 	for _, u := range []string{"lihua", "liuyang", "wangjianguo"} {
+		ctx = newBrowser(t)
 		login(u)
 		sign(fmt.Sprintf("/instances/%d", int64(inst)))
-		logout()
 	}
 
-	// A second browser for the rest (each has its own time limit, and
-	// this machine is slow).
-	ctx = newBrowser(t)
 	// The researcher files a pre-check on the project page.
+	ctx = newBrowser(t)
 	login("zhangwei")
 	do(t, ctx, chromedp.Navigate(base+"/projects/LF-E2E-01"), chromedp.WaitVisible(css("#precheck-form")),
 		chromedp.SendKeys(css(`#precheck-form [name="step"]`), "第一步：酰胺化，DCM，0 ℃"),
@@ -100,11 +108,12 @@ func TestBrowser_EXP1_PrecheckApprovedThenExperimentStarts(t *testing.T) {
 	logout()
 
 	// The director approves it.
+	ctx = newBrowser(t)
 	login("chenzhiqiang")
 	sign(href.Value)
-	logout()
 
 	// The researcher records the start; the page shows both states.
+	ctx = newBrowser(t)
 	login("zhangwei")
 	do(t, ctx, chromedp.Navigate(base+"/projects/LF-E2E-01"), chromedp.WaitVisible(css("#start-form")),
 		chromedp.Click(css("#start-submit")), chromedp.WaitVisible(css("#experiments .exp-state")))
@@ -114,5 +123,29 @@ func TestBrowser_EXP1_PrecheckApprovedThenExperimentStarts(t *testing.T) {
 	}
 	if st := text(t, ctx, "#experiments .exp-state"); !strings.Contains(st, "进行中") {
 		t.Fatalf("experiment state %q, want 进行中", st)
+	}
+}
+
+// Ensure the experiments panel — its tables and forms — fits a phone
+// (390×844) and a desktop without sideways scrolling, for the researcher
+// who files and the director who decides (issue 9 item 1, issue 10).
+func TestBrowser_EXP_PanelFitsAPhone(t *testing.T) {
+	base := startApp(t)
+	for _, user := range []string{"zhangwei", "chenzhiqiang"} {
+		ctx := newBrowser(t)
+		signIn(t, ctx, base, user)
+		for _, size := range [][2]int64{{390, 844}, {1366, 900}} {
+			for _, p := range []string{"/projects/LF-2026-01", "/projects/LF-2026-01/experiments"} {
+				do(t, ctx, chromedp.EmulateViewport(size[0], size[1]), chromedp.Navigate(base+p), chromedp.WaitVisible(css("#experiments")))
+				over, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if over > 0 {
+					screenshot(t, ctx, fmt.Sprintf("exp-overflow-%d-%s", size[0], user))
+					t.Errorf("%s at %d px as %s: %d px of sideways scrolling", p, size[0], user, over)
+				}
+			}
+		}
 	}
 }
