@@ -253,6 +253,7 @@ func TestExprTypes_ShippedDefinitionsAreTyped(t *testing.T) {
 	reg.RegisterGuard("hr.promotion_eligible", func(context.Context, GuardInput) error { return nil })
 	reg.RegisterSubjectKind(SubjectKind{Name: "projects.node_plan"}) // node-plan governs a plan revision
 	reg.RegisterSubjectKind(SubjectKind{Name: "projects.precheck"})  // pre-check, analytical-plan-change (experiments)
+	reg.RegisterSubjectKind(SubjectKind{Name: "projects.project"})   // purchase-request points at a project (PRJ-4)
 	defs, err := LoadFS(Builtin, "definitions", reg)
 	if err != nil {
 		t.Fatal(err)

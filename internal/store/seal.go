@@ -90,6 +90,10 @@ var sealedTables = []sealedTable{
 	{"project_route", strings.Split(routeCols, ", "), "route", "inr", nil},
 	{"project_kickoff", strings.Split(kickoffCols, ", "), "kick-off report", "ink", nil},
 	{"project_record", strings.Split(recordCols, ", "), "original record", "ino", nil},
+	// Issue 10, nodes: a signed plan's nodes, planned against actual, and
+	// the materials confirmation that starts the execution clock.
+	{"project_node", strings.Split(projectNodeCols, ", "), "project node", "pn", nil},
+	{"project_materials", strings.Split(projectMaterialsCols, ", "), "materials confirmation", "pnm", nil},
 }
 
 // textHash is the SHA-256 (hex) of a text, as a hashed column enters a digest.
