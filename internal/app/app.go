@@ -197,6 +197,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 			if err := demo.SeedInitiation(ctx, a.People, a.Projects, a.Flow, a.Attach, db.Now().In(loc)); err != nil {
 				return err
 			}
+			if err := demo.SeedExecution(ctx, a.People, a.Projects, db.Now().In(loc)); err != nil { // nodes: materials and actuals (PRJ-4)
+				return err
+			}
 			_, err := a.Notices.Dispatch(ctx)
 			return err
 		})

@@ -11,6 +11,7 @@ import (
 	"labflow/internal/flow"
 	"labflow/internal/i18n"
 	"labflow/internal/people"
+	"labflow/internal/projects"
 )
 
 // samplePages are every page's data, filled only where a template needs a
@@ -30,6 +31,8 @@ func samplePages() []pageData {
 		&noticesAccountPage{}, &noticesAdminPage{Platforms: []string{"dingtalk"}, AllStates: []string{"failed"}, Robots: []robotRow{{}}, formState: formState{Errors: map[string]string{}}},
 		&projectsPage{}, &projectPage{}, &projectPlanPage{}, // issue 10
 		&experimentsPage{Exp: sampleExpPanel()}, &projectPage{Exp: sampleExpPanel()}, // issue 10, experiments
+		&directorDashboardPage{}, &businessDashboardPage{}, &planPrintPage{Signatures: []projects.PlanSignature{{ContentHash: "0123456789abcdef"}}}, // issue 10, nodes
+		&projectPage{P: projects.Detail{MayDirect: true, MayConfirmMaterials: true, Execution: projects.Execution{Nodes: []projects.NodeFigure{{State: "done"}}}}},
 		&externalPageData{X: &externalPage{Refused: "x"}}, &externalPageData{X: &externalPage{Form: &flow.ExternalForm{}, Errors: map[string]string{}}},
 		&instancePage{Inst: inst, View: &flow.InstanceView{Instance: inst}, IssuedURLs: []string{"https://x/x/t"}, ExternalError: "e",
 			External: &externalView{Links: []externalLinkView{{Step: "s", Entered: []valueView{{}}}}, Waiting: []optionView{{Value: "s"}}, CanRevoke: true}},

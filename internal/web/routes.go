@@ -90,6 +90,8 @@ func (s *Server) routes() {
 	// the kick-off report, the register of original records (issue 10;
 	// api_projects_init.go, ui_project_init.go).
 	s.initiationRoutes()
+	// Projects → nodes: planned vs actual, the execution clock, health, dashboards, exports (issue 10, pnodes; api_project_nodes.go, ui_project_nodes.go, ui_dashboards.go).
+	s.projectNodeRoutes()
 
 	// Roles, committees and standing proxies as data (issue 8 §4; api_org.go, ui_org.go).
 	s.api("GET /api/v1/roles", s.apiRoles, doc{Summary: "List roles, built-in and defined", Out: []roleDefOut{}, Query: queryNames("include_inactive")})
