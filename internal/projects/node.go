@@ -64,6 +64,9 @@ func (s *Service) nodeChange(ctx context.Context, tx *store.Tx, op string, actor
 	err := s.inTx(ctx, tx, func(tx *store.Tx) error {
 		n, err := store.CurrentNode(ctx, tx, projectID, name)
 		if domain.IsKind(err, domain.KindNotFound) {
+			if _, _, err := s.RequireSignedPlan(ctx, projectID); err != nil {
+				return err // no plan in force: say why (PRJ-2)
+			}
 			return invalid(op, "node", "pnodes.node_unknown", "node", name)
 		} else if err != nil {
 			return err
@@ -118,7 +121,8 @@ func (s *Service) checkDay(op, field, day string) error {
 // already on that day or earlier. It runs in tx when given (the caller's
 // transaction: an experiment recorded as started starts its node with it)
 // and writes its own audit event. The caller decides who may; a node the
-// plan in force does not have is KindInvalid naming "node".
+// plan in force does not have is KindInvalid naming "node", a project
+// without a plan in force KindConflict (RequireSignedPlan's reason).
 func (s *Service) NodeStarted(ctx context.Context, tx *store.Tx, actor domain.Actor, projectID int64, name, day string) error {
 	const op = "projects.NodeStarted"
 	if err := s.checkDay(op, "day", day); err != nil {

@@ -161,6 +161,6 @@ func (s *Service) execution(ctx context.Context, p store.Project) (Execution, He
 	if len(ms) > 0 {
 		m = &ms[0]
 	}
-	x := s.figures(s.calendar(), nodes, m, s.today())
+	x := s.figures(s.counter(s.calendar()), nodes, m, s.today())
 	return x, health(p, revs, x), nil
 }

@@ -93,19 +93,90 @@ func (s *Service) calendar() flow.Calendar {
 	return s.flow.Calendar()
 }
 
+// dayCounter counts working days between days from a table of running
+// totals it builds once per request (a list of a thousand projects asks
+// for tens of thousands of spans): cum[i] is the number of working days
+// from base to base+i days, exclusive.
+type dayCounter struct {
+	cal  flow.Calendar
+	loc  *time.Location
+	base time.Time
+	cum  []int
+}
+
+func (s *Service) counter(cal flow.Calendar) *dayCounter { return &dayCounter{cal: cal, loc: s.loc} }
+
+// index is the number of days from base to t.
+func (c *dayCounter) index(t time.Time) int { return int(t.Sub(c.base).Hours()/24 + 0.5) }
+
+// ensure makes the table cover a to b.
+func (c *dayCounter) ensure(a, b time.Time) {
+	if c.cum == nil || a.Before(c.base) {
+		end := b
+		if c.cum != nil {
+			end = c.base.AddDate(0, 0, len(c.cum))
+		}
+		if b.After(end) {
+			end = b
+		}
+		c.base, c.cum = a.AddDate(0, 0, -31), []int{0}
+		c.extend(end)
+		return
+	}
+	c.extend(b)
+}
+
+// extend grows the table to t.
+func (c *dayCounter) extend(t time.Time) {
+	for n := c.index(t); len(c.cum) <= n && len(c.cum) < 40000; {
+		d := c.base.AddDate(0, 0, len(c.cum)-1)
+		w := 0
+		if c.cal.IsWorkday(d) {
+			w = 1
+		}
+		c.cum = append(c.cum, c.cum[len(c.cum)-1]+w)
+	}
+}
+
+// between counts the working days from day a (inclusive) to day b
+// (exclusive), YYYY-MM-DD; 0 when b is not after a.
+func (c *dayCounter) between(a, b string) int {
+	if b <= a {
+		return 0
+	}
+	ta, tb := dayTime(a, c.loc), dayTime(b, c.loc)
+	if ta.IsZero() || tb.IsZero() || tb.Sub(ta) > 40000*24*time.Hour {
+		return 0
+	}
+	c.ensure(ta, tb)
+	ia, ib := c.index(ta), c.index(tb)
+	if ia < 0 || ib >= len(c.cum) {
+		return 0
+	}
+	return c.cum[ib] - c.cum[ia]
+}
+
+// nextDay is the day after day.
+func nextDay(day string) string {
+	t, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return day
+	}
+	return t.AddDate(0, 0, 1).Format(time.DateOnly)
+}
+
 // lateDays counts the working days after planned end up to and including
 // day ("" or not after: 0).
-func (s *Service) lateDays(cal flow.Calendar, plannedEnd, day string) int {
+func (c *dayCounter) lateDays(plannedEnd, day string) int {
 	if day <= plannedEnd || plannedEnd == "" {
 		return 0
 	}
-	a, b := dayTime(plannedEnd, s.loc).AddDate(0, 0, 1), dayTime(day, s.loc).AddDate(0, 0, 1)
-	return max(cal.WorkdaysBetween(a, b), 0)
+	return c.between(nextDay(plannedEnd), nextDay(day))
 }
 
 // figures computes the execution figures of nodes (a project's current
 // nodes, by position) and m (its materials confirmation, or nil) today.
-func (s *Service) figures(cal flow.Calendar, nodes []store.ProjectNode, m *store.ProjectMaterials, today string) Execution {
+func (s *Service) figures(cal *dayCounter, nodes []store.ProjectNode, m *store.ProjectMaterials, today string) Execution {
 	x := Execution{Materials: m, Nodes: make([]NodeFigure, len(nodes)), Finished: len(nodes) > 0}
 	last := ""
 	for i, n := range nodes {
@@ -113,7 +184,7 @@ func (s *Service) figures(cal flow.Calendar, nodes []store.ProjectNode, m *store
 		switch {
 		case n.ActualEnd != "":
 			f.State = NodeDone
-			f.LateDays = s.lateDays(cal, n.PlannedEnd, n.ActualEnd)
+			f.LateDays = cal.lateDays(n.PlannedEnd, n.ActualEnd)
 			f.OnTime = f.LateDays == 0 && n.ActualEnd <= n.PlannedEnd
 			if f.OnTime {
 				x.NodesOnTime++
@@ -123,10 +194,10 @@ func (s *Service) figures(cal flow.Calendar, nodes []store.ProjectNode, m *store
 			last = max(last, n.ActualEnd)
 		case n.ActualStart != "":
 			f.State = NodeInProgress
-			f.LateDays = s.lateDays(cal, n.PlannedEnd, today)
+			f.LateDays = cal.lateDays(n.PlannedEnd, today)
 		case n.PlannedStart < today:
 			f.State = NodeNotStarted
-			f.LateDays = s.lateDays(cal, n.PlannedEnd, today)
+			f.LateDays = cal.lateDays(n.PlannedEnd, today)
 		default:
 			f.State = NodeAhead
 		}
@@ -143,9 +214,7 @@ func (s *Service) figures(cal flow.Calendar, nodes []store.ProjectNode, m *store
 		if x.Finished && last != "" {
 			end = last
 		}
-		if end >= m.ReadyOn {
-			x.Days = cal.WorkdaysBetween(dayTime(m.ReadyOn, s.loc), dayTime(end, s.loc).AddDate(0, 0, 1))
-		}
+		x.Days = cal.between(m.ReadyOn, nextDay(end))
 	}
 	return x
 }

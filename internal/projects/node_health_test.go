@@ -44,7 +44,7 @@ func TestPRJ4_LatenessInWorkingDays(t *testing.T) {
 		{Name: "E", PlannedStart: "2026-11-02", PlannedEnd: "2026-11-27", PlannedTests: 1, ActualStart: "2026-11-02", ActualEnd: "2026-11-27"},
 	}
 	m := &store.ProjectMaterials{ReadyOn: "2026-11-26"}
-	x := s.figures(cal, nodes, m, "2026-12-02")
+	x := s.figures(s.counter(cal), nodes, m, "2026-12-02")
 	want := []struct {
 		state string
 		late  int

@@ -196,7 +196,7 @@ func (s *Service) summaries(ctx context.Context, ps []store.Project) ([]Summary,
 	for i := range mats {
 		matsOf[mats[i].ProjectID] = &mats[i]
 	}
-	today, cal := s.today(), s.calendar()
+	today, cal := s.today(), s.counter(s.calendar())
 	out := make([]Summary, len(ps))
 	for i, p := range ps {
 		out[i] = Summary{Project: p}

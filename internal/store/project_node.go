@@ -249,8 +249,11 @@ func ProjectTaskCounts(ctx context.Context, r Reader, tables map[string]string, 
 		var in string
 		in, args = inList(args, projectIDs)
 		args = append(args, kind)
-		parts = append(parts, "SELECT r.project_id, i.def_key, t.assignee_id, t.assignee_name FROM flow_task t JOIN flow_instance i ON i.id = t.instance_id JOIN "+
-			tables[kind]+" r ON r.id = i.subject_id WHERE t.state = 'open' AND i.subject_kind = $"+strconv.Itoa(len(args))+" AND r.project_id IN ("+in+")")
+		// From the records (by project), to their instances (the partial
+		// index on the subject), to their open tasks.
+		parts = append(parts, "SELECT r.project_id, i.def_key, t.assignee_id, t.assignee_name FROM "+tables[kind]+
+			" r JOIN flow_instance i ON i.subject_kind <> '' AND i.subject_kind = $"+strconv.Itoa(len(args))+
+			" AND i.subject_id = r.id JOIN flow_task t ON t.instance_id = i.id WHERE t.state = 'open' AND r.project_id IN ("+in+")")
 	}
 	q := "SELECT project_id, def_key, assignee_id, assignee_name, COUNT(*) FROM (" + strings.Join(parts, " UNION ALL ") +
 		") x GROUP BY project_id, def_key, assignee_id, assignee_name ORDER BY project_id, def_key, assignee_id"

@@ -10,6 +10,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"labflow/internal/domain"
+	"labflow/internal/store"
 	"labflow/internal/store/storetest"
 )
 
@@ -498,4 +500,67 @@ func TestPRJ4_OnPostgres(t *testing.T) {
 	if r := e.as(t, "chenzhiqiang", "GET", "/api/v1/dashboards/director", nil); r.status != 200 || !strings.Contains(r.body, `"node-plan"`) {
 		t.Fatalf("dashboard: %d %s", r.status, r.body)
 	}
+}
+
+// Ensure the methods the experiments and stages call record a node's
+// start, end and tests, in their caller's transaction or their own, each
+// audited; a node the plan in force lacks, an end before the start, a
+// count below zero are refused naming the field (PRJ-4).
+func TestPRJ4_NodeEventsForTheOtherParts(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	svc := e.app.Projects
+	signedProject(t, e, "T-PN3", goodPlan(-30))
+	id := mustProjectID(t, e, "T-PN3")
+	zw := domainActor(t, e, "zhangwei")
+	before := e.auditCount(t)
+	// In the caller's transaction: both writes or neither.
+	err := e.app.DB.Write(ctx, func(tx *store.Tx) error {
+		if err := svc.NodeStarted(ctx, tx, zw, id, "路线确认", day(-25)); err != nil {
+			return err
+		}
+		return svc.TestsUsed(ctx, tx, zw, id, "路线确认", 2)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.auditCount(t); got != before+2 {
+		t.Fatalf("%d audit events, want 2", got-before)
+	}
+	// An earlier start wins; a later one changes nothing and writes nothing.
+	if err := svc.NodeStarted(ctx, nil, zw, id, "路线确认", day(-20)); err != nil || e.auditCount(t) != before+2 {
+		t.Fatalf("later start: %v", err)
+	}
+	for name, err := range map[string]error{
+		"unknown node":     svc.NodeStarted(ctx, nil, zw, id, "不存在", day(-1)),
+		"end before start": svc.NodeFinished(ctx, nil, zw, id, "路线确认", day(-26)),
+		"below zero":       svc.TestsUsed(ctx, nil, zw, id, "路线确认", -3),
+		"future":           svc.NodeFinished(ctx, nil, zw, id, "路线确认", day(1)),
+	} {
+		if domain.ErrorKind(err) != domain.KindInvalid {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if err := svc.NodeStarted(ctx, nil, zw, mustProjectID(t, e, "LF-2026-03"), "路线设计", day(-1)); domain.ErrorKind(err) != domain.KindConflict ||
+		!strings.Contains(err.Error(), "projects.plan_signing") {
+		t.Errorf("unsigned project: %v", err)
+	}
+	if err := svc.NodeFinished(ctx, nil, zw, id, "路线确认", day(-8)); err != nil {
+		t.Fatal(err)
+	}
+	x := execution(t, e, "chenzhiqiang", "T-PN3")
+	if n := x.Nodes[0]; n.ActualStart != day(-25) || n.ActualEnd != day(-8) || n.TestsUsed != 2 || n.State != "done" || n.OnTime || n.LateDays == 0 {
+		t.Fatalf("node: %+v", n)
+	}
+}
+
+// domainActor is username as the services see them.
+func domainActor(t *testing.T, e *env, username string) domain.Actor {
+	t.Helper()
+	p, err := e.app.People.PersonByUsername(context.Background(), username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return domain.Actor{ID: p.ID, Username: p.Username, Name: p.Name, Grants: p.Grants, Via: "session"}
 }
