@@ -203,6 +203,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 			if err := demo.SeedStages(ctx, a.People, a.Projects, a.Flow, a.Attach, db.Now().In(loc)); err != nil { // batches, closures, bonuses (pstage)
 				return err
 			}
+			if err := demo.SeedExecution(ctx, a.People, a.Projects, db.Now().In(loc)); err != nil { // nodes: materials and actuals (PRJ-4)
+				return err
+			}
 			_, err := a.Notices.Dispatch(ctx)
 			return err
 		})

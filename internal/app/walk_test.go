@@ -278,7 +278,7 @@ func wantErrKey(t *testing.T, err error, kind domain.Kind, key string) *domain.E
 
 func purchaseForm(acceptance string, qty, price string) map[string]any {
 	return map[string]any{
-		"project": "API-2026-07", "purpose": "HPLC 流动相", "reason": "项目实验需要，库存不足",
+		"purpose": "HPLC 流动相", "reason": "项目实验需要，库存不足",
 		"category": "solvent", "acceptance": acceptance, "needed_by": "2026-12-20",
 		"items": []any{
 			map[string]any{"name": "乙腈 HPLC级", "spec": "4L", "quantity": qty, "unit": "瓶", "unit_price": price},

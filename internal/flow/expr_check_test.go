@@ -258,6 +258,7 @@ func TestExprTypes_ShippedDefinitionsAreTyped(t *testing.T) {
 	// Stages (pstage): stage-closure and dossier-section govern these.
 	reg.RegisterSubjectKind(SubjectKind{Name: "projects.closure"})
 	reg.RegisterSubjectKind(SubjectKind{Name: "projects.dossier_section"})
+	reg.RegisterSubjectKind(SubjectKind{Name: "projects.project"}) // purchase-request points at a project (PRJ-4)
 	defs, err := LoadFS(Builtin, "definitions", reg)
 	if err != nil {
 		t.Fatal(err)

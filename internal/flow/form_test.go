@@ -15,7 +15,9 @@ func purchaseDef(t testing.TB) *Definition {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := Parse("purchase-request.yaml", src, NewRegistry())
+	reg := NewRegistry()
+	reg.RegisterSubjectKind(SubjectKind{Name: "projects.project"}) // its project field points at one (PRJ-4)
+	d, err := Parse("purchase-request.yaml", src, reg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +105,7 @@ func TestFormErrors(t *testing.T) {
 		{"unknown key", func(m map[string]any) { m["colour"] = "red" }, "colour", "field.unknown"},
 		{"not a choice", func(m map[string]any) { m["category"] = "cake" }, "category", "field.bad_choice"},
 		{"bad date", func(m map[string]any) { m["needed_by"] = "01/06/2026" }, "needed_by", "field.bad_date"},
-		{"too long", func(m map[string]any) { m["project"] = strings.Repeat("x", 201) }, "project", "field.too_long"},
+		{"too long", func(m map[string]any) { m["purpose"] = strings.Repeat("x", 201) }, "purpose", "field.too_long"},
 		{"no rows", func(m map[string]any) { m["items"] = []any{} }, "items", "field.required"},
 		{"too many rows", func(m map[string]any) {
 			rows := make([]any, 101)

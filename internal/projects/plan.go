@@ -468,6 +468,12 @@ func follow(ctx context.Context, ev flow.LifeEvent) error {
 	if err := tx.SetPlanState(ev.SubjectID, state, state != PlanSigning); err != nil {
 		return err
 	}
+	if state == PlanSigned {
+		// The signed plan's nodes become rows, in this transaction (PRJ-4).
+		if err := materialize(ctx, tx, rev, ev.Actor.ID); err != nil {
+			return err
+		}
+	}
 	return tx.Audit(audit.Entry{ActorID: ev.Actor.ID, ActorName: actorName(ev.Actor), Action: "project.plan_" + state, Entity: "project",
 		EntityID: strconv.FormatInt(rev.ProjectID, 10), Changes: []audit.Change{{Field: "revision", New: strconv.Itoa(rev.Revision)},
 			{Field: "state", Old: rev.State, New: state}, {Field: "instance_id", New: strconv.FormatInt(ev.Instance.ID, 10)}}})

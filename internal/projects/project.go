@@ -143,6 +143,9 @@ type Summary struct {
 	// NextNode is the next node due in the plan in force (or the latest
 	// revision, before one is signed): the first whose end is today or later.
 	NextNode *Node `json:"next_node,omitempty"`
+	// Health is on time, late or blocked, with the reason and the next
+	// node due (PRJ-4).
+	Health Health `json:"health"`
 }
 
 // List returns the projects actor may see (PRJ-12) that f selects, by code,
@@ -155,23 +158,50 @@ func (s *Service) List(ctx context.Context, actor domain.Actor, f Filter) ([]Sum
 	if err != nil {
 		return nil, 0, domain.Wrap(op, err)
 	}
+	out, err := s.summaries(ctx, ps)
+	if err != nil {
+		return nil, 0, domain.Wrap(op, err)
+	}
+	return out, total, nil
+}
+
+// summaries reads what lists show of ps: the plan, the next node due and
+// the health, in one query per table.
+func (s *Service) summaries(ctx context.Context, ps []store.Project) ([]Summary, error) {
 	ids := make([]int64, len(ps))
 	for i, p := range ps {
 		ids[i] = p.ID
 	}
 	revs, err := store.PlanRevisions(ctx, s.db.R(), ids...)
 	if err != nil {
-		return nil, 0, domain.Wrap(op, err)
+		return nil, err
 	}
 	byProject := map[int64][]store.PlanRevision{}
 	for _, r := range revs {
 		byProject[r.ProjectID] = append(byProject[r.ProjectID], r)
 	}
-	today := s.today()
+	nodes, err := store.CurrentNodes(ctx, s.db.R(), ids...)
+	if err != nil {
+		return nil, err
+	}
+	nodesOf := map[int64][]store.ProjectNode{}
+	for _, n := range nodes {
+		nodesOf[n.ProjectID] = append(nodesOf[n.ProjectID], n)
+	}
+	mats, err := store.MaterialsOf(ctx, s.db.R(), ids...)
+	if err != nil {
+		return nil, err
+	}
+	matsOf := map[int64]*store.ProjectMaterials{}
+	for i := range mats {
+		matsOf[mats[i].ProjectID] = &mats[i]
+	}
+	today, cal := s.today(), s.counter(s.calendar())
 	out := make([]Summary, len(ps))
 	for i, p := range ps {
 		out[i] = Summary{Project: p}
 		rs := byProject[p.ID]
+		out[i].Health = health(p, rs, s.figures(cal, nodesOf[p.ID], matsOf[p.ID], today))
 		if len(rs) == 0 {
 			continue
 		}
@@ -186,7 +216,7 @@ func (s *Service) List(ctx context.Context, actor domain.Actor, f Filter) ([]Sum
 			out[i].NextNode = plan.nextNode(today)
 		}
 	}
-	return out, total, nil
+	return out, nil
 }
 
 // inForce is the latest signed revision of rs (oldest first), or nil.
@@ -231,6 +261,14 @@ type Detail struct {
 	// MayDirect reports whether the viewer directs the project (files
 	// plans, manages the team).
 	MayDirect bool `json:"may_direct"`
+	// Health is on time, late or blocked, with the reason (PRJ-4).
+	Health Health `json:"health"`
+	// Execution is the plan in force's nodes planned against actual, with
+	// the figures the reward and penalty rules need (PRJ-4).
+	Execution Execution `json:"execution"`
+	// MayConfirmMaterials reports whether the viewer, a current member of
+	// the team, may confirm the materials ready (once).
+	MayConfirmMaterials bool `json:"may_confirm_materials"`
 }
 
 // Get returns the project with code as actor may see it (KindNotFound
@@ -258,6 +296,12 @@ func (s *Service) Get(ctx context.Context, actor domain.Actor, code string) (Det
 	}
 	if d.Revisions, err = store.PlanRevisions(ctx, s.db.R(), p.ID); err != nil {
 		return d, domain.Wrap(op, err)
+	}
+	if d.Execution, d.Health, err = s.execution(ctx, p); err != nil {
+		return d, domain.Wrap(op, err)
+	}
+	if d.Execution.Materials == nil {
+		d.MayConfirmMaterials = slices.ContainsFunc(d.Team, func(m Member) bool { return m.Current && m.PersonID == actor.ID })
 	}
 	if f := inForce(d.Revisions); f != nil {
 		v, err := s.view(ctx, actor, p, d.Revisions, f.Revision)

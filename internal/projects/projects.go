@@ -13,6 +13,7 @@
 package projects
 
 import (
+	"sync"
 	"time"
 
 	"labflow/internal/domain"
@@ -57,6 +58,11 @@ type Service struct {
 	ppl  *people.Service
 	flow *flow.Engine
 	loc  *time.Location
+
+	// mu guards tables: the kinds of record whose processes belong to a
+	// project, with their tables (RecordTable; dashboard.go).
+	mu     sync.Mutex
+	tables map[string]string
 }
 
 // New returns the service over db; loc is the institute's zone, in which

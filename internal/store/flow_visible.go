@@ -79,7 +79,9 @@ func (s *FlowStore) VisibleInstances(ctx context.Context, v flow.Viewer, f flow.
 		where = append(where, "i.def_key = "+arg(f.Definition))
 	}
 	if f.SubjectKind != "" {
-		where = append(where, "i.subject_kind = "+arg(f.SubjectKind), "i.subject_id = "+arg(f.SubjectID))
+		// subject_kind <> '' lets SQLite use the partial index on the
+		// subject (it cannot prove it from a bound value).
+		where = append(where, "i.subject_kind <> ''", "i.subject_kind = "+arg(f.SubjectKind), "i.subject_id = "+arg(f.SubjectID))
 	}
 	if f.Status != "" {
 		where = append(where, "i.status = "+arg(string(f.Status)))

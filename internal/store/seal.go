@@ -103,6 +103,10 @@ var sealedTables = []sealedTable{
 	{"project_bonus", strings.Split(bonusCols, ", "), "stage bonus", "stn", nil},
 	{"project_dossier", strings.Split(dossierCols, ", "), "dossier section", "std", nil},
 	{"project_inspection", strings.Split(inspectionCols, ", "), "inspection check", "sti", nil},
+	// Issue 10, nodes: a signed plan's nodes, planned against actual, and
+	// the materials confirmation that starts the execution clock.
+	{"project_node", strings.Split(projectNodeCols, ", "), "project node", "pn", nil},
+	{"project_materials", strings.Split(projectMaterialsCols, ", "), "materials confirmation", "pnm", nil},
 }
 
 // textHash is the SHA-256 (hex) of a text, as a hashed column enters a digest.

@@ -7,13 +7,14 @@ import (
 )
 
 // ganttChart is a node plan drawn as bars on a time axis, for the SVG the
-// project and plan pages render on the server (_gantt.html).
+// project and plan pages render on the server (_gantt.html): per node the
+// planned bar and, below it, the actual one (to today while in progress).
 type ganttChart struct {
 	Width, Height int
 	Bars          []ganttBar
 	Ticks         []ganttTick
 	// TodayX is the x of today's line; ShowToday is false when today lies
-	// outside the plan's span.
+	// outside the chart's span.
 	TodayX    int
 	ShowToday bool
 	Today     string
@@ -24,8 +25,16 @@ type ganttBar struct {
 	Name       string
 	Start, End string
 	Tests      int
-	// State is done (ended before today), current (today within) or ahead.
+	// State is the node's state: done, in_progress, not_started or ahead
+	// (planned only: done, current or ahead by the dates).
 	State string
+	// Actual is the actual bar: from the actual start to the actual end, or
+	// to today while in progress (InProgress).
+	Actual                 bool
+	AX, AW                 int
+	ActualStart, ActualEnd string
+	InProgress             bool
+	TestsUsed, LateDays    int
 }
 
 type ganttTick struct {
@@ -36,25 +45,57 @@ type ganttTick struct {
 const (
 	ganttLabel = 180 // width of the names column
 	ganttPlot  = 620 // width of the time axis
-	ganttRow   = 26
+	ganttRow   = 30
 	ganttTop   = 24 // room for the month ticks
 )
 
-// gantt lays out the plan's nodes from the earliest start to the latest
-// end, one row each, with a tick at each month's first day and a line at
-// today (a day in the institute's zone).
+// gantt lays out a plan's nodes (planned only: a revision not yet in
+// force, or one of the past).
 func gantt(p projects.Plan, today string) *ganttChart {
-	if len(p.Nodes) == 0 {
+	figs := make([]projects.NodeFigure, len(p.Nodes))
+	for i, n := range p.Nodes {
+		f := projects.NodeFigure{State: "ahead"}
+		f.Name, f.PlannedStart, f.PlannedEnd = n.Name, n.Start, n.End
+		for _, t := range n.Tests {
+			f.PlannedTests += t.Count
+		}
+		switch {
+		case n.End < today:
+			f.State = "done"
+		case n.Start <= today:
+			f.State = "current"
+		}
+		figs[i] = f
+	}
+	return ganttNodes(figs, today)
+}
+
+// ganttNodes lays out nodes from the earliest day (planned or actual) to
+// the latest, one row each, with a tick at each month's first day and a
+// line at today (a day in the institute's zone).
+func ganttNodes(nodes []projects.NodeFigure, today string) *ganttChart {
+	if len(nodes) == 0 {
 		return nil
 	}
 	day := func(s string) time.Time { t, _ := time.Parse(time.DateOnly, s); return t }
-	first, last := day(p.Nodes[0].Start), day(p.Nodes[0].End)
-	for _, n := range p.Nodes {
-		if t := day(n.Start); t.Before(first) {
-			first = t
+	first, last := day(nodes[0].PlannedStart), day(nodes[0].PlannedEnd)
+	widen := func(s string) {
+		if s == "" {
+			return
 		}
-		if t := day(n.End); t.After(last) {
+		if t := day(s); t.Before(first) {
+			first = t
+		} else if t.After(last) {
 			last = t
+		}
+	}
+	for _, n := range nodes {
+		widen(n.PlannedStart)
+		widen(n.PlannedEnd)
+		widen(n.ActualStart)
+		widen(n.ActualEnd)
+		if n.ActualStart != "" && n.ActualEnd == "" {
+			widen(today)
 		}
 	}
 	last = last.AddDate(0, 0, 1) // a node's end day is part of it
@@ -63,25 +104,24 @@ func gantt(p projects.Plan, today string) *ganttChart {
 		span = 1
 	}
 	x := func(t time.Time) int { return ganttLabel + int(t.Sub(first).Hours()/24/span*ganttPlot) }
-	g := &ganttChart{Width: ganttLabel + ganttPlot + 10, Height: ganttTop + ganttRow*len(p.Nodes) + 6, Today: today}
-	for i, n := range p.Nodes {
-		s, e := day(n.Start), day(n.End).AddDate(0, 0, 1)
-		state := "ahead"
-		switch {
-		case n.End < today:
-			state = "done"
-		case n.Start <= today:
-			state = "current"
-		}
+	g := &ganttChart{Width: ganttLabel + ganttPlot + 10, Height: ganttTop + ganttRow*len(nodes) + 6, Today: today}
+	for i, n := range nodes {
+		s, e := day(n.PlannedStart), day(n.PlannedEnd).AddDate(0, 0, 1)
 		name := n.Name
 		if r := []rune(name); len(r) > 14 {
 			name = string(r[:13]) + "…"
 		}
-		tests := 0
-		for _, t := range n.Tests {
-			tests += t.Count
+		b := ganttBar{X: x(s), Y: ganttTop + i*ganttRow, W: max(x(e)-x(s), 2), Name: name, Start: n.PlannedStart, End: n.PlannedEnd,
+			Tests: n.PlannedTests, State: n.State, TestsUsed: n.TestsUsed, LateDays: n.LateDays}
+		if n.ActualStart != "" {
+			end := n.ActualEnd
+			if end == "" {
+				end, b.InProgress = max(today, n.ActualStart), true
+			}
+			as, ae := day(n.ActualStart), day(end).AddDate(0, 0, 1)
+			b.Actual, b.AX, b.AW, b.ActualStart, b.ActualEnd = true, x(as), max(x(ae)-x(as), 2), n.ActualStart, n.ActualEnd
 		}
-		g.Bars = append(g.Bars, ganttBar{X: x(s), Y: ganttTop + i*ganttRow, W: max(x(e)-x(s), 2), Name: name, Start: n.Start, End: n.End, Tests: tests, State: state})
+		g.Bars = append(g.Bars, b)
 	}
 	for m := time.Date(first.Year(), first.Month(), 1, 0, 0, 0, 0, time.UTC); m.Before(last); m = m.AddDate(0, 1, 0) {
 		if !m.Before(first) {

@@ -63,5 +63,15 @@ func projectMatrixRows() []matrixRow {
 			fixed(map[string]any{"to": day(0), "reason": "矩阵"}), projectSees(200, 403)},
 		{"POST /api/v1/projects/{code}/plans", "POST", path("/api/v1/projects/LF-2026-01/plans"), fixed(rev), projectSees(201, 403)},
 		{"GET /api/v1/projects/{code}/plans/{rev}", "GET", path("/api/v1/projects/LF-2026-01/plans/1"), nil, plan1},
+		// Projects → nodes (pnodes): the execution figures are the project's;
+		// only its director records a node's actual dates; only a current
+		// member confirms the materials (LF-2026-01's are confirmed in the
+		// demo already: a member is refused with 409, nothing written).
+		{"GET /api/v1/projects/{code}/execution", "GET", path("/api/v1/projects/LF-2026-01/execution"), nil, projectSees(200, 200)},
+		{"POST /api/v1/projects/{code}/nodes/{node}/actual", "POST", path("/api/v1/projects/LF-2026-01/nodes/%E8%B7%AF%E7%BA%BF%E7%A1%AE%E8%AE%A4/actual"),
+			fixed(map[string]any{"start": day(-60), "end": day(-30), "reason": "矩阵"}), projectSees(200, 403)},
+		{"POST /api/v1/projects/{code}/materials", "POST", path("/api/v1/projects/LF-2026-01/materials"),
+			fixed(map[string]any{"ready_on": day(0), "requests": []int64{}}),
+			map[string]int{anyone: http.StatusNotFound, "chenzhiqiang": 403, "wangjianguo": 403, "lihua": 403, "zhangwei": 409, "wangfang": 409}},
 	}, pinitMatrixRows()...)
 }

@@ -517,8 +517,10 @@ func TestPRJ_Pages(t *testing.T) {
 			t.Errorf("project page lacks %q", want)
 		}
 	}
-	if strings.Count(r.body, "<rect") != 4 {
-		t.Errorf("the Gantt has %d bars, want 4", strings.Count(r.body, "<rect"))
+	// Four planned bars, and the actual ones of the two nodes the demo
+	// started (pnodes).
+	if strings.Count(r.body, "<rect") != 6 {
+		t.Errorf("the Gantt has %d bars, want 6", strings.Count(r.body, "<rect"))
 	}
 	r = e.do(t, c, "GET", "/projects/LF-2026-03", nil, nil)
 	if !strings.Contains(r.body, `id="plan-not-signed"`) {

@@ -32,7 +32,9 @@ func samplePages() []pageData {
 		&projectsPage{}, &projectPage{}, &projectPlanPage{}, // issue 10
 		&experimentsPage{Exp: sampleExpPanel()}, &projectPage{Exp: sampleExpPanel()}, // issue 10, experiments
 		&supplementPage{}, &escalationPage{}, &psuppFormPage{P: &psuppPanel{SupplementsPanel: projects.SupplementsPanel{MayRecord: true, MayMeet: true}}}, // issue 10: 发补 and escalations
-		&projectStagesPage{Stages: &stagesPanel{}}, // issue 10: stages (pstage)
+		&projectStagesPage{Stages: &stagesPanel{}},                                                                                                  // issue 10: stages (pstage)
+		&directorDashboardPage{}, &businessDashboardPage{}, &planPrintPage{Signatures: []projects.PlanSignature{{ContentHash: "0123456789abcdef"}}}, // issue 10, nodes
+		&projectPage{P: projects.Detail{MayDirect: true, MayConfirmMaterials: true, Execution: projects.Execution{Nodes: []projects.NodeFigure{{State: "done"}}}}},
 		&externalPageData{X: &externalPage{Refused: "x"}}, &externalPageData{X: &externalPage{Form: &flow.ExternalForm{}, Errors: map[string]string{}}},
 		&instancePage{Inst: inst, View: &flow.InstanceView{Instance: inst}, IssuedURLs: []string{"https://x/x/t"}, ExternalError: "e",
 			External: &externalView{Links: []externalLinkView{{Step: "s", Entered: []valueView{{}}}}, Waiting: []optionView{{Value: "s"}}, CanRevoke: true}},

@@ -94,6 +94,8 @@ func (s *Server) routes() {
 	s.supplementRoutes()
 	// Projects → stages (pstage): batches, results, gates, closures, bonuses, dossier, inspection (api_project_stages.go, ui_project_stages.go).
 	s.projectStageRoutes()
+	// Projects → nodes: planned vs actual, the execution clock, health, dashboards, exports (issue 10, pnodes; api_project_nodes.go, ui_project_nodes.go, ui_dashboards.go).
+	s.projectNodeRoutes()
 
 	// Roles, committees and standing proxies as data (issue 8 §4; api_org.go, ui_org.go).
 	s.api("GET /api/v1/roles", s.apiRoles, doc{Summary: "List roles, built-in and defined", Out: []roleDefOut{}, Query: queryNames("include_inactive")})

@@ -11,6 +11,12 @@ import (
 // force and revisions, processes, and the Gantt chart of planned nodes.
 
 func (s *Server) uiProject(w http.ResponseWriter, r *http.Request) error {
+	return s.renderProject(w, r, &projectPage{})
+}
+
+// renderProject renders the project page into p (which may carry a form's
+// state).
+func (s *Server) renderProject(w http.ResponseWriter, r *http.Request, p *projectPage) error {
 	svc, err := s.projectService()
 	if err != nil {
 		return err
@@ -24,7 +30,7 @@ func (s *Server) uiProject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := &projectPage{P: d, DeptNames: names}
+	p.P, p.DeptNames = d, names
 	if per, err := s.People.Person(r.Context(), d.DirectorID); err == nil {
 		p.Director = per.Name
 	}
@@ -32,8 +38,12 @@ func (s *Server) uiProject(w http.ResponseWriter, r *http.Request) error {
 	if plan == nil {
 		plan = d.Latest
 	}
-	if plan != nil {
-		p.Gantt = gantt(plan.Plan, time.Now().In(s.TimeZone).Format(time.DateOnly))
+	today := time.Now().In(s.TimeZone).Format(time.DateOnly)
+	switch {
+	case len(d.Execution.Nodes) > 0: // the plan in force, planned against actual
+		p.Gantt = ganttNodes(d.Execution.Nodes, today)
+	case plan != nil:
+		p.Gantt = gantt(plan.Plan, today)
 	}
 	if p.Exp, err = s.experimentsPanel(r, d.Code); err != nil { // experiments (pexp, ui_experiments.go)
 		return err
@@ -61,6 +71,9 @@ type projectPage struct {
 	Supp *psuppPanel
 	// Stages is the stages panel (gate, batches, closures, bonuses).
 	Stages *stagesPanel
+	// NodeForm and MaterialsForm are the state of the execution panel's
+	// forms (a node's actual dates; the materials confirmation).
+	NodeForm, MaterialsForm formState
 }
 
 func (*projectPage) template() string { return "project" }

@@ -45,6 +45,8 @@ func (s *Server) renderProjects(w http.ResponseWriter, r *http.Request, p *proje
 	p.Projects, p.Total, p.Filter, p.DeptNames, p.Departments = ps, total, f, names, ds
 	p.Directors, p.Stages, p.MayCreate = directors, projects.Stages, a.Has(domain.RoleDirector)
 	p.Kinds = []string{projects.KindAPI, projects.KindFormulation, projects.KindBoth}
+	p.Dashboards.Director = a.HasBusinessRole() && a.Has(domain.RoleDirector)
+	p.Dashboards.Business = a.HasBusinessRole() && (a.Has(domain.RoleGM) || a.Has(domain.RoleBusinessDean))
 	s.render(w, r, p)
 	return nil
 }
@@ -87,6 +89,8 @@ type projectsPage struct {
 	MayCreate   bool
 	// Form is the new project's form as it was sent.
 	Form projects.CreateInput
+	// Dashboards are the dashboards the viewer has (pnodes).
+	Dashboards struct{ Director, Business bool }
 }
 
 func (*projectsPage) template() string { return "projects" }

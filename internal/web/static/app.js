@@ -119,3 +119,8 @@
     }, 250);
   });
 })();
+
+// Projects → nodes: a [data-print] button prints the page (the A4 view of a node plan).
+document.addEventListener('click', function (e) {
+  if (e.target.closest && e.target.closest('[data-print]')) window.print();
+});
