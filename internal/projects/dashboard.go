@@ -39,7 +39,10 @@ func (s *Service) RecordTable(kind, table string) {
 func (s *Service) recordTables() map[string]string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := map[string]string{SubjectPlan: "project_plan"}
+	out := map[string]string{SubjectPlan: "project_plan", SubjectPrecheck: "experiment_precheck",
+		SubjectInitiation: "project_initiation", SubjectKickoff: "project_kickoff", SubjectRecord: "project_record",
+		SubjectClosure: "project_closure", SubjectDossier: "project_dossier",
+		SubjectSupplement: "supplement", SubjectEscalation: "project_escalation"}
 	for k, v := range s.tables {
 		out[k] = v
 	}

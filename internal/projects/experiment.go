@@ -65,24 +65,22 @@ type DecisionInput struct {
 	NextPlan string `json:"next_plan,omitempty"`
 }
 
-// nodeStarted is where an experiment's start reaches its node's actual
-// dates, in the transaction that records the start.
-//
-// TODO(pnodes): the node table with planned and actual dates (the pnodes
-// part of issue 10) sets the node's actual start here, if it has none yet.
-func (s *Service) nodeStarted(tx *store.Tx, projectID int64, node, day string) error {
-	_, _, _, _ = tx, projectID, node, day
-	return nil
+// nodeStarted starts the experiment's node on the day its first
+// experiment starts (PRJ-4: the node's actual start), in the transaction
+// that records the start.
+func (s *Service) nodeStarted(ctx context.Context, tx *store.Tx, actor domain.Actor, projectID int64, node, day string) error {
+	return s.NodeStarted(ctx, tx, actor, projectID, node, day)
 }
 
-// nodeFinished is where an experiment's result report reaches its node's
-// actual dates, in the transaction that records the report.
-//
-// TODO(pnodes): the node table (the pnodes part of issue 10) moves the
-// node's latest actual activity (or its end, by its own rule) here.
-func (s *Service) nodeFinished(tx *store.Tx, projectID int64, node, day string) error {
-	_, _, _, _ = tx, projectID, node, day
-	return nil
+// nodeTestsUsed counts the tests an experiment's result report used against
+// its node's planned tests (PRJ-3), in the transaction that records the
+// report. The node's end stays the director's to record: one step's report
+// does not finish a node.
+func (s *Service) nodeTestsUsed(ctx context.Context, tx *store.Tx, actor domain.Actor, projectID int64, node string, n int) error {
+	if n <= 0 {
+		return nil
+	}
+	return s.TestsUsed(ctx, tx, actor, projectID, node, n)
 }
 
 // experimentOf reads experiment id of project p (KindNotFound when it is
@@ -175,7 +173,7 @@ func (s *Service) StartExperiment(ctx context.Context, actor domain.Actor, code 
 			}
 			return err
 		}
-		if err := s.nodeStarted(tx, p.ID, pc.Node, today); err != nil {
+		if err := s.nodeStarted(ctx, tx, actor, p.ID, pc.Node, today); err != nil {
 			return err
 		}
 		return tx.Audit(audit.Entry{ActorID: actor.ID, ActorName: actorName(actor), Action: "project.experiment_start", Entity: "project",
@@ -229,7 +227,7 @@ func (s *Service) ReportExperiment(ctx context.Context, actor domain.Actor, code
 		if err := tx.ReportExperiment(x.ID, today, in.Result, in.TestsUsed, in.Report); err != nil {
 			return err
 		}
-		if err := s.nodeFinished(tx, p.ID, x.Node, today); err != nil {
+		if err := s.nodeTestsUsed(ctx, tx, actor, p.ID, x.Node, in.TestsUsed); err != nil {
 			return err
 		}
 		return tx.Audit(audit.Entry{ActorID: actor.ID, ActorName: actorName(actor), Action: "project.experiment_report", Entity: "project",
