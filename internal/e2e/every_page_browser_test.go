@@ -143,7 +143,12 @@ func crawlable(u *url.URL) bool {
 		}
 	}
 	f := u.Query().Get("format")
-	return f == "" && !strings.HasSuffix(u.Path, ".csv") && !strings.HasSuffix(u.Path, ".json")
+	for _, ext := range []string{".csv", ".json", ".xlsx", "/xlsx"} {
+		if strings.HasSuffix(u.Path, ext) {
+			return false // a download, not a page
+		}
+	}
+	return f == ""
 }
 
 // axeFinding is one serious or critical axe-core violation.

@@ -256,6 +256,10 @@ func TestExprTypes_ShippedDefinitionsAreTyped(t *testing.T) {
 	reg.RegisterSubjectKind(SubjectKind{Name: "projects.supplement"}) // 发补 responses and escalations (part psupp)
 	reg.RegisterSubjectKind(SubjectKind{Name: "projects.escalation"})
 	// Stages (pstage): stage-closure and dossier-section govern these.
+	// Initiation (pinit): project-initiation, kickoff-report and original-records govern these.
+	reg.RegisterSubjectKind(SubjectKind{Name: "projects.initiation"})
+	reg.RegisterSubjectKind(SubjectKind{Name: "projects.kickoff"})
+	reg.RegisterSubjectKind(SubjectKind{Name: "projects.original_record"})
 	reg.RegisterSubjectKind(SubjectKind{Name: "projects.closure"})
 	reg.RegisterSubjectKind(SubjectKind{Name: "projects.dossier_section"})
 	reg.RegisterSubjectKind(SubjectKind{Name: "projects.project"}) // purchase-request points at a project (PRJ-4)

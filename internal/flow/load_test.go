@@ -35,6 +35,10 @@ func testRegistry() *Registry {
 	r.RegisterSubjectKind(SubjectKind{Name: "projects.supplement"})
 	r.RegisterSubjectKind(SubjectKind{Name: "projects.escalation"})
 	// Stages (pstage): stage-closure and dossier-section govern these.
+	// Initiation (pinit): project-initiation, kickoff-report and original-records govern these.
+	r.RegisterSubjectKind(SubjectKind{Name: "projects.initiation"})
+	r.RegisterSubjectKind(SubjectKind{Name: "projects.kickoff"})
+	r.RegisterSubjectKind(SubjectKind{Name: "projects.original_record"})
 	r.RegisterSubjectKind(SubjectKind{Name: "projects.closure"})
 	r.RegisterSubjectKind(SubjectKind{Name: "projects.dossier_section"})
 	return r

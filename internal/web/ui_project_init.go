@@ -28,6 +28,9 @@ type initPanel struct {
 	// Form names the form that failed (report, route, choose, kickoff,
 	// record).
 	Form string
+	// Open are the requests the viewer may open (the others are named
+	// without a link).
+	Open map[int64]bool
 }
 
 // initFormKey carries a failed form's state to the page shown again.
@@ -55,6 +58,25 @@ func (s *Server) initPanel(r *http.Request, code string, names map[int64]string)
 	}
 	if p.Records, err = svc.Records(r.Context(), a, code); err != nil {
 		return nil
+	}
+	p.Open = map[int64]bool{}
+	ids := []int64{}
+	if in := p.Feasibility.Initiation; in != nil {
+		ids = append(ids, in.InstanceID)
+	}
+	for _, k := range p.Routes.Kickoffs {
+		ids = append(ids, k.InstanceID)
+	}
+	for _, e := range p.Records.Entries {
+		ids = append(ids, e.InstanceID)
+	}
+	for _, id := range ids {
+		if id == 0 {
+			continue
+		}
+		if inst, err := s.DB.Flow().Instance(r.Context(), id); err == nil {
+			p.Open[id], _ = s.Flow.CanView(r.Context(), a, inst)
+		}
 	}
 	if f, ok := r.Context().Value(initFormKey{}).(*initFailed); ok {
 		p.formState, p.Form = f.formState, f.form
