@@ -50,13 +50,14 @@ func TestLinks_EveryRoleEveryLinkWorks(t *testing.T) {
 					t.Fatalf("POST /lang: %d", r.status)
 				}
 				seen := map[string]bool{"/": true}
+				from := map[string]string{} // the page a link was found on
 				queue := []string{"/"}
 				for len(queue) > 0 && len(seen) < 400 {
 					p := queue[0]
 					queue = queue[1:]
 					r := e.do(t, c, "GET", p, nil, nil)
 					if r.status != http.StatusOK {
-						t.Errorf("%s: GET %s: %d", user, p, r.status)
+						t.Errorf("%s: GET %s (linked from %s): %d", user, p, from[p], r.status)
 						continue
 					}
 					if !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
@@ -75,6 +76,7 @@ func TestLinks_EveryRoleEveryLinkWorks(t *testing.T) {
 						k := u.String()
 						if !seen[k] && !pageExplored(seen, u) {
 							seen[k] = true
+							from[k] = p
 							queue = append(queue, k)
 						}
 					}
