@@ -16,26 +16,16 @@ import (
 // escalations.
 func (s *Server) supplementRoutes() {
 	m := s.mux
-	s.api("GET /api/v1/projects/{code}/supplements", s.apiSupplements, doc{Summary: "A project's 发补 notices with their questions and clocks, and the kinds of notice (PRJ-10)",
-		Out: supplementsOut{}})
-	s.api("POST /api/v1/projects/{code}/supplements", s.apiRecordSupplement, doc{Summary: "Record a 发补 notice with its questions and start its response (a registration specialist or the project's director; PRJ-10)",
-		In: projects.SupplementInput{}, Out: supplementRecordedOut{}, Status: http.StatusCreated})
-	s.api("GET /api/v1/projects/{code}/supplements/{id}", s.apiSupplement, doc{Summary: "A 发补 notice with its questions, links, clock and processes",
-		Out: projects.SupplementView{}})
-	s.api("POST /api/v1/projects/{code}/supplements/{id}/questions/{qid}/answer", s.apiAnswerQuestion, doc{Summary: "Answer a question of a 发补 notice (its owner, the recorder or the director; until the response is submitted)",
-		In: projects.AnswerInput{}, Out: store.SupplementQuestion{}})
-	s.api("POST /api/v1/projects/{code}/supplements/{id}/questions/{qid}/links", s.apiLinkQuestion, doc{Summary: "Link a process (a new experiment, a booking) or a file to a question's answer",
-		In: projects.LinkInput{}, Out: store.SupplementLink{}, Status: http.StatusCreated})
-	s.api("POST /api/v1/projects/{code}/supplements/{id}/submit", s.apiSubmitResponse, doc{Summary: "Submit the response, all at once: refused while any question is not answered, naming them; closes every question (the recorder)",
-		In: projects.SubmitInput{}, Out: &flow.Instance{}})
-	s.api("GET /api/v1/projects/{code}/escalations", s.apiEscalations, doc{Summary: "A project's escalations of major difficulties (PRJ-11)",
-		Out: []store.Escalation{}})
-	s.api("POST /api/v1/projects/{code}/escalations", s.apiOpenEscalation, doc{Summary: "File the topic meeting (专题讨论会) on a major difficulty, opening its escalation (PRJ-11)",
-		In: projects.EscalationInput{}, Out: escalationOpenedOut{}, Status: http.StatusCreated})
-	s.api("GET /api/v1/projects/{code}/escalations/{id}", s.apiEscalation, doc{Summary: "An escalation with its topic meeting and committee decision",
-		Out: projects.EscalationView{}})
-	s.api("POST /api/v1/projects/{code}/escalations/{id}/committee", s.apiToCommittee, doc{Summary: "Take an escalation the meeting left unresolved to the Technical Committee (the project's director)",
-		In: projects.CommitteeInput{}, Out: &flow.Instance{}, Status: http.StatusCreated})
+	jsonRoute(s, "GET /api/v1/projects/{code}/supplements", doc{Summary: "A project's 发补 notices with their questions and clocks, and the kinds of notice (PRJ-10)"}, s.apiSupplements)
+	jsonRoute(s, "POST /api/v1/projects/{code}/supplements", doc{Summary: "Record a 发补 notice with its questions and start its response (a registration specialist or the project's director; PRJ-10)", Status: http.StatusCreated}, s.apiRecordSupplement)
+	jsonRoute(s, "GET /api/v1/projects/{code}/supplements/{id}", doc{Summary: "A 发补 notice with its questions, links, clock and processes"}, s.apiSupplement)
+	jsonRoute(s, "POST /api/v1/projects/{code}/supplements/{id}/questions/{qid}/answer", doc{Summary: "Answer a question of a 发补 notice (its owner, the recorder or the director; until the response is submitted)"}, s.apiAnswerQuestion)
+	jsonRoute(s, "POST /api/v1/projects/{code}/supplements/{id}/questions/{qid}/links", doc{Summary: "Link a process (a new experiment, a booking) or a file to a question's answer", Status: http.StatusCreated}, s.apiLinkQuestion)
+	jsonRoute(s, "POST /api/v1/projects/{code}/supplements/{id}/submit", doc{Summary: "Submit the response, all at once: refused while any question is not answered, naming them; closes every question (the recorder)"}, s.apiSubmitResponse)
+	jsonRoute(s, "GET /api/v1/projects/{code}/escalations", doc{Summary: "A project's escalations of major difficulties (PRJ-11)"}, s.apiEscalations)
+	jsonRoute(s, "POST /api/v1/projects/{code}/escalations", doc{Summary: "File the topic meeting (专题讨论会) on a major difficulty, opening its escalation (PRJ-11)", Status: http.StatusCreated}, s.apiOpenEscalation)
+	jsonRoute(s, "GET /api/v1/projects/{code}/escalations/{id}", doc{Summary: "An escalation with its topic meeting and committee decision"}, s.apiEscalation)
+	jsonRoute(s, "POST /api/v1/projects/{code}/escalations/{id}/committee", doc{Summary: "Take an escalation the meeting left unresolved to the Technical Committee (the project's director)", Status: http.StatusCreated}, s.apiToCommittee)
 
 	m.HandleFunc("GET /projects/{code}/supplements/{id}", s.page(s.uiSupplement))
 	m.HandleFunc("POST /projects/{code}/supplements", s.page(s.uiRecordSupplement))
@@ -65,58 +55,41 @@ type escalationOpenedOut struct {
 	Instance   *flow.Instance   `json:"instance"`
 }
 
-func (s *Server) apiSupplements(w http.ResponseWriter, r *http.Request) error {
+// The handlers decode, ask the projects service (which decides who sees and
+// does what) and encode, through jsonRoute.
+
+func (s *Server) apiSupplements(c *call, _ none) (supplementsOut, error) {
 	svc, err := s.projectService()
 	if err != nil {
-		return err
+		return supplementsOut{}, err
 	}
-	a, _ := actor(r)
-	sups, err := svc.Supplements(r.Context(), a, r.PathValue("code"))
+	sups, err := svc.Supplements(c.Context(), c.Actor, c.PathValue("code"))
 	if err != nil {
-		return err
+		return supplementsOut{}, err
 	}
-	kinds, err := svc.SupplementKinds(r.Context())
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, supplementsOut{Supplements: sups, Kinds: kinds})
-	return nil
+	kinds, err := svc.SupplementKinds(c.Context())
+	return supplementsOut{Supplements: sups, Kinds: kinds}, err
 }
 
-func (s *Server) apiRecordSupplement(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) apiRecordSupplement(c *call, in projects.SupplementInput) (supplementRecordedOut, error) {
 	svc, err := s.projectService()
 	if err != nil {
-		return err
+		return supplementRecordedOut{}, err
 	}
-	a, _ := actor(r)
-	var in projects.SupplementInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	sup, inst, err := svc.RecordSupplement(r.Context(), a, r.PathValue("code"), in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, supplementRecordedOut{Supplement: sup, Instance: inst})
-	return nil
+	sup, inst, err := svc.RecordSupplement(c.Context(), c.Actor, c.PathValue("code"), in)
+	return supplementRecordedOut{Supplement: sup, Instance: inst}, err
 }
 
-func (s *Server) apiSupplement(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) apiSupplement(c *call, _ none) (projects.SupplementView, error) {
 	svc, err := s.projectService()
 	if err != nil {
-		return err
+		return projects.SupplementView{}, err
 	}
-	a, _ := actor(r)
-	id, err := pathID(r, "id", "entity.supplement")
+	id, err := c.PathID("id", "entity.supplement")
 	if err != nil {
-		return err
+		return projects.SupplementView{}, err
 	}
-	v, err := svc.Supplement(r.Context(), a, r.PathValue("code"), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, v)
-	return nil
+	return svc.Supplement(c.Context(), c.Actor, c.PathValue("code"), id)
 }
 
 // supplementQuestionIDs reads the {id} and {qid} path values.
@@ -129,140 +102,79 @@ func supplementQuestionIDs(r *http.Request) (int64, int64, error) {
 	return id, qid, err
 }
 
-func (s *Server) apiAnswerQuestion(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) apiAnswerQuestion(c *call, in projects.AnswerInput) (store.SupplementQuestion, error) {
 	svc, err := s.projectService()
 	if err != nil {
-		return err
+		return store.SupplementQuestion{}, err
 	}
-	a, _ := actor(r)
-	id, qid, err := supplementQuestionIDs(r)
+	id, qid, err := supplementQuestionIDs(c.Request())
 	if err != nil {
-		return err
+		return store.SupplementQuestion{}, err
 	}
-	var in projects.AnswerInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	q, err := svc.AnswerQuestion(r.Context(), a, r.PathValue("code"), id, qid, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, q)
-	return nil
+	return svc.AnswerQuestion(c.Context(), c.Actor, c.PathValue("code"), id, qid, in)
 }
 
-func (s *Server) apiLinkQuestion(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) apiLinkQuestion(c *call, in projects.LinkInput) (store.SupplementLink, error) {
 	svc, err := s.projectService()
 	if err != nil {
-		return err
+		return store.SupplementLink{}, err
 	}
-	a, _ := actor(r)
-	id, qid, err := supplementQuestionIDs(r)
+	id, qid, err := supplementQuestionIDs(c.Request())
 	if err != nil {
-		return err
+		return store.SupplementLink{}, err
 	}
-	var in projects.LinkInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	l, err := svc.LinkQuestion(r.Context(), a, r.PathValue("code"), id, qid, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, l)
-	return nil
+	return svc.LinkQuestion(c.Context(), c.Actor, c.PathValue("code"), id, qid, in)
 }
 
-func (s *Server) apiSubmitResponse(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) apiSubmitResponse(c *call, in projects.SubmitInput) (*flow.Instance, error) {
 	svc, err := s.projectService()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	a, _ := actor(r)
-	id, err := pathID(r, "id", "entity.supplement")
+	id, err := c.PathID("id", "entity.supplement")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var in projects.SubmitInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	inst, err := svc.SubmitResponse(r.Context(), a, r.PathValue("code"), id, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, inst)
-	return nil
+	return svc.SubmitResponse(c.Context(), c.Actor, c.PathValue("code"), id, in)
 }
 
-func (s *Server) apiEscalations(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) apiEscalations(c *call, _ none) ([]store.Escalation, error) {
 	svc, err := s.projectService()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	a, _ := actor(r)
-	es, err := svc.Escalations(r.Context(), a, r.PathValue("code"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, es)
-	return nil
+	return svc.Escalations(c.Context(), c.Actor, c.PathValue("code"))
 }
 
-func (s *Server) apiOpenEscalation(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) apiOpenEscalation(c *call, in projects.EscalationInput) (escalationOpenedOut, error) {
 	svc, err := s.projectService()
 	if err != nil {
-		return err
+		return escalationOpenedOut{}, err
 	}
-	a, _ := actor(r)
-	var in projects.EscalationInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	e, inst, err := svc.OpenEscalation(r.Context(), a, r.PathValue("code"), in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, escalationOpenedOut{Escalation: e, Instance: inst})
-	return nil
+	e, inst, err := svc.OpenEscalation(c.Context(), c.Actor, c.PathValue("code"), in)
+	return escalationOpenedOut{Escalation: e, Instance: inst}, err
 }
 
-func (s *Server) apiEscalation(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) apiEscalation(c *call, _ none) (projects.EscalationView, error) {
 	svc, err := s.projectService()
 	if err != nil {
-		return err
+		return projects.EscalationView{}, err
 	}
-	a, _ := actor(r)
-	id, err := pathID(r, "id", "entity.escalation")
+	id, err := c.PathID("id", "entity.escalation")
 	if err != nil {
-		return err
+		return projects.EscalationView{}, err
 	}
-	v, err := svc.Escalation(r.Context(), a, r.PathValue("code"), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, v)
-	return nil
+	return svc.Escalation(c.Context(), c.Actor, c.PathValue("code"), id)
 }
 
-func (s *Server) apiToCommittee(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) apiToCommittee(c *call, in projects.CommitteeInput) (*flow.Instance, error) {
 	svc, err := s.projectService()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	a, _ := actor(r)
-	id, err := pathID(r, "id", "entity.escalation")
+	id, err := c.PathID("id", "entity.escalation")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var in projects.CommitteeInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	inst, err := svc.ToCommittee(r.Context(), a, r.PathValue("code"), id, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, inst)
-	return nil
+	return svc.ToCommittee(c.Context(), c.Actor, c.PathValue("code"), id, in)
 }
