@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"slices"
+	"strings"
 
 	"labflow/internal/domain"
 	"labflow/internal/store"
@@ -71,10 +72,20 @@ type DashboardProject struct {
 	OpenTasks int `json:"open_tasks"`
 }
 
+// dashboardRows is how many projects a dashboard lists: those that need
+// attention first; the counts cover every project.
+const dashboardRows = 100
+
 // DirectorDashboard is a director's view of their departments' projects.
 type DirectorDashboard struct {
-	Departments []int64            `json:"departments"`
-	Projects    []DashboardProject `json:"projects"`
+	Departments []int64 `json:"departments"`
+	// Total counts the departments' projects.
+	Total int `json:"total"`
+	// Projects are the first of them by attention: late (most late first),
+	// blocked, then on time by next due; at most a hundred.
+	Projects []DashboardProject `json:"projects"`
+	// More counts the projects not listed.
+	More int `json:"more"`
 	// ByHealth counts the projects by health state.
 	ByHealth map[string]int `json:"by_health"`
 	// Processes counts open tasks by process (pre-checks among them).
@@ -86,8 +97,28 @@ type DirectorDashboard struct {
 type BusinessDashboard struct {
 	Total    int            `json:"total"`
 	ByHealth map[string]int `json:"by_health"`
-	// Attention are the projects late or blocked, the latest first.
+	// Attention are the projects late or blocked, the latest first; at
+	// most a hundred.
 	Attention []Summary `json:"attention"`
+	// More counts the projects late or blocked not listed.
+	More int `json:"more"`
+}
+
+var attentionRank = map[string]int{HealthLate: 0, HealthBlocked: 1, HealthOnTime: 2, HealthClosed: 3}
+
+// byAttention orders summaries as the dashboards list them: late (most
+// working days first), blocked, on time by next due, closed; then by code.
+func byAttention(a, b Summary) int {
+	if ra, rb := attentionRank[a.Health.State], attentionRank[b.Health.State]; ra != rb {
+		return ra - rb
+	}
+	if a.Health.LateDays != b.Health.LateDays {
+		return b.Health.LateDays - a.Health.LateDays
+	}
+	if a.Health.NextDue != nil && b.Health.NextDue != nil && a.Health.NextDue.End != b.Health.NextDue.End {
+		return strings.Compare(a.Health.NextDue.End, b.Health.NextDue.End)
+	}
+	return strings.Compare(a.Code, b.Code)
 }
 
 // DirectorDashboard returns the dashboard of actor, a department director
@@ -104,12 +135,11 @@ func (s *Service) DirectorDashboard(ctx context.Context, actor domain.Actor) (Di
 	if len(d.Departments) == 0 {
 		return d, domain.Forbidden(op)
 	}
-	f := store.ProjectFilter{Departments: d.Departments, Limit: 1000}
-	ps, _, err := store.FindProjects(ctx, s.db.R(), f)
+	ps, err := store.AllProjects(ctx, s.db.R(), store.ProjectFilter{Departments: d.Departments})
 	if err != nil {
 		return d, domain.Wrap(op, err)
 	}
-	sums, err := s.summaries(ctx, ps)
+	sums, err := s.summaries(ctx, ps, false)
 	if err != nil {
 		return d, domain.Wrap(op, err)
 	}
@@ -131,10 +161,15 @@ func (s *Service) DirectorDashboard(ctx context.Context, actor domain.Actor) (Di
 		}
 		load[c.AssigneeID].OpenTasks += c.Count
 	}
-	for _, sm := range sums {
-		d.Projects = append(d.Projects, DashboardProject{Summary: sm, OpenTasks: byProject[sm.ID]})
+	slices.SortFunc(sums, byAttention)
+	d.Total = len(sums)
+	for i, sm := range sums {
 		d.ByHealth[sm.Health.State]++
+		if i < dashboardRows {
+			d.Projects = append(d.Projects, DashboardProject{Summary: sm, OpenTasks: byProject[sm.ID]})
+		}
 	}
+	d.More = d.Total - len(d.Projects)
 	for k, n := range byDef {
 		d.Processes = append(d.Processes, ProcessCount{Definition: k, Count: n})
 	}
@@ -183,13 +218,13 @@ func (s *Service) BusinessDashboard(ctx context.Context, actor domain.Actor) (Bu
 	if !actor.HasBusinessRole() || !(actor.Has(domain.RoleGM) || actor.Has(domain.RoleBusinessDean)) {
 		return b, domain.Forbidden(op)
 	}
-	for offset := 0; ; offset += 1000 {
-		ps, total, err := store.FindProjects(ctx, s.db.R(), store.ProjectFilter{All: true, Limit: 1000, Offset: offset})
-		if err != nil {
-			return b, domain.Wrap(op, err)
-		}
-		b.Total = total
-		sums, err := s.summaries(ctx, ps)
+	ps, err := store.AllProjects(ctx, s.db.R(), store.ProjectFilter{All: true})
+	if err != nil {
+		return b, domain.Wrap(op, err)
+	}
+	b.Total = len(ps)
+	for from := 0; from < len(ps); from += 1000 {
+		sums, err := s.summaries(ctx, ps[from:min(from+1000, len(ps))], false)
 		if err != nil {
 			return b, domain.Wrap(op, err)
 		}
@@ -199,10 +234,10 @@ func (s *Service) BusinessDashboard(ctx context.Context, actor domain.Actor) (Bu
 				b.Attention = append(b.Attention, sm)
 			}
 		}
-		if len(ps) < 1000 {
-			break
-		}
 	}
-	slices.SortStableFunc(b.Attention, func(x, y Summary) int { return y.Health.LateDays - x.Health.LateDays })
+	slices.SortFunc(b.Attention, byAttention)
+	if len(b.Attention) > dashboardRows {
+		b.More, b.Attention = len(b.Attention)-dashboardRows, b.Attention[:dashboardRows]
+	}
 	return b, nil
 }

@@ -222,31 +222,62 @@ func (s *Service) figures(cal *dayCounter, nodes []store.ProjectNode, m *store.P
 // health is the health of project p from its revisions (oldest first),
 // the figures of its current nodes, and whether its materials are ready.
 func health(p store.Project, revs []store.PlanRevision, x Execution) Health {
-	h := Health{State: HealthOnTime}
-	for _, f := range x.Nodes {
-		if f.State != NodeDone && (h.NextDue == nil || f.PlannedEnd < h.NextDue.End) {
-			h.NextDue = &NodeDue{Name: f.Name, End: f.PlannedEnd}
+	var next *NodeFigure
+	for i := range x.Nodes {
+		if f := &x.Nodes[i]; f.State != NodeDone && (next == nil || f.PlannedEnd < next.PlannedEnd) {
+			next = f
 		}
+	}
+	h := headOf(p, revs)
+	h.Materials = x.Materials != nil
+	if next != nil {
+		h.NextName, h.NextEnd = next.Name, next.PlannedEnd
+	}
+	late := 0
+	if next != nil && next.State != NodeAhead {
+		late = next.LateDays
+	}
+	return judge(p, h, late)
+}
+
+// headOf is the head of project p as its revisions (oldest first) make it.
+func headOf(p store.Project, revs []store.PlanRevision) store.ProjectHead {
+	h := store.ProjectHead{ProjectID: p.ID}
+	if n := len(revs); n > 0 {
+		h.Latest, h.LatestState = revs[n-1].Revision, revs[n-1].State
+	}
+	if f := inForce(revs); f != nil {
+		h.InForce = f.Revision
+	}
+	return h
+}
+
+// judge decides a project's health from its head and by how many working
+// days its first unfinished node (by planned end) is late: the node most
+// late, since lateness only grows as the planned end is earlier. The
+// project page (every node's figures) and the lists (the heads, read
+// without the nodes) decide by this one rule.
+func judge(p store.Project, h store.ProjectHead, lateDays int) Health {
+	out := Health{State: HealthOnTime}
+	if h.NextName != "" {
+		out.NextDue = &NodeDue{Name: h.NextName, End: h.NextEnd}
 	}
 	switch {
 	case p.Stage == "closed":
 		return Health{State: HealthClosed}
-	case inForce(revs) == nil:
-		h.State, h.Reason = HealthBlocked, ReasonNoPlan
-		if n := len(revs); n > 0 && revs[n-1].State == PlanSigning {
-			h.Reason, h.Revision = ReasonPlanSigning, revs[n-1].Revision
+	case h.InForce == 0:
+		out.State, out.Reason = HealthBlocked, ReasonNoPlan
+		if h.Latest > 0 && h.LatestState == PlanSigning {
+			out.Reason, out.Revision = ReasonPlanSigning, h.Latest
 		}
-		return h
-	case x.Materials == nil:
-		h.State, h.Reason = HealthBlocked, ReasonWaitingMaterials
-		return h
+		return out
+	case !h.Materials:
+		out.State, out.Reason = HealthBlocked, ReasonWaitingMaterials
+		return out
+	case lateDays > 0:
+		out.State, out.Reason, out.Node, out.LateDays = HealthLate, ReasonNodeLate, h.NextName, lateDays
 	}
-	for _, f := range x.Nodes {
-		if f.State != NodeDone && f.LateDays > h.LateDays {
-			h.State, h.Reason, h.Node, h.LateDays = HealthLate, ReasonNodeLate, f.Name, f.LateDays
-		}
-	}
-	return h
+	return out
 }
 
 // dayOf is t's day in the institute's zone.

@@ -158,19 +158,35 @@ func (s *Service) List(ctx context.Context, actor domain.Actor, f Filter) ([]Sum
 	if err != nil {
 		return nil, 0, domain.Wrap(op, err)
 	}
-	out, err := s.summaries(ctx, ps)
+	out, err := s.summaries(ctx, ps, true)
 	if err != nil {
 		return nil, 0, domain.Wrap(op, err)
 	}
 	return out, total, nil
 }
 
-// summaries reads what lists show of ps: the plan, the next node due and
-// the health, in one query per table.
-func (s *Service) summaries(ctx context.Context, ps []store.Project) ([]Summary, error) {
+// summaries reads what lists show of ps: the plan, the health and the next
+// node due, from the projects' heads (three queries, whatever the number
+// of projects and nodes); with next, also the next node of the plan's
+// content (its test items), for a page of a list.
+func (s *Service) summaries(ctx context.Context, ps []store.Project, next bool) ([]Summary, error) {
 	ids := make([]int64, len(ps))
 	for i, p := range ps {
 		ids[i] = p.ID
+	}
+	heads, err := store.ProjectHeads(ctx, s.db.R(), PlanSigned, ids...)
+	if err != nil {
+		return nil, err
+	}
+	today, cal := s.today(), s.counter(s.calendar())
+	out := make([]Summary, len(ps))
+	for i, p := range ps {
+		h := heads[p.ID]
+		out[i] = Summary{Project: p, PlanRevision: h.InForce, PlanState: h.LatestState}
+		out[i].Health = judge(p, *h, cal.lateDays(h.NextEnd, today))
+	}
+	if !next {
+		return out, nil
 	}
 	revs, err := store.PlanRevisions(ctx, s.db.R(), ids...)
 	if err != nil {
@@ -180,36 +196,13 @@ func (s *Service) summaries(ctx context.Context, ps []store.Project) ([]Summary,
 	for _, r := range revs {
 		byProject[r.ProjectID] = append(byProject[r.ProjectID], r)
 	}
-	nodes, err := store.CurrentNodes(ctx, s.db.R(), ids...)
-	if err != nil {
-		return nil, err
-	}
-	nodesOf := map[int64][]store.ProjectNode{}
-	for _, n := range nodes {
-		nodesOf[n.ProjectID] = append(nodesOf[n.ProjectID], n)
-	}
-	mats, err := store.MaterialsOf(ctx, s.db.R(), ids...)
-	if err != nil {
-		return nil, err
-	}
-	matsOf := map[int64]*store.ProjectMaterials{}
-	for i := range mats {
-		matsOf[mats[i].ProjectID] = &mats[i]
-	}
-	today, cal := s.today(), s.counter(s.calendar())
-	out := make([]Summary, len(ps))
 	for i, p := range ps {
-		out[i] = Summary{Project: p}
 		rs := byProject[p.ID]
-		out[i].Health = health(p, rs, s.figures(cal, nodesOf[p.ID], matsOf[p.ID], today))
 		if len(rs) == 0 {
 			continue
 		}
-		out[i].PlanState = rs[len(rs)-1].State
 		cur := inForce(rs)
-		if cur != nil {
-			out[i].PlanRevision = cur.Revision
-		} else {
+		if cur == nil {
 			cur = &rs[len(rs)-1]
 		}
 		if plan, err := decodePlan(cur.Content); err == nil {

@@ -163,6 +163,29 @@ func FindProjects(ctx context.Context, r Reader, f ProjectFilter) ([]Project, in
 	return out, total, mapErr(op, rows.Err())
 }
 
+// AllProjects lists every project f selects (its limit and offset aside),
+// in no order: what the dashboards count.
+func AllProjects(ctx context.Context, r Reader, f ProjectFilter) ([]Project, error) {
+	const op = "store.AllProjects"
+	ctx, cancel := bound(ctx, r)
+	defer cancel()
+	where, args := f.where()
+	rows, err := r.QueryContext(ctx, "SELECT "+projectColsP+" FROM project p WHERE "+where, args...)
+	if err != nil {
+		return nil, mapErr(op, err)
+	}
+	defer rows.Close()
+	out := []Project{}
+	for rows.Next() {
+		p, err := scanProject(rows)
+		if err != nil {
+			return nil, mapErr(op, err)
+		}
+		out = append(out, p)
+	}
+	return out, mapErr(op, rows.Err())
+}
+
 // ProjectVisible reports whether f (without narrowing filters) selects
 // project id.
 func ProjectVisible(ctx context.Context, r Reader, f ProjectFilter, id int64) (bool, error) {
@@ -333,12 +356,7 @@ func PlanRevisions(ctx context.Context, r Reader, projectIDs ...int64) ([]PlanRe
 	}
 	ctx, cancel := bound(ctx, r)
 	defer cancel()
-	ins := make([]string, len(projectIDs))
-	args := make([]any, len(projectIDs))
-	for i, id := range projectIDs {
-		ins[i], args[i] = "$"+strconv.Itoa(i+1), id
-	}
-	rows, err := r.QueryContext(ctx, "SELECT "+planCols+" FROM project_plan WHERE project_id IN ("+strings.Join(ins, ", ")+") ORDER BY project_id, revision", args...)
+	rows, err := r.QueryContext(ctx, "SELECT "+planCols+" FROM project_plan WHERE project_id IN ("+sqlInts(projectIDs)+") ORDER BY project_id, revision")
 	if err != nil {
 		return nil, mapErr(op, err)
 	}

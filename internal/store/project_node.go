@@ -45,16 +45,6 @@ func scanNode(s interface{ Scan(...any) error }) (ProjectNode, error) {
 	return n, err
 }
 
-// inList is "$k, $k+1, …" for ids, appended to args.
-func inList(args []any, ids []int64) (string, []any) {
-	ins := make([]string, len(ids))
-	for i, id := range ids {
-		args = append(args, id)
-		ins[i] = "$" + strconv.Itoa(len(args))
-	}
-	return strings.Join(ins, ", "), args
-}
-
 // CurrentNodes lists the nodes of the latest signed revision of each
 // project named, by project and position.
 func CurrentNodes(ctx context.Context, r Reader, projectIDs ...int64) ([]ProjectNode, error) {
@@ -65,8 +55,7 @@ func CurrentNodes(ctx context.Context, r Reader, projectIDs ...int64) ([]Project
 	}
 	ctx, cancel := bound(ctx, r)
 	defer cancel()
-	in, args := inList(nil, projectIDs)
-	rows, err := r.QueryContext(ctx, "SELECT "+projectNodeCols+" FROM project_node WHERE current = 1 AND project_id IN ("+in+") ORDER BY project_id, position", args...)
+	rows, err := r.QueryContext(ctx, "SELECT "+projectNodeCols+" FROM project_node WHERE current = 1 AND project_id IN ("+sqlInts(projectIDs)+") ORDER BY project_id, position")
 	if err != nil {
 		return nil, mapErr(op, err)
 	}
@@ -186,8 +175,7 @@ func MaterialsOf(ctx context.Context, r Reader, projectIDs ...int64) ([]ProjectM
 	}
 	ctx, cancel := bound(ctx, r)
 	defer cancel()
-	in, args := inList(nil, projectIDs)
-	rows, err := r.QueryContext(ctx, "SELECT "+projectMaterialsCols+" FROM project_materials WHERE project_id IN ("+in+")", args...)
+	rows, err := r.QueryContext(ctx, "SELECT "+projectMaterialsCols+" FROM project_materials WHERE project_id IN ("+sqlInts(projectIDs)+")")
 	if err != nil {
 		return nil, mapErr(op, err)
 	}
@@ -245,15 +233,16 @@ func ProjectTaskCounts(ctx context.Context, r Reader, tables map[string]string, 
 		kinds = append(kinds, k)
 	}
 	slices.Sort(kinds)
+	in := sqlInts(projectIDs)
 	for _, kind := range kinds {
-		var in string
-		in, args = inList(args, projectIDs)
 		args = append(args, kind)
-		// From the records (by project), to their instances (the partial
-		// index on the subject), to their open tasks.
+		// From the records (by project, from the index on project_id), to
+		// their instances (the partial index on the subject), to their open
+		// tasks (flow_task_open): CROSS JOIN keeps SQLite to this order,
+		// which never reads a record's row or a closed task.
 		parts = append(parts, "SELECT r.project_id, i.def_key, t.assignee_id, t.assignee_name FROM "+tables[kind]+
-			" r JOIN flow_instance i ON i.subject_kind <> '' AND i.subject_kind = $"+strconv.Itoa(len(args))+
-			" AND i.subject_id = r.id JOIN flow_task t ON t.instance_id = i.id WHERE t.state = 'open' AND r.project_id IN ("+in+")")
+			" r CROSS JOIN flow_instance i CROSS JOIN flow_task t WHERE r.project_id IN ("+in+") AND i.subject_kind <> '' AND i.subject_kind = $"+strconv.Itoa(len(args))+
+			" AND i.subject_id = r.id AND t.instance_id = i.id AND t.state = 'open'")
 	}
 	q := "SELECT project_id, def_key, assignee_id, assignee_name, COUNT(*) FROM (" + strings.Join(parts, " UNION ALL ") +
 		") x GROUP BY project_id, def_key, assignee_id, assignee_name ORDER BY project_id, def_key, assignee_id"
@@ -282,9 +271,8 @@ func CurrentMemberCounts(ctx context.Context, r Reader, today string, personIDs 
 	}
 	ctx, cancel := bound(ctx, r)
 	defer cancel()
-	in, args := inList([]any{today}, personIDs)
 	rows, err := r.QueryContext(ctx, "SELECT person_id, COUNT(DISTINCT project_id) FROM project_member WHERE from_date <= $1 AND (to_date = '' OR to_date >= $1) AND person_id IN ("+
-		in+") GROUP BY person_id", args...)
+		sqlInts(personIDs)+") GROUP BY person_id", today)
 	if err != nil {
 		return nil, mapErr(op, err)
 	}
@@ -310,9 +298,8 @@ func CurrentMembers(ctx context.Context, r Reader, today string, projectIDs []in
 	}
 	ctx, cancel := bound(ctx, r)
 	defer cancel()
-	in, args := inList([]any{today}, projectIDs)
 	rows, err := r.QueryContext(ctx, "SELECT DISTINCT person_id FROM project_member WHERE from_date <= $1 AND (to_date = '' OR to_date >= $1) AND project_id IN ("+
-		in+") ORDER BY person_id", args...)
+		sqlInts(projectIDs)+") ORDER BY person_id", today)
 	if err != nil {
 		return nil, mapErr(op, err)
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -26,6 +27,9 @@ func (s *Server) renderProjects(w http.ResponseWriter, r *http.Request, p *proje
 	if err != nil {
 		return err
 	}
+	if !r.URL.Query().Has("limit") {
+		f.Limit = projectsPerPage
+	}
 	ps, total, err := svc.List(r.Context(), a, f)
 	if err != nil {
 		return err
@@ -45,6 +49,7 @@ func (s *Server) renderProjects(w http.ResponseWriter, r *http.Request, p *proje
 	p.Projects, p.Total, p.Filter, p.DeptNames, p.Departments = ps, total, f, names, ds
 	p.Directors, p.Stages, p.MayCreate = directors, projects.Stages, a.Has(domain.RoleDirector)
 	p.Kinds = []string{projects.KindAPI, projects.KindFormulation, projects.KindBoth}
+	p.PrevURL, p.NextURL = pageLinks("/projects", r.URL.Query(), f.Offset, f.Limit, len(ps), total)
 	p.Dashboards.Director = a.HasBusinessRole() && a.Has(domain.RoleDirector)
 	p.Dashboards.Business = a.HasBusinessRole() && (a.Has(domain.RoleGM) || a.Has(domain.RoleBusinessDean))
 	s.render(w, r, p)
@@ -91,6 +96,25 @@ type projectsPage struct {
 	Form projects.CreateInput
 	// Dashboards are the dashboards the viewer has (pnodes).
 	Dashboards struct{ Director, Business bool }
+	// PrevURL and NextURL page through the list, filters kept.
+	PrevURL, NextURL template.URL
+}
+
+// projectsPerPage is how many projects a page of the list shows.
+const projectsPerPage = 50
+
+// pageLinks are the links to the previous and next pages of a list at path
+// whose query is q (filters kept), showing n of total from offset.
+func pageLinks(path string, q url.Values, offset, limit, n, total int) (prev, next template.URL) {
+	if offset > 0 {
+		q.Set("offset", strconv.Itoa(max(offset-limit, 0)))
+		prev = template.URL(path + "?" + q.Encode())
+	}
+	if offset+n < total {
+		q.Set("offset", strconv.Itoa(offset+n))
+		next = template.URL(path + "?" + q.Encode())
+	}
+	return prev, next
 }
 
 func (*projectsPage) template() string { return "projects" }
