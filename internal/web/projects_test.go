@@ -540,6 +540,17 @@ func TestPRJ_Pages(t *testing.T) {
 	if r.status != 303 || r.header.Get("Location") != "/projects/LF-2026-09" {
 		t.Fatalf("create: %d %s", r.status, r.header.Get("Location"))
 	}
+	// A project taken over from paper records starts at its stage; a stage
+	// that is not one is said next to the field.
+	r = e.do(t, c, "POST", "/projects", "code=LF-2026-10&name=接管项目&kind=api&stage=moon", map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+	if r.status != 422 || !strings.Contains(between(between(r.body, `id="project-create"`, `</form>`), `name="stage"`, `</label>`), `class="field-error"`) {
+		t.Fatalf("bad stage: %d", r.status)
+	}
+	r = e.do(t, c, "POST", "/projects", "code=LF-2026-10&name=接管项目&kind=api&stage=lab", map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+	var got struct{ Stage string }
+	if e.as(t, "chenzhiqiang", "GET", "/api/v1/projects/LF-2026-10", nil).json(t, &got); r.status != 303 || got.Stage != "lab" {
+		t.Fatalf("taken over: %d, stage %q", r.status, got.Stage)
+	}
 }
 
 // Ensure projects and plans work the same on PostgreSQL.

@@ -63,7 +63,7 @@ func (s *Server) uiCreateProject(w http.ResponseWriter, r *http.Request) error {
 	}
 	a, _ := actor(r)
 	r.ParseForm()
-	in := projects.CreateInput{Code: r.PostFormValue("code"), Name: r.PostFormValue("name"), Kind: r.PostFormValue("kind"), RLD: r.PostFormValue("rld")}
+	in := projects.CreateInput{Code: r.PostFormValue("code"), Name: r.PostFormValue("name"), Kind: r.PostFormValue("kind"), RLD: r.PostFormValue("rld"), Stage: r.PostFormValue("stage")}
 	for _, v := range r.PostForm["departments"] {
 		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
 			in.Departments = append(in.Departments, id)
