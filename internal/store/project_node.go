@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"labflow/internal/domain"
 )
@@ -310,6 +311,61 @@ func CurrentMembers(ctx context.Context, r Reader, today string, projectIDs []in
 			return nil, mapErr(op, err)
 		}
 		out = append(out, id)
+	}
+	return out, mapErr(op, rows.Err())
+}
+
+// ProjectOpenTask is an open task on a process bound to one of a
+// project's records.
+type ProjectOpenTask struct {
+	TaskID        int64  `json:"task_id"`
+	InstanceID    int64  `json:"instance_id"`
+	Title         string `json:"title"`
+	DefinitionKey string `json:"definition_key"`
+	StepID        string `json:"step_id"`
+	AssigneeID    int64  `json:"assignee_id"`
+	AssigneeName  string `json:"assignee_name"`
+	// Since is when the task was opened.
+	Since time.Time `json:"since"`
+}
+
+// ProjectOpenTasks lists the open tasks of the instances bound to the
+// records of project projectID, oldest first (tables as for
+// ProjectTaskCounts), at most 200.
+func ProjectOpenTasks(ctx context.Context, r Reader, tables map[string]string, projectID int64) ([]ProjectOpenTask, error) {
+	const op = "store.ProjectOpenTasks"
+	out := []ProjectOpenTask{}
+	if len(tables) == 0 {
+		return out, nil
+	}
+	ctx, cancel := bound(ctx, r)
+	defer cancel()
+	args := []any{projectID}
+	kinds := make([]string, 0, len(tables))
+	for k := range tables {
+		kinds = append(kinds, k)
+	}
+	slices.Sort(kinds)
+	var parts []string
+	for _, kind := range kinds {
+		args = append(args, kind)
+		parts = append(parts, "SELECT t.id, i.id AS instance_id, i.title, i.def_key, t.step_id, t.assignee_id, t.assignee_name, t.created_at FROM "+tables[kind]+
+			" r CROSS JOIN flow_instance i CROSS JOIN flow_task t WHERE r.project_id = $1 AND i.subject_kind <> '' AND i.subject_kind = $"+strconv.Itoa(len(args))+
+			" AND i.subject_id = r.id AND t.instance_id = i.id AND t.state = 'open'")
+	}
+	rows, err := r.QueryContext(ctx, "SELECT * FROM ("+strings.Join(parts, " UNION ALL ")+") x ORDER BY created_at, id LIMIT 200", args...)
+	if err != nil {
+		return nil, mapErr(op, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t ProjectOpenTask
+		var since string
+		if err := rows.Scan(&t.TaskID, &t.InstanceID, &t.Title, &t.DefinitionKey, &t.StepID, &t.AssigneeID, &t.AssigneeName, &since); err != nil {
+			return nil, mapErr(op, err)
+		}
+		t.Since = ParseTime(since)
+		out = append(out, t)
 	}
 	return out, mapErr(op, rows.Err())
 }

@@ -42,12 +42,23 @@ func (s *Server) auditRows(r *http.Request, evs []auditOut) []auditRow {
 		row := auditRow{Seq: e.Seq, At: e.At, ActorName: e.ActorName, Key: e.Action, Reason: e.Reason,
 			Action: rd.words("audit.act."+e.Action, e.Action), Entity: rd.entity(e.Entity, e.EntityID)}
 		for _, c := range e.Changes {
-			row.Changes = append(row.Changes, auditChangeRow{Field: rd.words("audit.field."+c.Field, c.Field),
+			row.Changes = append(row.Changes, auditChangeRow{Field: rd.field(c.Field),
 				Old: rd.auditValue(c.Field, c.Old), New: rd.auditValue(c.Field, c.New)})
 		}
 		out = append(out, row)
 	}
 	return out
+}
+
+// field names a changed field in words; a numbered one (question.2) by
+// its name and number.
+func (rd *reader) field(f string) string {
+	if base, n, ok := strings.Cut(f, "."); ok && !i18n.Has(rd.lang, "audit.field."+f) {
+		if _, err := strconv.Atoi(n); err == nil {
+			return rd.words("audit.field."+base, base) + " " + n
+		}
+	}
+	return rd.words("audit.field."+f, f)
 }
 
 // words is the catalog's text for key in the reader's language, or
@@ -63,7 +74,7 @@ func textOr(lang, key, fallback string) string {
 }
 
 // entity names a record: its kind in words and, for people and
-// departments, the name; others by number.
+// departments, the name, for projects the code; others by number.
 func (rd *reader) entity(kind, id string) string {
 	name := rd.words("audit.entity."+kind, kind)
 	n, err := strconv.ParseInt(id, 10, 64)
@@ -76,6 +87,8 @@ func (rd *reader) entity(kind, id string) string {
 		return name + " " + rd.person(n)
 	case kind == "department":
 		return name + " " + rd.dept(n)
+	case kind == "project":
+		return name + " " + rd.project(n)
 	}
 	return name + " #" + id
 }
@@ -102,7 +115,7 @@ func (rd *reader) auditValue(field string, v any) string {
 		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n != 0 {
 			return rd.dept(n)
 		}
-	case "person_id", "assignee_id", "proxy_id", "owner_id", "director_id":
+	case "person_id", "assignee_id", "proxy_id", "owner_id", "director_id", "verified_by", "writer_id":
 		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n != 0 {
 			return rd.person(n)
 		}

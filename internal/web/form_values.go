@@ -48,6 +48,7 @@ type reader struct {
 	people map[int64]string
 	depts  map[int64]string
 	files  map[string]fileView
+	codes  map[int64]string
 }
 
 func (s *Server) reader(r *http.Request) *reader {
@@ -68,6 +69,24 @@ func (rd *reader) person(id int64) string {
 	}
 	rd.people[id] = n
 	return n
+}
+
+// project names a project by id: its code.
+func (rd *reader) project(id int64) string {
+	if c, ok := rd.codes[id]; ok {
+		return c
+	}
+	c := "#" + strconv.FormatInt(id, 10)
+	if svc, err := rd.s.projectService(); err == nil {
+		if code := svc.CodeOf(rd.r.Context(), id); code != "" {
+			c = code
+		}
+	}
+	if rd.codes == nil {
+		rd.codes = map[int64]string{}
+	}
+	rd.codes[id] = c
+	return c
 }
 
 // dept names a department by id, in the reader's language.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"labflow/internal/i18n"
 	"labflow/internal/store"
 )
 
@@ -173,4 +174,106 @@ func linkBefore(s, after string) string {
 		return ""
 	}
 	return s[i+len(`<a href="`) : j]
+}
+
+// Ensure the project page and the API show the project's open tasks — who
+// holds which step since when — as far as the viewer may see each process,
+// and its history newest first, to whoever sees the project and nobody
+// else (issue 10 "What people see"; PRJ-12).
+func TestPRJ12_ProjectOpenTasksAndHistory(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	type task struct {
+		InstanceID   int64  `json:"instance_id"`
+		Title        string `json:"title"`
+		AssigneeName string `json:"assignee_name"`
+	}
+	var ts []task
+	// LF-2026-03's plan is being signed by the committee: its tasks are open.
+	e.as(t, "lihua", "GET", "/api/v1/projects/LF-2026-03/tasks", nil).json(t, &ts)
+	if len(ts) == 0 {
+		t.Fatal("no open task on LF-2026-03")
+	}
+	for _, x := range ts {
+		if r := e.as(t, "lihua", "GET", itoaPath("/api/v1/instances/", x.InstanceID), nil); r.status != 200 {
+			t.Errorf("a listed task's process is not the viewer's to open: %d", r.status)
+		}
+	}
+	var hs []struct {
+		Seq    int64  `json:"seq"`
+		Action string `json:"action"`
+	}
+	e.as(t, "chenzhiqiang", "GET", "/api/v1/projects/LF-2026-01/history", nil).json(t, &hs)
+	if len(hs) < 2 || hs[0].Seq < hs[len(hs)-1].Seq || hs[len(hs)-1].Action != "project.create" {
+		t.Fatalf("history: %+v", hs)
+	}
+	// A new event comes first.
+	if r := e.as(t, "chenzhiqiang", "POST", nodePath("LF-2026-01", "路线确认"), map[string]any{"start": day(-60), "end": day(-31), "reason": "历史"}); r.status != 200 {
+		t.Fatalf("actual: %d %s", r.status, r.body)
+	}
+	e.as(t, "chenzhiqiang", "GET", "/api/v1/projects/LF-2026-01/history", nil).json(t, &hs)
+	if hs[0].Action != "project.node_actual" {
+		t.Fatalf("newest: %+v", hs[0])
+	}
+	for _, user := range []string{"liuyang", "admin", "gaoyuan"} {
+		for _, p := range []string{"/api/v1/projects/LF-2026-01/history", "/api/v1/projects/LF-2026-01/tasks"} {
+			if r := e.as(t, user, "GET", p, nil); r.status != 404 {
+				t.Errorf("%s %s: %d", user, p, r.status)
+			}
+		}
+	}
+	c := e.login(t, "lihua")
+	r := e.do(t, c, "GET", "/projects/LF-2026-03", nil, nil)
+	if !strings.Contains(between(r.body, `id="project-tasks"`, `</table>`), ts[0].AssigneeName) || !strings.Contains(r.body, `id="project-history"`) {
+		t.Fatalf("project page lacks its open tasks or history")
+	}
+	if h := between(r.body, `id="project-history"`, `</table>`); !strings.Contains(h, "项目 LF-2026-03") || !strings.Contains(h, "提交节点计划") {
+		t.Fatalf("history on the page: %.500s", h)
+	}
+}
+
+// Ensure a project's history is in people's words in both languages:
+// every action and every changed field of every demo project's trail has
+// its text (a numbered field, question.2, by its name), so a director
+// never reads a stored key (issue 9 item 5, issue 10).
+func TestR1_ProjectHistoryInWords(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var l struct {
+		Projects []struct {
+			Code string `json:"code"`
+		} `json:"projects"`
+	}
+	e.as(t, "lihua", "GET", "/api/v1/projects", nil).json(t, &l)
+	n := 0
+	for _, p := range l.Projects {
+		var hs []struct {
+			Action  string `json:"action"`
+			Changes []struct {
+				Field string `json:"field"`
+			} `json:"changes"`
+		}
+		e.as(t, "lihua", "GET", "/api/v1/projects/"+p.Code+"/history", nil).json(t, &hs)
+		for _, h := range hs {
+			n++
+			keys := []string{"audit.act." + h.Action}
+			for _, c := range h.Changes {
+				f := c.Field
+				if base, num, ok := strings.Cut(f, "."); ok && strings.Trim(num, "0123456789") == "" {
+					f = base
+				}
+				keys = append(keys, "audit.field."+f)
+			}
+			for _, k := range keys {
+				for _, lang := range []string{"zh", "en"} {
+					if !i18n.Has(lang, k) {
+						t.Errorf("%s: no %s text for %s", p.Code, lang, k)
+					}
+				}
+			}
+		}
+	}
+	if n < 50 {
+		t.Fatalf("only %d events in the demo projects' histories", n)
+	}
 }

@@ -68,6 +68,9 @@ func projectMatrixRows() []matrixRow {
 		// member confirms the materials (LF-2026-01's are confirmed in the
 		// demo already: a member is refused with 409, nothing written).
 		{"GET /api/v1/projects/{code}/execution", "GET", path("/api/v1/projects/LF-2026-01/execution"), nil, projectSees(200, 200)},
+		// A project's open tasks and history: whoever sees the project.
+		{"GET /api/v1/projects/{code}/tasks", "GET", path("/api/v1/projects/LF-2026-01/tasks"), nil, projectSees(200, 200)},
+		{"GET /api/v1/projects/{code}/history", "GET", path("/api/v1/projects/LF-2026-01/history"), nil, projectSees(200, 200)},
 		{"POST /api/v1/projects/{code}/nodes/{node}/actual", "POST", path("/api/v1/projects/LF-2026-01/nodes/%E8%B7%AF%E7%BA%BF%E7%A1%AE%E8%AE%A4/actual"),
 			fixed(map[string]any{"start": day(-60), "end": day(-30), "reason": "矩阵"}), projectSees(200, 403)},
 		{"POST /api/v1/projects/{code}/materials", "POST", path("/api/v1/projects/LF-2026-01/materials"),

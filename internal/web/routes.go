@@ -96,6 +96,8 @@ func (s *Server) routes() {
 	s.projectStageRoutes()
 	// Projects → nodes: planned vs actual, the execution clock, health, dashboards, exports (issue 10, pnodes; api_project_nodes.go, ui_project_nodes.go, ui_dashboards.go).
 	s.projectNodeRoutes()
+	// A project's open tasks and history (issue 10; api_project_activity.go).
+	s.projectActivityRoutes()
 
 	// Roles, committees and standing proxies as data (issue 8 §4; api_org.go, ui_org.go).
 	s.api("GET /api/v1/roles", s.apiRoles, doc{Summary: "List roles, built-in and defined", Out: []roleDefOut{}, Query: queryNames("include_inactive")})

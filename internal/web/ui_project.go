@@ -54,6 +54,9 @@ func (s *Server) renderProject(w http.ResponseWriter, r *http.Request, p *projec
 	if p.Stages, err = s.stagesPanelOf(r, d.Code); err != nil {
 		return err
 	}
+	if p.Activity, err = s.projectActivityOf(r, d.Code); err != nil { // open tasks, history (api_project_activity.go)
+		return err
+	}
 	s.render(w, r, p)
 	return nil
 }
@@ -74,6 +77,8 @@ type projectPage struct {
 	// NodeForm and MaterialsForm are the state of the execution panel's
 	// forms (a node's actual dates; the materials confirmation).
 	NodeForm, MaterialsForm formState
+	// Activity is the project's open tasks and history.
+	Activity projectActivity
 }
 
 func (*projectPage) template() string { return "project" }
