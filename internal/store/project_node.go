@@ -205,6 +205,28 @@ func (t *Tx) InsertMaterials(m ProjectMaterials) (ProjectMaterials, error) {
 	return m, nil
 }
 
+// openTasksOn is a query of cols (of the record r, its instance i and the
+// open task t) over the open tasks of the instances bound to the records
+// of tables (kind → table) that cond (on r) selects; args are cond's, the
+// kinds' are appended. From the records (by project, from the index on
+// project_id), to their instances (the partial index on the subject), to
+// their open tasks (flow_task_open): CROSS JOIN keeps SQLite to this
+// order, which never reads a record's row or a closed task.
+func openTasksOn(tables map[string]string, cols, cond string, args []any) (string, []any) {
+	kinds := make([]string, 0, len(tables))
+	for k := range tables {
+		kinds = append(kinds, k)
+	}
+	slices.Sort(kinds)
+	parts := make([]string, 0, len(kinds))
+	for _, kind := range kinds {
+		args = append(args, kind)
+		parts = append(parts, "SELECT "+cols+" FROM "+tables[kind]+" r CROSS JOIN flow_instance i CROSS JOIN flow_task t WHERE "+cond+
+			" AND i.subject_kind <> '' AND i.subject_kind = $"+strconv.Itoa(len(args))+" AND i.subject_id = r.id AND t.instance_id = i.id AND t.state = 'open'")
+	}
+	return strings.Join(parts, " UNION ALL "), args
+}
+
 // ProjectTaskCount is how many open tasks one person has on one project's
 // records of one process.
 type ProjectTaskCount struct {
@@ -227,25 +249,8 @@ func ProjectTaskCounts(ctx context.Context, r Reader, tables map[string]string, 
 	}
 	ctx, cancel := bound(ctx, r)
 	defer cancel()
-	var parts []string
-	var args []any
-	kinds := make([]string, 0, len(tables))
-	for k := range tables {
-		kinds = append(kinds, k)
-	}
-	slices.Sort(kinds)
-	in := sqlInts(projectIDs)
-	for _, kind := range kinds {
-		args = append(args, kind)
-		// From the records (by project, from the index on project_id), to
-		// their instances (the partial index on the subject), to their open
-		// tasks (flow_task_open): CROSS JOIN keeps SQLite to this order,
-		// which never reads a record's row or a closed task.
-		parts = append(parts, "SELECT r.project_id, i.def_key, t.assignee_id, t.assignee_name FROM "+tables[kind]+
-			" r CROSS JOIN flow_instance i CROSS JOIN flow_task t WHERE r.project_id IN ("+in+") AND i.subject_kind <> '' AND i.subject_kind = $"+strconv.Itoa(len(args))+
-			" AND i.subject_id = r.id AND t.instance_id = i.id AND t.state = 'open'")
-	}
-	q := "SELECT project_id, def_key, assignee_id, assignee_name, COUNT(*) FROM (" + strings.Join(parts, " UNION ALL ") +
+	union, args := openTasksOn(tables, "r.project_id, i.def_key, t.assignee_id, t.assignee_name", "r.project_id IN ("+sqlInts(projectIDs)+")", nil)
+	q := "SELECT project_id, def_key, assignee_id, assignee_name, COUNT(*) FROM (" + union +
 		") x GROUP BY project_id, def_key, assignee_id, assignee_name ORDER BY project_id, def_key, assignee_id"
 	rows, err := r.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -340,20 +345,8 @@ func ProjectOpenTasks(ctx context.Context, r Reader, tables map[string]string, p
 	}
 	ctx, cancel := bound(ctx, r)
 	defer cancel()
-	args := []any{projectID}
-	kinds := make([]string, 0, len(tables))
-	for k := range tables {
-		kinds = append(kinds, k)
-	}
-	slices.Sort(kinds)
-	var parts []string
-	for _, kind := range kinds {
-		args = append(args, kind)
-		parts = append(parts, "SELECT t.id, i.id AS instance_id, i.title, i.def_key, t.step_id, t.assignee_id, t.assignee_name, t.created_at FROM "+tables[kind]+
-			" r CROSS JOIN flow_instance i CROSS JOIN flow_task t WHERE r.project_id = $1 AND i.subject_kind <> '' AND i.subject_kind = $"+strconv.Itoa(len(args))+
-			" AND i.subject_id = r.id AND t.instance_id = i.id AND t.state = 'open'")
-	}
-	rows, err := r.QueryContext(ctx, "SELECT * FROM ("+strings.Join(parts, " UNION ALL ")+") x ORDER BY created_at, id LIMIT 200", args...)
+	union, args := openTasksOn(tables, "t.id, i.id AS instance_id, i.title, i.def_key, t.step_id, t.assignee_id, t.assignee_name, t.created_at", "r.project_id = $1", []any{projectID})
+	rows, err := r.QueryContext(ctx, "SELECT * FROM ("+union+") x ORDER BY created_at, id LIMIT 200", args...)
 	if err != nil {
 		return nil, mapErr(op, err)
 	}
