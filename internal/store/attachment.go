@@ -29,7 +29,7 @@ func (t *Tx) CreateAttachment(actor domain.Actor, a *domain.Attachment) error {
 
 const attachmentCols = "id, sha256, size, content_type, name, uploaded_by, uploaded_at, entity, entity_id"
 
-func scanAttachment(s interface{ Scan(...any) error }) (domain.Attachment, error) {
+func scanAttachment(s scanner) (domain.Attachment, error) {
 	var a domain.Attachment
 	err := s.Scan(&a.ID, &a.SHA256, &a.Size, &a.ContentType, &a.Name, &a.UploadedBy, timeCol{&a.UploadedAt}, &a.Entity, &a.EntityID)
 	return a, err

@@ -103,7 +103,7 @@ func (db *DB) FindAudit(ctx context.Context, f AuditFilter) ([]audit.Event, erro
 	return out, mapErr("store.FindAudit", rows.Err())
 }
 
-func scanEvent(s interface{ Scan(...any) error }) (audit.Event, error) {
+func scanEvent(s scanner) (audit.Event, error) {
 	var e audit.Event
 	var at string
 	err := s.Scan(&e.Seq, &at, &e.ActorID, &e.ActorName, &e.Action, &e.Entity, &e.EntityID, &e.Changes, &e.Reason, &e.PrevHash, &e.Hash, &e.Records)

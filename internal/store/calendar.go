@@ -25,7 +25,7 @@ type CalendarDay struct {
 
 const calendarCols = "id, day, kind, name_zh, name_en, created_at, created_by, removed_at, removed_by"
 
-func scanCalendarDay(s interface{ Scan(...any) error }) (CalendarDay, error) {
+func scanCalendarDay(s scanner) (CalendarDay, error) {
 	var d CalendarDay
 	err := s.Scan(&d.ID, &d.Day, &d.Kind, &d.NameZH, &d.NameEN, &d.CreatedAt, &d.CreatedBy, &d.RemovedAt, &d.RemovedBy)
 	return d, err

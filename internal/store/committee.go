@@ -13,7 +13,7 @@ import (
 
 const committeeCols = "id, key, name_zh, name_en, builtin, active, created_at, updated_at"
 
-func scanCommittee(s interface{ Scan(...any) error }) (domain.Committee, error) {
+func scanCommittee(s scanner) (domain.Committee, error) {
 	var c domain.Committee
 	var builtin, active int
 	err := s.Scan(&c.ID, &c.Key, &c.NameZH, &c.NameEN, &builtin, &active, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt})

@@ -8,7 +8,7 @@ import (
 
 const departmentCols = "id, code, name_zh, name_en, active, created_at, updated_at"
 
-func scanDepartment(s interface{ Scan(...any) error }) (domain.Department, error) {
+func scanDepartment(s scanner) (domain.Department, error) {
 	var d domain.Department
 	var active int
 	err := s.Scan(&d.ID, &d.Code, &d.NameZH, &d.NameEN, &active, timeCol{&d.CreatedAt}, timeCol{&d.UpdatedAt})

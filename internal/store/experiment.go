@@ -40,7 +40,7 @@ type Precheck struct {
 
 const precheckCols = "id, project_id, node, kind, step, planned_on, materials, checks, note, plan_revision, researcher_id, researcher_name, department_id, state, instance_id, created_at, decided_at"
 
-func scanPrecheck(s interface{ Scan(...any) error }) (Precheck, error) {
+func scanPrecheck(s scanner) (Precheck, error) {
 	var p Precheck
 	err := s.Scan(&p.ID, &p.ProjectID, &p.Node, &p.Kind, &p.Step, &p.PlannedOn, &p.Materials, &p.Checks, &p.Note, &p.PlanRevision,
 		&p.ResearcherID, &p.ResearcherName, &p.DepartmentID, &p.State, &p.InstanceID, &p.CreatedAt, &p.DecidedAt)
@@ -50,22 +50,7 @@ func scanPrecheck(s interface{ Scan(...any) error }) (Precheck, error) {
 // Prechecks lists a project's pre-checks, in the order filed.
 func Prechecks(ctx context.Context, r Reader, projectID int64) ([]Precheck, error) {
 	const op = "store.Prechecks"
-	ctx, cancel := bound(ctx, r)
-	defer cancel()
-	rows, err := r.QueryContext(ctx, "SELECT "+precheckCols+" FROM experiment_precheck WHERE project_id = $1 ORDER BY id", projectID)
-	if err != nil {
-		return nil, mapErr(op, err)
-	}
-	defer rows.Close()
-	out := []Precheck{}
-	for rows.Next() {
-		p, err := scanPrecheck(rows)
-		if err != nil {
-			return nil, mapErr(op, err)
-		}
-		out = append(out, p)
-	}
-	return out, mapErr(op, rows.Err())
+	return queryAll(ctx, r, op, "SELECT "+precheckCols+" FROM experiment_precheck WHERE project_id = $1 ORDER BY id", scanPrecheck, projectID)
 }
 
 // GetPrecheck reads a pre-check by id; a missing one is KindNotFound.
@@ -152,7 +137,7 @@ type Experiment struct {
 
 const experimentCols = "id, project_id, node, precheck_id, retest_of, researcher_id, researcher_name, department_id, state, started_on, started_at, finished_on, result, tests_used, report, reported_at, decision, note, next_plan, decided_by, decided_name, decided_at"
 
-func scanExperiment(s interface{ Scan(...any) error }) (Experiment, error) {
+func scanExperiment(s scanner) (Experiment, error) {
 	var x Experiment
 	err := s.Scan(&x.ID, &x.ProjectID, &x.Node, &x.PrecheckID, &x.RetestOf, &x.ResearcherID, &x.ResearcherName, &x.DepartmentID, &x.State,
 		&x.StartedOn, &x.StartedAt, &x.FinishedOn, &x.Result, &x.TestsUsed, &x.Report, &x.ReportedAt, &x.Decision, &x.Note, &x.NextPlan,
@@ -163,22 +148,7 @@ func scanExperiment(s interface{ Scan(...any) error }) (Experiment, error) {
 // Experiments lists a project's experiments, in the order started.
 func Experiments(ctx context.Context, r Reader, projectID int64) ([]Experiment, error) {
 	const op = "store.Experiments"
-	ctx, cancel := bound(ctx, r)
-	defer cancel()
-	rows, err := r.QueryContext(ctx, "SELECT "+experimentCols+" FROM experiment WHERE project_id = $1 ORDER BY id", projectID)
-	if err != nil {
-		return nil, mapErr(op, err)
-	}
-	defer rows.Close()
-	out := []Experiment{}
-	for rows.Next() {
-		x, err := scanExperiment(rows)
-		if err != nil {
-			return nil, mapErr(op, err)
-		}
-		out = append(out, x)
-	}
-	return out, mapErr(op, rows.Err())
+	return queryAll(ctx, r, op, "SELECT "+experimentCols+" FROM experiment WHERE project_id = $1 ORDER BY id", scanExperiment, projectID)
 }
 
 // GetExperiment reads an experiment by id; a missing one is KindNotFound.

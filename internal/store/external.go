@@ -17,7 +17,7 @@ import (
 const externalLinkCols = "id, instance_id, step_id, round, task_id, token_hash, name, contact, state, created_at, created_by, created_by_name, " +
 	"expires_at, closed_at, closed_by, closed_by_name, submitted_name, ip, user_agent, submitted"
 
-func scanExternalLink(s interface{ Scan(...any) error }) (flow.ExternalLink, error) {
+func scanExternalLink(s scanner) (flow.ExternalLink, error) {
 	var l flow.ExternalLink
 	err := s.Scan(&l.ID, &l.InstanceID, &l.StepID, &l.Round, &l.TaskID, &l.TokenHash, &l.Name, &l.Contact, &l.State,
 		timeCol{&l.CreatedAt}, &l.CreatedBy, &l.CreatedByName, timeCol{&l.ExpiresAt}, timeCol{&l.ClosedAt}, &l.ClosedBy, &l.ClosedByName,

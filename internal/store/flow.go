@@ -110,7 +110,7 @@ func notFoundFlow(op, entity string, err error) error {
 
 const instanceCols = "id, def_key, def_version, title, initiator_id, initiator_name, initiator_dept, status, form, state, parent_id, parent_step, version, created_at, updated_at, ended_at, outcome, subject_kind, subject_id"
 
-func scanInstance(s interface{ Scan(...any) error }) (*flow.Instance, error) {
+func scanInstance(s scanner) (*flow.Instance, error) {
 	in := &flow.Instance{}
 	var status, form, state string
 	err := s.Scan(&in.ID, &in.DefinitionKey, &in.DefinitionVersion, &in.Title, &in.InitiatorID, &in.InitiatorName, &in.InitiatorDept,

@@ -73,7 +73,7 @@ func (s *FlowStore) EnqueueJobs(ctx context.Context, jobs []flow.Job) (int, erro
 
 const jobCols = "id, key, def_key, schedule_id, occurrence, person_id, form, due_at, attempts, done_at, instance_id, error"
 
-func scanJob(s interface{ Scan(...any) error }) (flow.Job, error) {
+func scanJob(s scanner) (flow.Job, error) {
 	var j flow.Job
 	var form string
 	if err := s.Scan(&j.ID, &j.Key, &j.DefinitionKey, &j.ScheduleID, &j.Occurrence, &j.PersonID, &form, timeCol{&j.DueAt}, &j.Attempts,

@@ -9,7 +9,7 @@ import (
 
 const taskCols = "id, instance_id, step_id, round, slot, assignee_id, assignee_name, state, kind, parent_task_id, added_by, outcome, comment, def_key, initiator_id, created_at, acted_at, due_at, version"
 
-func scanTask(s interface{ Scan(...any) error }) (*flow.Task, error) {
+func scanTask(s scanner) (*flow.Task, error) {
 	t := &flow.Task{}
 	var state, kind string
 	err := s.Scan(&t.ID, &t.InstanceID, &t.StepID, &t.Round, &t.Slot, &t.AssigneeID, &t.AssigneeName, &state, &kind,

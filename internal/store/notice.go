@@ -117,7 +117,7 @@ func (t *Tx) SetNoticeSettings(s NoticeSettings, by int64) error {
 
 const robotCols = "id, department_id, platform, webhook, secret, enabled, created_at, updated_at"
 
-func scanRobot(s interface{ Scan(...any) error }) (NoticeRobot, error) {
+func scanRobot(s scanner) (NoticeRobot, error) {
 	var r NoticeRobot
 	var enabled int
 	err := s.Scan(&r.ID, &r.DepartmentID, &r.Platform, &r.Webhook, &r.Secret, &enabled, timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt})
@@ -285,7 +285,7 @@ const deliveryCols = "d.id, d.outbox_id, d.channel, d.target, d.recipient_id, CO
 
 const deliveryFrom = " FROM notice_delivery d LEFT JOIN person p ON p.id = d.recipient_id"
 
-func scanDelivery(s interface{ Scan(...any) error }) (Delivery, error) {
+func scanDelivery(s scanner) (Delivery, error) {
 	var d Delivery
 	err := s.Scan(&d.ID, &d.OutboxID, &d.Channel, &d.Target, &d.RecipientID, &d.RecipientName, &d.InstanceID, &d.Subject, &d.Body, &d.State,
 		&d.Attempts, timeCol{&d.NextAt}, timeCol{&d.LeaseUntil}, &d.LastError, timeCol{&d.CreatedAt}, timeCol{&d.UpdatedAt}, timeCol{&d.SentAt})

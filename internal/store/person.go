@@ -10,7 +10,7 @@ import (
 
 const personCols = "p.id, p.username, p.name, p.email, p.phone, p.department_id, p.hired_on, p.lang, p.active, p.created_at, p.updated_at"
 
-func scanPerson(s interface{ Scan(...any) error }) (domain.Person, error) {
+func scanPerson(s scanner) (domain.Person, error) {
 	var p domain.Person
 	var dept sql.NullInt64
 	var active int

@@ -58,7 +58,7 @@ func parseIDList(s string) []int64 {
 	return out
 }
 
-func scanProject(s interface{ Scan(...any) error }) (Project, error) {
+func scanProject(s scanner) (Project, error) {
 	var p Project
 	var depts string
 	err := s.Scan(&p.ID, &p.Code, &p.Name, &p.Kind, &p.RLD, &depts, &p.DepartmentID, &p.DirectorID, &p.Stage, &p.CreatedAt, &p.CreatedBy, &p.UpdatedAt)
@@ -167,23 +167,8 @@ func FindProjects(ctx context.Context, r Reader, f ProjectFilter) ([]Project, in
 // in no order: what the dashboards count.
 func AllProjects(ctx context.Context, r Reader, f ProjectFilter) ([]Project, error) {
 	const op = "store.AllProjects"
-	ctx, cancel := bound(ctx, r)
-	defer cancel()
 	where, args := f.where()
-	rows, err := r.QueryContext(ctx, "SELECT "+projectColsP+" FROM project p WHERE "+where, args...)
-	if err != nil {
-		return nil, mapErr(op, err)
-	}
-	defer rows.Close()
-	out := []Project{}
-	for rows.Next() {
-		p, err := scanProject(rows)
-		if err != nil {
-			return nil, mapErr(op, err)
-		}
-		out = append(out, p)
-	}
-	return out, mapErr(op, rows.Err())
+	return queryAll(ctx, r, op, "SELECT "+projectColsP+" FROM project p WHERE "+where, scanProject, args...)
 }
 
 // ProjectVisible reports whether f (without narrowing filters) selects
@@ -258,7 +243,7 @@ type ProjectMember struct {
 
 const projectMemberCols = "id, project_id, person_id, role, from_date, to_date, added_by, added_at, ended_by, ended_at"
 
-func scanMember(s interface{ Scan(...any) error }) (ProjectMember, error) {
+func scanMember(s scanner) (ProjectMember, error) {
 	var m ProjectMember
 	err := s.Scan(&m.ID, &m.ProjectID, &m.PersonID, &m.Role, &m.From, &m.To, &m.AddedBy, &m.AddedAt, &m.EndedBy, &m.EndedAt)
 	return m, err
@@ -267,22 +252,7 @@ func scanMember(s interface{ Scan(...any) error }) (ProjectMember, error) {
 // ProjectMembers lists a project's team, every period, in the order added.
 func ProjectMembers(ctx context.Context, r Reader, projectID int64) ([]ProjectMember, error) {
 	const op = "store.ProjectMembers"
-	ctx, cancel := bound(ctx, r)
-	defer cancel()
-	rows, err := r.QueryContext(ctx, "SELECT "+projectMemberCols+" FROM project_member WHERE project_id = $1 ORDER BY id", projectID)
-	if err != nil {
-		return nil, mapErr(op, err)
-	}
-	defer rows.Close()
-	out := []ProjectMember{}
-	for rows.Next() {
-		m, err := scanMember(rows)
-		if err != nil {
-			return nil, mapErr(op, err)
-		}
-		out = append(out, m)
-	}
-	return out, mapErr(op, rows.Err())
+	return queryAll(ctx, r, op, "SELECT "+projectMemberCols+" FROM project_member WHERE project_id = $1 ORDER BY id", scanMember, projectID)
 }
 
 // GetProjectMember reads one membership; a missing one is KindNotFound.
@@ -340,7 +310,7 @@ type PlanRevision struct {
 
 const planCols = "id, project_id, revision, state, content, content_hash, reason, author_id, author_name, created_at, instance_id, decided_at"
 
-func scanPlan(s interface{ Scan(...any) error }) (PlanRevision, error) {
+func scanPlan(s scanner) (PlanRevision, error) {
 	var p PlanRevision
 	err := s.Scan(&p.ID, &p.ProjectID, &p.Revision, &p.State, &p.Content, &p.ContentHash, &p.Reason, &p.AuthorID, &p.AuthorName,
 		&p.CreatedAt, &p.InstanceID, &p.DecidedAt)
@@ -354,22 +324,7 @@ func PlanRevisions(ctx context.Context, r Reader, projectIDs ...int64) ([]PlanRe
 	if len(projectIDs) == 0 {
 		return []PlanRevision{}, nil
 	}
-	ctx, cancel := bound(ctx, r)
-	defer cancel()
-	rows, err := r.QueryContext(ctx, "SELECT "+planCols+" FROM project_plan WHERE project_id IN ("+sqlInts(projectIDs)+") ORDER BY project_id, revision")
-	if err != nil {
-		return nil, mapErr(op, err)
-	}
-	defer rows.Close()
-	out := []PlanRevision{}
-	for rows.Next() {
-		p, err := scanPlan(rows)
-		if err != nil {
-			return nil, mapErr(op, err)
-		}
-		out = append(out, p)
-	}
-	return out, mapErr(op, rows.Err())
+	return queryAll(ctx, r, op, "SELECT "+planCols+" FROM project_plan WHERE project_id IN ("+sqlInts(projectIDs)+") ORDER BY project_id, revision", scanPlan)
 }
 
 // GetPlanRevision reads a plan revision by id; a missing one is KindNotFound.

@@ -25,7 +25,7 @@ type Initiation struct {
 
 const initiationCols = "id, project_id, instance_id, state, reason, decided_by, decided_at, created_at"
 
-func scanInitiation(s interface{ Scan(...any) error }) (Initiation, error) {
+func scanInitiation(s scanner) (Initiation, error) {
 	var i Initiation
 	err := s.Scan(&i.ID, &i.ProjectID, &i.InstanceID, &i.State, &i.Reason, &i.DecidedBy, &i.DecidedAt, &i.CreatedAt)
 	return i, err
@@ -33,7 +33,7 @@ func scanInitiation(s interface{ Scan(...any) error }) (Initiation, error) {
 
 // Initiations lists a project's initiations, oldest first.
 func Initiations(ctx context.Context, r Reader, projectID int64) ([]Initiation, error) {
-	return pinitRows(ctx, r, "store.Initiations", "SELECT "+initiationCols+" FROM project_initiation WHERE project_id = $1 ORDER BY id", scanInitiation, projectID)
+	return queryAll(ctx, r, "store.Initiations", "SELECT "+initiationCols+" FROM project_initiation WHERE project_id = $1 ORDER BY id", scanInitiation, projectID)
 }
 
 // GetInitiation reads an initiation by id; a missing one is KindNotFound.
@@ -122,7 +122,7 @@ func splitFiles(s string) []string {
 	return strings.Split(s, ",")
 }
 
-func scanRoute(s interface{ Scan(...any) error }) (Route, error) {
+func scanRoute(s scanner) (Route, error) {
 	var r Route
 	var files string
 	err := s.Scan(&r.ID, &r.ProjectID, &r.Kind, &r.Title, &r.Description, &r.Literature, &r.Patents, &files, &r.State, &r.CreatedBy,
@@ -133,7 +133,7 @@ func scanRoute(s interface{ Scan(...any) error }) (Route, error) {
 
 // Routes lists a project's candidate routes in the order filed.
 func Routes(ctx context.Context, r Reader, projectID int64) ([]Route, error) {
-	return pinitRows(ctx, r, "store.Routes", "SELECT "+routeCols+" FROM project_route WHERE project_id = $1 ORDER BY id", scanRoute, projectID)
+	return queryAll(ctx, r, "store.Routes", "SELECT "+routeCols+" FROM project_route WHERE project_id = $1 ORDER BY id", scanRoute, projectID)
 }
 
 // InsertRoute stores a candidate route and seals it.
@@ -182,7 +182,7 @@ type Kickoff struct {
 
 const kickoffCols = "id, project_id, route_id, summary, files, state, author_id, created_at, instance_id, decided_at"
 
-func scanKickoff(s interface{ Scan(...any) error }) (Kickoff, error) {
+func scanKickoff(s scanner) (Kickoff, error) {
 	var k Kickoff
 	var files string
 	err := s.Scan(&k.ID, &k.ProjectID, &k.RouteID, &k.Summary, &files, &k.State, &k.AuthorID, &k.CreatedAt, &k.InstanceID, &k.DecidedAt)
@@ -192,7 +192,7 @@ func scanKickoff(s interface{ Scan(...any) error }) (Kickoff, error) {
 
 // Kickoffs lists a project's kick-off reports, oldest first.
 func Kickoffs(ctx context.Context, r Reader, projectID int64) ([]Kickoff, error) {
-	return pinitRows(ctx, r, "store.Kickoffs", "SELECT "+kickoffCols+" FROM project_kickoff WHERE project_id = $1 ORDER BY id", scanKickoff, projectID)
+	return queryAll(ctx, r, "store.Kickoffs", "SELECT "+kickoffCols+" FROM project_kickoff WHERE project_id = $1 ORDER BY id", scanKickoff, projectID)
 }
 
 // GetKickoff reads a kick-off report by id; a missing one is KindNotFound.
@@ -245,7 +245,7 @@ type OriginalRecord struct {
 
 const recordCols = "id, project_id, department_id, notebook, page_from, page_to, node, experiment, author_id, started_on, ended_on, files, supersedes, note, state, created_by, created_at, instance_id, decided_at"
 
-func scanRecord(s interface{ Scan(...any) error }) (OriginalRecord, error) {
+func scanRecord(s scanner) (OriginalRecord, error) {
 	var o OriginalRecord
 	var files string
 	err := s.Scan(&o.ID, &o.ProjectID, &o.DepartmentID, &o.Notebook, &o.PageFrom, &o.PageTo, &o.Node, &o.Experiment, &o.AuthorID, &o.StartedOn,
@@ -256,7 +256,7 @@ func scanRecord(s interface{ Scan(...any) error }) (OriginalRecord, error) {
 
 // OriginalRecords lists a project's register, in the order entered.
 func OriginalRecords(ctx context.Context, r Reader, projectID int64) ([]OriginalRecord, error) {
-	return pinitRows(ctx, r, "store.OriginalRecords", "SELECT "+recordCols+" FROM project_record WHERE project_id = $1 ORDER BY id", scanRecord, projectID)
+	return queryAll(ctx, r, "store.OriginalRecords", "SELECT "+recordCols+" FROM project_record WHERE project_id = $1 ORDER BY id", scanRecord, projectID)
 }
 
 // GetOriginalRecord reads an entry by id; a missing one is KindNotFound.
@@ -318,24 +318,4 @@ func (t *Tx) SetKickoffState(id, instanceID int64, state string, decided bool) e
 // instanceID is not 0), its state and, when decided, the time.
 func (t *Tx) SetOriginalRecordState(id, instanceID int64, state string, decided bool) error {
 	return t.setSigned("store.SetOriginalRecordState", "project_record", id, instanceID, state, decided)
-}
-
-// pinitRows runs a query and scans every row.
-func pinitRows[T any](ctx context.Context, r Reader, op, q string, scan func(interface{ Scan(...any) error }) (T, error), args ...any) ([]T, error) {
-	ctx, cancel := bound(ctx, r)
-	defer cancel()
-	rows, err := r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, mapErr(op, err)
-	}
-	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, mapErr(op, err)
-		}
-		out = append(out, v)
-	}
-	return out, mapErr(op, rows.Err())
 }

@@ -37,7 +37,7 @@ type ProjectNode struct {
 
 const projectNodeCols = "id, project_id, revision, position, name, planned_start, planned_end, planned_tests, serves, actual_start, actual_end, tests_used, current, updated_at, updated_by"
 
-func scanNode(s interface{ Scan(...any) error }) (ProjectNode, error) {
+func scanNode(s scanner) (ProjectNode, error) {
 	var n ProjectNode
 	var cur int
 	err := s.Scan(&n.ID, &n.ProjectID, &n.Revision, &n.Position, &n.Name, &n.PlannedStart, &n.PlannedEnd, &n.PlannedTests, &n.Serves,
@@ -54,21 +54,7 @@ func CurrentNodes(ctx context.Context, r Reader, projectIDs ...int64) ([]Project
 	if len(projectIDs) == 0 {
 		return out, nil
 	}
-	ctx, cancel := bound(ctx, r)
-	defer cancel()
-	rows, err := r.QueryContext(ctx, "SELECT "+projectNodeCols+" FROM project_node WHERE current = 1 AND project_id IN ("+sqlInts(projectIDs)+") ORDER BY project_id, position")
-	if err != nil {
-		return nil, mapErr(op, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		n, err := scanNode(rows)
-		if err != nil {
-			return nil, mapErr(op, err)
-		}
-		out = append(out, n)
-	}
-	return out, mapErr(op, rows.Err())
+	return queryAll(ctx, r, op, "SELECT "+projectNodeCols+" FROM project_node WHERE current = 1 AND project_id IN ("+sqlInts(projectIDs)+") ORDER BY project_id, position", scanNode)
 }
 
 // CurrentNode reads the node called name of a project's latest signed
@@ -156,7 +142,7 @@ type ProjectMaterials struct {
 
 const projectMaterialsCols = "id, project_id, ready_on, requests, note, confirmed_by, confirmed_name, confirmed_at"
 
-func scanMaterials(s interface{ Scan(...any) error }) (ProjectMaterials, error) {
+func scanMaterials(s scanner) (ProjectMaterials, error) {
 	var m ProjectMaterials
 	var reqs string
 	err := s.Scan(&m.ID, &m.ProjectID, &m.ReadyOn, &reqs, &m.Note, &m.ConfirmedBy, &m.ConfirmedName, &m.ConfirmedAt)
@@ -174,21 +160,7 @@ func MaterialsOf(ctx context.Context, r Reader, projectIDs ...int64) ([]ProjectM
 	if len(projectIDs) == 0 {
 		return out, nil
 	}
-	ctx, cancel := bound(ctx, r)
-	defer cancel()
-	rows, err := r.QueryContext(ctx, "SELECT "+projectMaterialsCols+" FROM project_materials WHERE project_id IN ("+sqlInts(projectIDs)+")")
-	if err != nil {
-		return nil, mapErr(op, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		m, err := scanMaterials(rows)
-		if err != nil {
-			return nil, mapErr(op, err)
-		}
-		out = append(out, m)
-	}
-	return out, mapErr(op, rows.Err())
+	return queryAll(ctx, r, op, "SELECT "+projectMaterialsCols+" FROM project_materials WHERE project_id IN ("+sqlInts(projectIDs)+")", scanMaterials)
 }
 
 // InsertMaterials stores a project's materials confirmation (a second one

@@ -37,7 +37,7 @@ type Batch struct {
 
 const batchCols = "id, project_id, stage, node, label, kind, site, site_instance_id, study_end, retest_of, created_by, created_at"
 
-func scanBatch(s interface{ Scan(...any) error }) (Batch, error) {
+func scanBatch(s scanner) (Batch, error) {
 	var b Batch
 	err := s.Scan(&b.ID, &b.ProjectID, &b.Stage, &b.Node, &b.Label, &b.Kind, &b.Site, &b.SiteInstanceID, &b.StudyEnd, &b.RetestOf, &b.CreatedBy, &b.CreatedAt)
 	return b, err
@@ -62,7 +62,7 @@ type Result struct {
 
 const resultCols = "id, batch_id, project_id, item, value, passed, recorded_by, recorded_at, verified_by, verified_at, decision, decided_by, decided_at"
 
-func scanResult(s interface{ Scan(...any) error }) (Result, error) {
+func scanResult(s scanner) (Result, error) {
 	var r Result
 	var passed int
 	err := s.Scan(&r.ID, &r.BatchID, &r.ProjectID, &r.Item, &r.Value, &passed, &r.RecordedBy, &r.RecordedAt, &r.VerifiedBy, &r.VerifiedAt,
@@ -90,7 +90,7 @@ type Closure struct {
 
 const closureCols = "id, project_id, stage, summary, files, author_id, created_at, instance_id, state, decided_at"
 
-func scanClosure(s interface{ Scan(...any) error }) (Closure, error) {
+func scanClosure(s scanner) (Closure, error) {
 	var c Closure
 	err := s.Scan(&c.ID, &c.ProjectID, &c.Stage, &c.Summary, &c.Files, &c.AuthorID, &c.CreatedAt, &c.InstanceID, &c.State, &c.DecidedAt)
 	return c, err
@@ -114,7 +114,7 @@ type Bonus struct {
 
 const bonusCols = "id, project_id, closure_id, stage, plan_revision, amount, shares, release_date, created_at, paid_by, paid_at"
 
-func scanBonus(s interface{ Scan(...any) error }) (Bonus, error) {
+func scanBonus(s scanner) (Bonus, error) {
 	var b Bonus
 	err := s.Scan(&b.ID, &b.ProjectID, &b.ClosureID, &b.Stage, &b.PlanRevision, &b.Amount, &b.Shares, &b.ReleaseDate, &b.CreatedAt, &b.PaidBy, &b.PaidAt)
 	return b, err
@@ -136,7 +136,7 @@ type DossierSection struct {
 
 const dossierCols = "id, project_id, title, department_id, writer_id, assigned_by, created_at, instance_id, state"
 
-func scanDossier(s interface{ Scan(...any) error }) (DossierSection, error) {
+func scanDossier(s scanner) (DossierSection, error) {
 	var d DossierSection
 	err := s.Scan(&d.ID, &d.ProjectID, &d.Title, &d.DepartmentID, &d.WriterID, &d.AssignedBy, &d.CreatedAt, &d.InstanceID, &d.State)
 	return d, err
@@ -155,71 +155,40 @@ type InspectionCheck struct {
 
 const inspectionCols = "id, project_id, item, note, checked_by, checked_name, checked_at"
 
-func scanInspection(s interface{ Scan(...any) error }) (InspectionCheck, error) {
+func scanInspection(s scanner) (InspectionCheck, error) {
 	var c InspectionCheck
 	err := s.Scan(&c.ID, &c.ProjectID, &c.Item, &c.Note, &c.CheckedBy, &c.CheckedName, &c.CheckedAt)
 	return c, err
 }
 
-// listRows runs q with args and scans each row.
-func listRows[T any](ctx context.Context, r Reader, op, q string, scan func(interface{ Scan(...any) error }) (T, error), args ...any) ([]T, error) {
-	ctx, cancel := bound(ctx, r)
-	defer cancel()
-	rows, err := r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, mapErr(op, err)
-	}
-	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, mapErr(op, err)
-		}
-		out = append(out, v)
-	}
-	return out, mapErr(op, rows.Err())
-}
-
 // ProjectBatches lists a project's batches in the order recorded.
 func ProjectBatches(ctx context.Context, r Reader, projectID int64) ([]Batch, error) {
-	return listRows(ctx, r, "store.ProjectBatches", "SELECT "+batchCols+" FROM project_batch WHERE project_id = $1 ORDER BY id", scanBatch, projectID)
+	return queryAll(ctx, r, "store.ProjectBatches", "SELECT "+batchCols+" FROM project_batch WHERE project_id = $1 ORDER BY id", scanBatch, projectID)
 }
 
 // ProjectResults lists the results of a project's batches in the order recorded.
 func ProjectResults(ctx context.Context, r Reader, projectID int64) ([]Result, error) {
-	return listRows(ctx, r, "store.ProjectResults", "SELECT "+resultCols+" FROM project_result WHERE project_id = $1 ORDER BY id", scanResult, projectID)
+	return queryAll(ctx, r, "store.ProjectResults", "SELECT "+resultCols+" FROM project_result WHERE project_id = $1 ORDER BY id", scanResult, projectID)
 }
 
 // ProjectClosures lists a project's closure applications, oldest first.
 func ProjectClosures(ctx context.Context, r Reader, projectID int64) ([]Closure, error) {
-	return listRows(ctx, r, "store.ProjectClosures", "SELECT "+closureCols+" FROM project_closure WHERE project_id = $1 ORDER BY id", scanClosure, projectID)
+	return queryAll(ctx, r, "store.ProjectClosures", "SELECT "+closureCols+" FROM project_closure WHERE project_id = $1 ORDER BY id", scanClosure, projectID)
 }
 
 // ProjectBonuses lists a project's bonus records, oldest first.
 func ProjectBonuses(ctx context.Context, r Reader, projectID int64) ([]Bonus, error) {
-	return listRows(ctx, r, "store.ProjectBonuses", "SELECT "+bonusCols+" FROM project_bonus WHERE project_id = $1 ORDER BY id", scanBonus, projectID)
+	return queryAll(ctx, r, "store.ProjectBonuses", "SELECT "+bonusCols+" FROM project_bonus WHERE project_id = $1 ORDER BY id", scanBonus, projectID)
 }
 
 // ProjectDossier lists a project's dossier sections in the order assigned.
 func ProjectDossier(ctx context.Context, r Reader, projectID int64) ([]DossierSection, error) {
-	return listRows(ctx, r, "store.ProjectDossier", "SELECT "+dossierCols+" FROM project_dossier WHERE project_id = $1 ORDER BY id", scanDossier, projectID)
+	return queryAll(ctx, r, "store.ProjectDossier", "SELECT "+dossierCols+" FROM project_dossier WHERE project_id = $1 ORDER BY id", scanDossier, projectID)
 }
 
 // ProjectInspection lists the checked items of a project's inspection checklist.
 func ProjectInspection(ctx context.Context, r Reader, projectID int64) ([]InspectionCheck, error) {
-	return listRows(ctx, r, "store.ProjectInspection", "SELECT "+inspectionCols+" FROM project_inspection WHERE project_id = $1 ORDER BY id", scanInspection, projectID)
-}
-
-// getOne reads one row by id; a missing one is KindNotFound naming entity.
-func getOne[T any](ctx context.Context, r Reader, op, entity, q string, scan func(interface{ Scan(...any) error }) (T, error), id int64) (T, error) {
-	ctx, cancel := bound(ctx, r)
-	defer cancel()
-	v, err := scan(r.QueryRowContext(ctx, q, id))
-	if err != nil {
-		return v, notFound(op, entity, err)
-	}
-	return v, nil
+	return queryAll(ctx, r, "store.ProjectInspection", "SELECT "+inspectionCols+" FROM project_inspection WHERE project_id = $1 ORDER BY id", scanInspection, projectID)
 }
 
 // GetBatch reads a batch by id.

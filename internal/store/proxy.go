@@ -17,7 +17,7 @@ const proxyCols = `x.id, x.person_id, p.name, x.proxy_id, q.name, x.starts_at, x
 const proxyFrom = ` FROM person_proxy x JOIN person p ON p.id = x.person_id JOIN person q ON q.id = x.proxy_id
 	LEFT JOIN person a ON a.id = x.approver_id`
 
-func scanProxy(s interface{ Scan(...any) error }) (domain.Proxy, error) {
+func scanProxy(s scanner) (domain.Proxy, error) {
 	var x domain.Proxy
 	var defs, status string
 	err := s.Scan(&x.ID, &x.PersonID, &x.PersonName, &x.ProxyID, &x.ProxyName, timeCol{&x.Start}, timeCol{&x.End}, &defs, &status,

@@ -9,7 +9,7 @@ import (
 
 const grantCols = "g.id, g.person_id, g.role, g.department_id, g.granted_at, g.granted_by, g.revoked_at, g.revoked_by"
 
-func scanGrant(s interface{ Scan(...any) error }) (domain.RoleGrant, error) {
+func scanGrant(s scanner) (domain.RoleGrant, error) {
 	var g domain.RoleGrant
 	var role string
 	err := s.Scan(&g.ID, &g.PersonID, &role, &g.DepartmentID, timeCol{&g.GrantedAt}, &g.GrantedBy, timeCol{&g.RevokedAt}, &g.RevokedBy)

@@ -11,7 +11,7 @@ import (
 
 const roleDefCols = "id, key, name_zh, name_en, scoped, builtin, active, created_at, updated_at"
 
-func scanRoleDef(s interface{ Scan(...any) error }) (domain.RoleDef, error) {
+func scanRoleDef(s scanner) (domain.RoleDef, error) {
 	var d domain.RoleDef
 	var key string
 	var scoped, builtin, active int

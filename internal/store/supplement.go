@@ -102,8 +102,6 @@ const (
 		"decision, opened_by, opened_name, created_at, decided_at"
 )
 
-type scanner interface{ Scan(...any) error }
-
 func scanSupplement(s scanner) (Supplement, error) {
 	var x Supplement
 	err := s.Scan(&x.ID, &x.ProjectID, &x.Kind, &x.Number, &x.Title, &x.NoticeDate, &x.Days, &x.DueOn, &x.FileHash, &x.FileName, &x.State,
@@ -129,26 +127,6 @@ func scanEscalation(s scanner) (Escalation, error) {
 	err := s.Scan(&e.ID, &e.ProjectID, &e.Node, &e.Title, &e.Difficulty, &e.DepartmentID, &e.State, &e.MeetingInstanceID,
 		&e.CommitteeInstanceID, &e.Decision, &e.OpenedBy, &e.OpenedName, &e.CreatedAt, &e.DecidedAt)
 	return e, err
-}
-
-// queryAll runs q and scans each row with scan.
-func queryAll[T any](ctx context.Context, r Reader, op, q string, scan func(scanner) (T, error), args ...any) ([]T, error) {
-	ctx, cancel := bound(ctx, r)
-	defer cancel()
-	rows, err := r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, mapErr(op, err)
-	}
-	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		x, err := scan(rows)
-		if err != nil {
-			return nil, mapErr(op, err)
-		}
-		out = append(out, x)
-	}
-	return out, mapErr(op, rows.Err())
 }
 
 // SupplementKinds lists the kinds of notice, in their order.

@@ -23,7 +23,7 @@ type APIToken struct {
 
 const tokenCols = "id, person_id, name, prefix, created_at, last_used_at, revoked_at"
 
-func scanToken(s interface{ Scan(...any) error }) (APIToken, error) {
+func scanToken(s scanner) (APIToken, error) {
 	var k APIToken
 	err := s.Scan(&k.ID, &k.PersonID, &k.Name, &k.Prefix, timeCol{&k.CreatedAt}, timeCol{&k.LastUsedAt}, timeCol{&k.RevokedAt})
 	return k, err
