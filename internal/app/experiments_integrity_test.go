@@ -1,10 +1,8 @@
 package app_test
 
 import (
-	"errors"
 	"testing"
 
-	"labflow/internal/store"
 	"labflow/internal/store/storetest"
 )
 
@@ -18,34 +16,10 @@ func TestEXP3_RecordsEditedBehindTheTrail(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			cfg := storetest.Config(t, d)
 			w := openDemo(t, cfg.DSN)
-			if _, err := w.a.DB.VerifyAudit(bg, ""); err != nil {
-				t.Fatalf("verify before any edit: %v", err)
-			}
-			db := rawDB(t, w.a, cfg)
-			for _, e := range []struct{ kind, q string }{
+			editsNamedByVerify(t, w, cfg, []recordEdit{
 				{"experiment", "UPDATE experiment SET note = '无' WHERE result = 'failed'"},
 				{"pre-check", "UPDATE experiment_precheck SET state = 'approved' WHERE state = 'approving'"},
-			} {
-				res, err := db.Exec(e.q)
-				if err != nil {
-					t.Fatalf("%s: %v", e.kind, err)
-				}
-				if n, _ := res.RowsAffected(); n == 0 {
-					t.Fatalf("%s: the demo has no such record", e.kind)
-				}
-				_, err = w.a.DB.VerifyAudit(bg, "")
-				var re *store.RecordsError
-				if !errors.As(err, &re) {
-					t.Fatalf("verify after editing a %s: %v", e.kind, err)
-				}
-				found := false
-				for _, p := range re.Problems {
-					found = found || p.Kind == e.kind && p.Reason == "edited"
-				}
-				if !found {
-					t.Fatalf("verify after editing a %s: %v", e.kind, re)
-				}
-			}
+			})
 		})
 	}
 }

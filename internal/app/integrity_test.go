@@ -150,6 +150,42 @@ func rawDB(t *testing.T, a *app.App, cfg store.Config) *sql.DB {
 	return db
 }
 
+// recordEdit is an edit made directly in the database, behind the trail,
+// and the kind of record verify must name for it.
+type recordEdit struct{ kind, q string }
+
+// editsNamedByVerify checks that verify passes on w's demo, then makes
+// each edit (each must change a row) and checks verify names a record of
+// its kind as edited (COMPLIANCE R1–R3).
+func editsNamedByVerify(t *testing.T, w *walker, cfg store.Config, edits []recordEdit) {
+	t.Helper()
+	if _, err := w.a.DB.VerifyAudit(bg, ""); err != nil {
+		t.Fatalf("verify before any edit: %v", err)
+	}
+	db := rawDB(t, w.a, cfg)
+	for _, e := range edits {
+		res, err := db.Exec(e.q)
+		if err != nil {
+			t.Fatalf("%s: %v", e.kind, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			t.Fatalf("%s: the demo has no such record", e.kind)
+		}
+		_, err = w.a.DB.VerifyAudit(bg, "")
+		var re *store.RecordsError
+		if !errors.As(err, &re) {
+			t.Fatalf("verify after editing a %s: %v", e.kind, err)
+		}
+		found := false
+		for _, p := range re.Problems {
+			found = found || p.Kind == e.kind && p.Reason == "edited"
+		}
+		if !found {
+			t.Fatalf("verify after editing a %s: %v", e.kind, re)
+		}
+	}
+}
+
 func copyFile(t *testing.T, from, to string) {
 	t.Helper()
 	src, err := os.Open(from)

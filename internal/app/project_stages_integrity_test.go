@@ -1,10 +1,8 @@
 package app_test
 
 import (
-	"errors"
 	"testing"
 
-	"labflow/internal/store"
 	"labflow/internal/store/storetest"
 )
 
@@ -18,34 +16,14 @@ func TestPRJ5_StageRecordsEditedBehindTheTrail(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			cfg := storetest.Config(t, d)
 			w := openDemo(t, cfg.DSN)
-			if _, err := w.a.DB.VerifyAudit(bg, ""); err != nil {
-				t.Fatalf("verify before any edit: %v", err)
-			}
-			db := rawDB(t, w.a, cfg)
-			for _, e := range []struct{ kind, q string }{
+			editsNamedByVerify(t, w, cfg, []recordEdit{
 				{"batch result", "UPDATE project_result SET passed = 1 WHERE passed = 0"},
 				{"batch", "UPDATE project_batch SET site = 'in_house' WHERE site = 'outside'"},
 				{"stage bonus", "UPDATE project_bonus SET amount = '99999.00' WHERE id = (SELECT MIN(id) FROM project_bonus)"},
 				{"closure application", "UPDATE project_closure SET summary = '改过' WHERE id = (SELECT MIN(id) FROM project_closure)"},
 				{"dossier section", "UPDATE project_dossier SET writer_id = 1"},
 				{"inspection check", "UPDATE project_inspection SET checked_name = '别人' WHERE id = (SELECT MIN(id) FROM project_inspection)"},
-			} {
-				if _, err := db.Exec(e.q); err != nil {
-					t.Fatalf("%s: %v", e.kind, err)
-				}
-				_, err := w.a.DB.VerifyAudit(bg, "")
-				var re *store.RecordsError
-				if !errors.As(err, &re) {
-					t.Fatalf("verify after editing a %s: %v", e.kind, err)
-				}
-				found := false
-				for _, p := range re.Problems {
-					found = found || p.Kind == e.kind && p.Reason == "edited"
-				}
-				if !found {
-					t.Fatalf("verify after editing a %s: %v", e.kind, re)
-				}
-			}
+			})
 		})
 	}
 }

@@ -1,10 +1,8 @@
 package app_test
 
 import (
-	"errors"
 	"testing"
 
-	"labflow/internal/store"
 	"labflow/internal/store/storetest"
 )
 
@@ -17,36 +15,12 @@ func TestDIR6_RecordsEditedBehindTheTrail(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			cfg := storetest.Config(t, d)
 			w := openDemo(t, cfg.DSN)
-			if _, err := w.a.DB.VerifyAudit(bg, ""); err != nil {
-				t.Fatalf("verify before any edit: %v", err)
-			}
-			db := rawDB(t, w.a, cfg)
-			for _, e := range []struct{ kind, q string }{
+			editsNamedByVerify(t, w, cfg, []recordEdit{
 				{"original record", "UPDATE project_record SET page_to = page_to + 1 WHERE id = (SELECT MIN(id) FROM project_record WHERE state = 'signed')"},
 				{"route", "UPDATE project_route SET state = 'chosen' WHERE state = 'set_aside'"},
 				{"kick-off report", "UPDATE project_kickoff SET summary = 'x' WHERE id = (SELECT MIN(id) FROM project_kickoff)"},
 				{"initiation", "UPDATE project_initiation SET state = 'go' WHERE state = 'reporting'"},
-			} {
-				res, err := db.Exec(e.q)
-				if err != nil {
-					t.Fatalf("%s: %v", e.kind, err)
-				}
-				if n, _ := res.RowsAffected(); n == 0 {
-					t.Fatalf("%s: the demo has no such row", e.kind)
-				}
-				_, err = w.a.DB.VerifyAudit(bg, "")
-				var re *store.RecordsError
-				if !errors.As(err, &re) {
-					t.Fatalf("verify after editing a %s: %v", e.kind, err)
-				}
-				found := false
-				for _, p := range re.Problems {
-					found = found || p.Kind == e.kind && p.Reason == "edited"
-				}
-				if !found {
-					t.Fatalf("verify after editing a %s: %v", e.kind, re)
-				}
-			}
+			})
 		})
 	}
 }

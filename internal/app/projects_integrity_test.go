@@ -1,12 +1,10 @@
 package app_test
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
 	"labflow/internal/domain"
-	"labflow/internal/store"
 	"labflow/internal/store/storetest"
 )
 
@@ -28,31 +26,11 @@ func TestPRJ3_PlanEditedBehindTheTrail(t *testing.T) {
 			if _, _, err := w.a.Projects.RequireSignedPlan(bg, dt.ID); err != nil {
 				t.Fatalf("the demo plan is not signed: %v", err)
 			}
-			if _, err := w.a.DB.VerifyAudit(bg, ""); err != nil {
-				t.Fatalf("verify before any edit: %v", err)
-			}
-			db := rawDB(t, w.a, cfg)
-			for _, e := range []struct{ kind, q string }{
+			editsNamedByVerify(t, w, cfg, []recordEdit{
 				{"plan revision", `UPDATE project_plan SET content = REPLACE(content, '"count":9', '"count":3') WHERE revision = 1 AND project_id = (SELECT id FROM project WHERE code = 'LF-2026-01')`},
 				{"project", "UPDATE project SET stage = 'closed' WHERE code = 'LF-2026-02'"},
 				{"project member", "UPDATE project_member SET to_date = '2000-01-01' WHERE id = (SELECT MIN(id) FROM project_member)"},
-			} {
-				if _, err := db.Exec(e.q); err != nil {
-					t.Fatalf("%s: %v", e.kind, err)
-				}
-				_, err := w.a.DB.VerifyAudit(bg, "")
-				var re *store.RecordsError
-				if !errors.As(err, &re) {
-					t.Fatalf("verify after editing a %s: %v", e.kind, err)
-				}
-				found := false
-				for _, p := range re.Problems {
-					found = found || p.Kind == e.kind && p.Reason == "edited"
-				}
-				if !found {
-					t.Fatalf("verify after editing a %s: %v", e.kind, re)
-				}
-			}
+			})
 			_, _, err = w.a.Projects.RequireSignedPlan(bg, dt.ID)
 			if domain.ErrorKind(err) != domain.KindConflict || !strings.Contains(err.Error(), "projects.plan_altered") {
 				t.Fatalf("an altered plan: %v", err)
