@@ -98,6 +98,14 @@ type Definition struct {
 	// "{category} · ¥{total} · {initiator}".
 	ListTitle string `yaml:"list_title,omitempty" json:"list_title,omitempty"`
 
+	// Subject viewers (issue 10, PRJ-12): visibility.go.
+	// SubjectViewers lets whoever may see the record a request is bound to
+	// see the request too (the subject kind's Visible and VisibleWhere
+	// decide): a project's team sees its project's requests. The current
+	// version of the definition decides, for requests of every version.
+	SubjectViewers bool `yaml:"subject_viewers,omitempty" json:"subject_viewers,omitempty"`
+	// End of subject viewers.
+
 	File   string `yaml:"-" json:"-"` // where it was loaded from, for error messages
 	Source []byte `yaml:"-" json:"-"` // the YAML as loaded; its SHA-256 identifies the version
 	Hash   string `yaml:"-" json:"hash"`

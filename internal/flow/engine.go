@@ -70,6 +70,10 @@ type Engine struct {
 	// awaited are the definitions await steps may wait for (awaitedKeys).
 	awaited map[string]bool
 
+	// seenBySubject are the definitions whose requests who sees their
+	// record sees (SubjectViewers), with the kind of record (visibility.go).
+	seenBySubject map[string]string
+
 	mu      sync.RWMutex
 	current map[string]*Definition
 	byVer   map[string]*Definition // key@version
@@ -110,6 +114,7 @@ func New(st Store, reg *Registry, dir Directory, auth Reauthenticator, defs []*D
 		return nil, domain.Wrap("flow.New", errs[0])
 	}
 	e.awaited = e.awaitedKeys()
+	e.seenBySubject = subjectViewerKeys(e.current)
 	return e, nil
 }
 

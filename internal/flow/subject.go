@@ -32,6 +32,13 @@ type SubjectKind struct {
 	// Visible reports whether actor may see the record: reference fields
 	// accept, and offer, only those.
 	Visible func(ctx context.Context, actor domain.Actor, id int64) (bool, error)
+	// VisibleWhere is Visible in SQL, for lists and searches of requests
+	// (Definition.SubjectViewers): a condition that holds when actor may
+	// see the record whose id is the SQL expression subjectID, binding
+	// values with arg (which returns their placeholder). A kind with both
+	// Visible and VisibleWhere may let who sees its record see the
+	// requests bound to it; the two must agree.
+	VisibleWhere func(actor domain.Actor, subjectID string, arg func(any) string) string
 	// Choices lists the records actor may reference, matching q.
 	Choices func(ctx context.Context, actor domain.Actor, q string, limit int) ([]Choice, error)
 	// On runs at each point of a bound instance's life, inside the

@@ -108,6 +108,9 @@ func validate(d *Definition, reg *Registry) []*LoadError {
 	for i, a := range d.Viewers {
 		v.assignee(fmt.Sprintf("viewers[%d]", i), a)
 	}
+	if d.SubjectViewers {
+		v.subjectViewers()
+	}
 	for i, g := range d.Guards {
 		if _, ok := v.reg.Guard(g); !ok {
 			v.add(fmt.Sprintf("guards[%d]", i), "unknown guard %q", g)

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"maps"
 	"slices"
 
 	"labflow/internal/domain"
@@ -17,6 +18,9 @@ import (
 //     copied on it, or told about it (a step's notify);
 //   - everyone named in its person fields (and person columns of tables);
 //   - the people a definition's `viewers:` selectors name;
+//   - when the definition says `subject_viewers: true`, whoever may see
+//     the record the request is bound to (the subject kind's Visible, and
+//     VisibleWhere in SQL);
 //   - the deans and the GM: everything;
 //   - a director: the requests of their department's people;
 //   - for a subprocess, whoever may see its parent.
@@ -32,6 +36,19 @@ type Viewer struct {
 	All bool
 	// Departments whose people's requests the viewer sees as their director.
 	Departments []int64
+	// Subjects are the requests the viewer sees because they may see the
+	// record each is bound to (Definition.SubjectViewers): one scope for
+	// each kind of record.
+	Subjects []SubjectScope
+}
+
+// SubjectScope is the part of a viewer's rule that comes from a kind of
+// record: the requests of Definitions bound to a record of Kind that Where
+// (the kind's VisibleWhere for the viewer) selects.
+type SubjectScope struct {
+	Kind        string
+	Definitions []string
+	Where       func(subjectID string, arg func(any) string) string
 }
 
 // ViewerOf describes actor for the visibility rule.
@@ -85,6 +102,12 @@ func (e *Engine) canView(ctx context.Context, actor domain.Actor, in *Instance, 
 	}
 	if ok, err := e.st.IsCopied(ctx, in.ID, actor.ID); err != nil || ok {
 		return ok, err
+	}
+	// Only a request bound to a record pays for this (never a purchase).
+	if in.SubjectKind != "" {
+		if ok, err := e.seesSubject(ctx, actor, in); err != nil || ok {
+			return ok, err
+		}
 	}
 	if in.ParentID != 0 && depth < 8 {
 		p, err := e.st.Instance(ctx, in.ParentID)
@@ -202,5 +225,74 @@ func (e *Engine) Visible(ctx context.Context, actor domain.Actor, f VisibleFilte
 		f.Limit = 50
 	}
 	f.Limit = min(f.Limit, 500)
-	return e.st.VisibleInstances(ctx, ViewerOf(actor), f)
+	v := ViewerOf(actor)
+	if !v.All {
+		v.Subjects = e.subjectScopes(actor)
+	}
+	return e.st.VisibleInstances(ctx, v, f)
+}
+
+// subjectViewerKeys maps the definitions that let who sees their record
+// see their requests (SubjectViewers) to their kind of record.
+func subjectViewerKeys(current map[string]*Definition) map[string]string {
+	out := map[string]string{}
+	for k, d := range current {
+		if d.SubjectViewers && d.Subject != "" && d.Subject != "form" {
+			out[k] = d.Subject
+		}
+	}
+	return out
+}
+
+// seesSubject reports whether actor sees in because they may see the
+// record it is bound to and its definition (the current version, as in
+// subjectScopes) says so.
+func (e *Engine) seesSubject(ctx context.Context, actor domain.Actor, in *Instance) (bool, error) {
+	if in.SubjectID == 0 || e.seenBySubject[in.DefinitionKey] != in.SubjectKind {
+		return false, nil
+	}
+	k, ok := e.reg.SubjectKind(in.SubjectKind)
+	if !ok || k.Visible == nil || k.VisibleWhere == nil {
+		return false, nil
+	}
+	return k.Visible(ctx, actor, in.SubjectID)
+}
+
+// subjectScopes is the subject part of actor's rule for lists, one scope
+// per kind of record, by kind.
+func (e *Engine) subjectScopes(actor domain.Actor) []SubjectScope {
+	if len(e.seenBySubject) == 0 {
+		return nil
+	}
+	byKind := map[string][]string{}
+	for key, kind := range e.seenBySubject {
+		byKind[kind] = append(byKind[kind], key)
+	}
+	kinds := slices.Sorted(maps.Keys(byKind))
+	out := make([]SubjectScope, 0, len(kinds))
+	for _, kind := range kinds {
+		k, ok := e.reg.SubjectKind(kind)
+		if !ok || k.Visible == nil || k.VisibleWhere == nil {
+			continue
+		}
+		where := k.VisibleWhere
+		keys := byKind[kind]
+		slices.Sort(keys)
+		out = append(out, SubjectScope{Kind: kind, Definitions: keys, Where: func(id string, arg func(any) string) string {
+			return where(actor, id, arg)
+		}})
+	}
+	return out
+}
+
+// subjectViewers lints subject_viewers: only a definition that governs a
+// kind of record that says who may see it, in Go and in SQL.
+func (v *vctx) subjectViewers() {
+	k, ok := v.reg.SubjectKind(v.d.Subject)
+	switch {
+	case v.d.Subject == "" || v.d.Subject == "form":
+		v.add("subject_viewers", "a free form is bound to no record: name a kind of record in subject")
+	case !ok || k.Visible == nil || k.VisibleWhere == nil:
+		v.add("subject_viewers", "the kind of record %q does not say who may see it (SubjectKind.Visible and VisibleWhere)", v.d.Subject)
+	}
 }

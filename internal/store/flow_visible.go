@@ -59,6 +59,15 @@ func visibleCond(v flow.Viewer, arg func(any) string) string {
 			}
 			terms = append(terms, a+".initiator_dept IN ("+strings.Join(ds, ", ")+")")
 		}
+		// Who sees the record sees the request (flow.Definition.SubjectViewers).
+		for _, sc := range v.Subjects {
+			keys := make([]string, len(sc.Definitions))
+			for i, k := range sc.Definitions {
+				keys[i] = arg(k)
+			}
+			terms = append(terms, "("+a+".subject_kind = "+arg(sc.Kind)+" AND "+a+".def_key IN ("+strings.Join(keys, ", ")+") AND "+
+				sc.Where(a+".subject_id", arg)+")")
+		}
 		return "(" + strings.Join(terms, " OR ") + ")"
 	}
 	return "(" + one("i") + " OR i.parent_id <> 0 AND EXISTS (SELECT 1 FROM flow_instance pi WHERE pi.id = i.parent_id AND " + one("pi") + "))"
