@@ -251,18 +251,18 @@ func TestExprTypes_LintNamesFieldLineAndColumn(t *testing.T) {
 func TestExprTypes_ShippedDefinitionsAreTyped(t *testing.T) {
 	reg := NewRegistry()
 	reg.RegisterGuard("hr.promotion_eligible", func(context.Context, GuardInput) error { return nil })
-	reg.RegisterSubjectKind(SubjectKind{Name: "projects.node_plan"})  // node-plan governs a plan revision
-	reg.RegisterSubjectKind(SubjectKind{Name: "projects.precheck"})   // pre-check, analytical-plan-change (experiments)
-	reg.RegisterSubjectKind(SubjectKind{Name: "projects.supplement"}) // 发补 responses and escalations (part psupp)
-	reg.RegisterSubjectKind(SubjectKind{Name: "projects.escalation"})
+	reg.RegisterSubjectKind(named("projects.node_plan"))  // node-plan governs a plan revision
+	reg.RegisterSubjectKind(named("projects.precheck"))   // pre-check, analytical-plan-change (experiments)
+	reg.RegisterSubjectKind(named("projects.supplement")) // 发补 responses and escalations (part psupp)
+	reg.RegisterSubjectKind(named("projects.escalation"))
 	// Stages (pstage): stage-closure and dossier-section govern these.
 	// Initiation (pinit): project-initiation, kickoff-report and original-records govern these.
-	reg.RegisterSubjectKind(SubjectKind{Name: "projects.initiation"})
-	reg.RegisterSubjectKind(SubjectKind{Name: "projects.kickoff"})
-	reg.RegisterSubjectKind(SubjectKind{Name: "projects.original_record"})
-	reg.RegisterSubjectKind(SubjectKind{Name: "projects.closure"})
-	reg.RegisterSubjectKind(SubjectKind{Name: "projects.dossier_section"})
-	reg.RegisterSubjectKind(SubjectKind{Name: "projects.project"}) // purchase-request points at a project (PRJ-4)
+	reg.RegisterSubjectKind(named("projects.initiation"))
+	reg.RegisterSubjectKind(named("projects.kickoff"))
+	reg.RegisterSubjectKind(named("projects.original_record"))
+	reg.RegisterSubjectKind(named("projects.closure"))
+	reg.RegisterSubjectKind(named("projects.dossier_section"))
+	reg.RegisterSubjectKind(named("projects.project")) // purchase-request points at a project (PRJ-4)
 	defs, err := LoadFS(Builtin, "definitions", reg)
 	if err != nil {
 		t.Fatal(err)

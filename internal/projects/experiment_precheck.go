@@ -282,7 +282,8 @@ func (s *Service) precheckSubject() flow.SubjectKind {
 			}
 			return s.visible(ctx, actor, pc.ProjectID)
 		},
-		On: followPrecheck,
+		VisibleWhere: s.visibleWhere("experiment_precheck"),
+		On:           followPrecheck,
 	}
 }
 

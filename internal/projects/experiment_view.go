@@ -54,10 +54,9 @@ type NodeExperiments struct {
 // PrecheckRow is a pre-check form in the panel.
 type PrecheckRow struct {
 	store.Precheck
-	// MayOpen reports whether the viewer may open its approval request:
-	// the engine's rule for these requests (the GM and the deans, the
-	// filer, the director of the filer's department, who approves) — the
-	// form itself is seen by whoever sees the project.
+	// MayOpen reports whether the viewer may open its approval request,
+	// as the engine decides (its definitions let who sees the project see
+	// it, PRJ-12).
 	MayOpen bool `json:"may_open"`
 }
 
@@ -118,10 +117,12 @@ func (s *Service) Experiments(ctx context.Context, actor domain.Actor, code stri
 			v.Retestable = append(v.Retestable, x)
 		}
 	}
-	viewer := flow.ViewerOf(actor)
 	for _, pc := range pcs {
 		n := node(pc.Node)
-		open := pc.InstanceID != 0 && (viewer.All || pc.ResearcherID == actor.ID || slices.Contains(viewer.Departments, pc.DepartmentID))
+		open, err := s.mayOpenBound(ctx, actor, SubjectPrecheck, pc.ID, pc.InstanceID)
+		if err != nil {
+			return v, domain.Wrap(op, err)
+		}
 		n.Prechecks = append(n.Prechecks, PrecheckRow{Precheck: pc, MayOpen: open})
 		if pc.State == PrecheckApproved && pc.ResearcherID == actor.ID && !used[pc.ID] {
 			v.Startable = append(v.Startable, pc)
@@ -141,4 +142,18 @@ func (s *Service) Experiments(ctx context.Context, actor domain.Actor, code stri
 		}
 	}
 	return v, nil
+}
+
+// mayOpenBound reports whether actor may open request id, bound to the record
+// kind/subject: the engine decides, as on the request's page (a request
+// is one of the record's processes actor may see).
+func (s *Service) mayOpenBound(ctx context.Context, actor domain.Actor, kind string, subject, id int64) (bool, error) {
+	if id == 0 || s.flow == nil {
+		return false, nil
+	}
+	ins, err := s.flow.Bound(ctx, actor, kind, subject)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(ins, func(in *flow.Instance) bool { return in.ID == id }), nil
 }

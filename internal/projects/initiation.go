@@ -53,9 +53,9 @@ const (
 
 // initiationNames declares the initiation part's kinds of record by name.
 func initiationNames(reg *flow.Registry) {
-	reg.RegisterSubjectKind(flow.SubjectKind{Name: SubjectInitiation, Title: flow.Text{ZH: "立项调研", EN: "Initiation"}})
-	reg.RegisterSubjectKind(flow.SubjectKind{Name: SubjectKickoff, Title: flow.Text{ZH: "开题报告", EN: "Kick-off report"}})
-	reg.RegisterSubjectKind(flow.SubjectKind{Name: SubjectRecord, Title: flow.Text{ZH: "原始记录", EN: "Original records"}})
+	reg.RegisterSubjectKind(named(SubjectInitiation, flow.Text{ZH: "立项调研", EN: "Initiation"}))
+	reg.RegisterSubjectKind(named(SubjectKickoff, flow.Text{ZH: "开题报告", EN: "Kick-off report"}))
+	reg.RegisterSubjectKind(named(SubjectRecord, flow.Text{ZH: "原始记录", EN: "Original records"}))
 }
 
 // registerInitiation declares the initiation part's kinds of record with
@@ -95,11 +95,11 @@ func (s *Service) registerInitiation(reg *flow.Registry) {
 		return o.ProjectID, err
 	}
 	reg.RegisterSubjectKind(flow.SubjectKind{Name: SubjectInitiation, Title: flow.Text{ZH: "立项调研", EN: "Initiation"},
-		Describe: describe(initProject, "立项调研", "initiation"), Visible: project(initProject), On: s.followInitiation})
+		Describe: describe(initProject, "立项调研", "initiation"), Visible: project(initProject), VisibleWhere: s.visibleWhere("project_initiation"), On: s.followInitiation})
 	reg.RegisterSubjectKind(flow.SubjectKind{Name: SubjectKickoff, Title: flow.Text{ZH: "开题报告", EN: "Kick-off report"},
-		Content: s.kickoffContent, Describe: describe(kickProject, "开题报告", "kickoff"), Visible: project(kickProject), On: followKickoff})
+		Content: s.kickoffContent, Describe: describe(kickProject, "开题报告", "kickoff"), Visible: project(kickProject), VisibleWhere: s.visibleWhere("project_kickoff"), On: followKickoff})
 	reg.RegisterSubjectKind(flow.SubjectKind{Name: SubjectRecord, Title: flow.Text{ZH: "原始记录", EN: "Original records"},
-		Content: s.recordContent, Describe: describe(recProject, "原始记录", "records"), Visible: project(recProject), On: followRecord})
+		Content: s.recordContent, Describe: describe(recProject, "原始记录", "records"), Visible: project(recProject), VisibleWhere: s.visibleWhere("project_record"), On: followRecord})
 }
 
 // startInitiation creates project p (insert writes it with its audit

@@ -124,7 +124,8 @@ func (s *Service) registerStages(reg *flow.Registry) {
 			}
 			return s.visible(ctx, actor, c.ProjectID)
 		},
-		On: s.closureLife,
+		VisibleWhere: s.visibleWhere("project_closure"),
+		On:           s.closureLife,
 	})
 	reg.RegisterSubjectKind(flow.SubjectKind{
 		Name:     SubjectDossier,
@@ -138,12 +139,13 @@ func (s *Service) registerStages(reg *flow.Registry) {
 			}
 			return s.visible(ctx, actor, d.ProjectID)
 		},
-		On: dossierLife,
+		VisibleWhere: s.visibleWhere("project_dossier"),
+		On:           dossierLife,
 	})
 }
 
 // registerStageNames declares the stages' kinds of record by name only.
 func registerStageNames(reg *flow.Registry) {
-	reg.RegisterSubjectKind(flow.SubjectKind{Name: SubjectClosure, Title: flow.Text{ZH: "结题申请单", EN: "Closure application"}})
-	reg.RegisterSubjectKind(flow.SubjectKind{Name: SubjectDossier, Title: flow.Text{ZH: "申报资料章节", EN: "Dossier section"}})
+	reg.RegisterSubjectKind(named(SubjectClosure, flow.Text{ZH: "结题申请单", EN: "Closure application"}))
+	reg.RegisterSubjectKind(named(SubjectDossier, flow.Text{ZH: "申报资料章节", EN: "Dossier section"}))
 }

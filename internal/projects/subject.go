@@ -14,12 +14,12 @@ import (
 // RegisterNames declares the kinds of record the package provides, for
 // loading and linting definitions where nothing runs (the CLI's lint).
 func RegisterNames(reg *flow.Registry) {
-	reg.RegisterSubjectKind(flow.SubjectKind{Name: SubjectPlan, Title: flow.Text{ZH: "节点计划", EN: "Node plan"}})
-	reg.RegisterSubjectKind(flow.SubjectKind{Name: SubjectProject, Title: flow.Text{ZH: "项目", EN: "Project"}})
-	reg.RegisterSubjectKind(flow.SubjectKind{Name: SubjectPrecheck, Title: flow.Text{ZH: "预检单", EN: "Pre-check form"}}) // experiments
-	initiationNames(reg)                                                                                                // initiation, kick-off reports, original records (initiation.go)
-	registerSupplementNames(reg)                                                                                        // 发补 and escalations (PRJ-10, PRJ-11)
-	registerStageNames(reg)                                                                                             // closure applications and dossier sections (stage.go)
+	reg.RegisterSubjectKind(named(SubjectPlan, flow.Text{ZH: "节点计划", EN: "Node plan"}))
+	reg.RegisterSubjectKind(named(SubjectProject, flow.Text{ZH: "项目", EN: "Project"}))
+	reg.RegisterSubjectKind(named(SubjectPrecheck, flow.Text{ZH: "预检单", EN: "Pre-check form"})) // experiments
+	initiationNames(reg)                                                                        // initiation, kick-off reports, original records (initiation.go)
+	registerSupplementNames(reg)                                                                // 发补 and escalations (PRJ-10, PRJ-11)
+	registerStageNames(reg)                                                                     // closure applications and dossier sections (stage.go)
 }
 
 // Register declares, with their behaviour, the kinds of record definitions
@@ -44,7 +44,8 @@ func (s *Service) Register(reg *flow.Registry) {
 			}
 			return s.visible(ctx, actor, r.ProjectID)
 		},
-		On: follow,
+		VisibleWhere: s.visibleWhere("project_plan"),
+		On:           follow,
 	})
 	reg.RegisterSubjectKind(flow.SubjectKind{
 		Name:  SubjectProject,
@@ -53,7 +54,8 @@ func (s *Service) Register(reg *flow.Registry) {
 			p, err := store.GetProject(ctx, s.db.R(), id)
 			return p.Code + " " + p.Name, "/projects/" + url.PathEscape(p.Code), err
 		},
-		Visible: s.visible,
+		Visible:      s.visible,
+		VisibleWhere: s.visibleWhere("project"),
 		Choices: func(ctx context.Context, actor domain.Actor, q string, limit int) ([]flow.Choice, error) {
 			f := s.scope(actor)
 			f.Q, f.Limit = q, limit

@@ -14,8 +14,8 @@ import (
 // registerSupplementNames declares the kinds of record of supplementary
 // requests and escalations, for loading and linting definitions.
 func registerSupplementNames(reg *flow.Registry) {
-	reg.RegisterSubjectKind(flow.SubjectKind{Name: SubjectSupplement, Title: flow.Text{ZH: "发补通知", EN: "Supplement notice"}})
-	reg.RegisterSubjectKind(flow.SubjectKind{Name: SubjectEscalation, Title: flow.Text{ZH: "项目难题", EN: "Escalation"}})
+	reg.RegisterSubjectKind(named(SubjectSupplement, flow.Text{ZH: "发补通知", EN: "Supplement notice"}))
+	reg.RegisterSubjectKind(named(SubjectEscalation, flow.Text{ZH: "项目难题", EN: "Escalation"}))
 }
 
 // registerSupplements declares, with their behaviour, a 发补 notice (whose
@@ -36,7 +36,8 @@ func (s *Service) registerSupplements(reg *flow.Registry) {
 			}
 			return s.visible(ctx, actor, sup.ProjectID)
 		},
-		On: s.followSupplement,
+		VisibleWhere: s.visibleWhere("supplement"),
+		On:           s.followSupplement,
 	})
 	reg.RegisterSubjectKind(flow.SubjectKind{
 		Name:     SubjectEscalation,
@@ -50,7 +51,8 @@ func (s *Service) registerSupplements(reg *flow.Registry) {
 			}
 			return s.visible(ctx, actor, e.ProjectID)
 		},
-		On: s.followEscalation,
+		VisibleWhere: s.visibleWhere("project_escalation"),
+		On:           s.followEscalation,
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"labflow/internal/domain"
+	"labflow/internal/flow"
 	"labflow/internal/store"
 )
 
@@ -52,6 +53,25 @@ func (s *Service) visible(ctx context.Context, actor domain.Actor, id int64) (bo
 func (s *Service) Visible(ctx context.Context, actor domain.Actor, id int64) (bool, error) {
 	ok, err := s.visible(ctx, actor, id)
 	return ok, domain.Wrap("projects.Visible", err)
+}
+
+// visibleWhere is visible in SQL for the records of table (each with a
+// project_id; "project" for projects themselves): the kinds of record's
+// VisibleWhere, so that the requests bound to a project's records are
+// listed to who sees the project (flow's subject_viewers, PRJ-12).
+func (s *Service) visibleWhere(table string) func(domain.Actor, string, func(any) string) string {
+	return func(actor domain.Actor, id string, arg func(any) string) string {
+		return s.scope(actor).RecordVisibleWhere(table, id, arg)
+	}
+}
+
+// named is a kind of record declared by name, for loading and linting
+// definitions where nothing runs: it says who may see its records (nobody
+// there), so that a definition may let who sees them see its requests.
+func named(name string, title flow.Text) flow.SubjectKind {
+	return flow.SubjectKind{Name: name, Title: title,
+		Visible:      func(context.Context, domain.Actor, int64) (bool, error) { return false, nil },
+		VisibleWhere: func(domain.Actor, string, func(any) string) string { return "1 = 0" }}
 }
 
 // load reads the project with code that actor may see; one they may not

@@ -92,25 +92,10 @@ func (f ProjectFilter) where() (string, []any) {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	if !f.All {
-		var or []string
-		if len(f.Departments) > 0 {
-			ins := make([]string, len(f.Departments))
-			for i, d := range f.Departments {
-				ins[i] = arg(d)
-			}
-			or = append(or, "EXISTS (SELECT 1 FROM project_department d WHERE d.project_id = p.id AND d.department_id IN ("+strings.Join(ins, ", ")+"))")
-		}
-		if f.PersonID != 0 {
-			me, today := arg(f.PersonID), arg(f.Today)
-			or = append(or, "p.director_id = "+me,
-				"EXISTS (SELECT 1 FROM project_member m WHERE m.project_id = p.id AND m.person_id = "+me+
-					" AND m.from_date <= "+today+" AND (m.to_date = '' OR m.to_date >= "+today+"))")
-		}
-		if len(or) == 0 {
-			return "1 = 0", nil
-		}
-		conds = append(conds, "("+strings.Join(or, " OR ")+")")
+	if seen := f.seen(arg); seen == "1 = 0" {
+		return seen, nil
+	} else if seen != "" {
+		conds = append(conds, seen)
 	}
 	if f.Department != 0 {
 		conds = append(conds, "EXISTS (SELECT 1 FROM project_department fd WHERE fd.project_id = p.id AND fd.department_id = "+arg(f.Department)+")")
@@ -129,6 +114,48 @@ func (f ProjectFilter) where() (string, []any) {
 		return "1 = 1", args
 	}
 	return strings.Join(conds, " AND "), args
+}
+
+// seen is the visibility part of the filter (SPEC PRJ-12), a condition on
+// the project aliased p: "" when All, "1 = 0" when it selects nothing.
+func (f ProjectFilter) seen(arg func(any) string) string {
+	if f.All {
+		return ""
+	}
+	var or []string
+	if len(f.Departments) > 0 {
+		ins := make([]string, len(f.Departments))
+		for i, d := range f.Departments {
+			ins[i] = arg(d)
+		}
+		or = append(or, "EXISTS (SELECT 1 FROM project_department d WHERE d.project_id = p.id AND d.department_id IN ("+strings.Join(ins, ", ")+"))")
+	}
+	if f.PersonID != 0 {
+		me, today := arg(f.PersonID), arg(f.Today)
+		or = append(or, "p.director_id = "+me,
+			"EXISTS (SELECT 1 FROM project_member m WHERE m.project_id = p.id AND m.person_id = "+me+
+				" AND m.from_date <= "+today+" AND (m.to_date = '' OR m.to_date >= "+today+"))")
+	}
+	if len(or) == 0 {
+		return "1 = 0"
+	}
+	return "(" + strings.Join(or, " OR ") + ")"
+}
+
+// RecordVisibleWhere is ProjectVisible in SQL, for lists of other rows:
+// the condition that the row of table (a project's record, with a
+// project_id column; or project itself) whose id is the SQL expression id
+// belongs to a project f may see (its narrowing filters aside), binding
+// values with arg. table is a constant of the caller, never input.
+func (f ProjectFilter) RecordVisibleWhere(table, id string, arg func(any) string) string {
+	q := "EXISTS (SELECT 1 FROM project p WHERE p.id = " + id
+	if table != "project" {
+		q = "EXISTS (SELECT 1 FROM " + table + " r JOIN project p ON p.id = r.project_id WHERE r.id = " + id
+	}
+	if seen := f.seen(arg); seen != "" {
+		q += " AND " + seen
+	}
+	return q + ")"
 }
 
 // FindProjects lists the projects f selects, by code, and how many there
