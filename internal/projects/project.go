@@ -228,6 +228,9 @@ type Member struct {
 	Name string `json:"name"`
 	// Current reports whether the period includes today.
 	Current bool `json:"current"`
+	// MayEnd reports whether the viewer may end the membership (it is not
+	// ended yet and they may manage its person's department on the team).
+	MayEnd bool `json:"may_end"`
 }
 
 // StageView is a stage as the project page shows it.
@@ -254,6 +257,10 @@ type Detail struct {
 	// MayDirect reports whether the viewer directs the project (files
 	// plans, manages the team).
 	MayDirect bool `json:"may_direct"`
+	// MayAssign reports whether the viewer may put people on the team:
+	// the project's director, or the director of a department it involves
+	// (for that department's people).
+	MayAssign bool `json:"may_assign"`
 	// Health is on time, late or blocked, with the reason (PRJ-4).
 	Health Health `json:"health"`
 	// Execution is the plan in force's nodes planned against actual, with
@@ -286,6 +293,13 @@ func (s *Service) Get(ctx context.Context, actor domain.Actor, code string) (Det
 	}
 	if d.Team, err = s.team(ctx, p.ID); err != nil {
 		return d, domain.Wrap(op, err)
+	}
+	d.MayAssign = d.MayDirect || slices.ContainsFunc(p.Departments, func(dept int64) bool { return actor.HasIn(domain.RoleDirector, dept) })
+	for i, m := range d.Team {
+		if d.MayAssign && m.EndedAt == "" {
+			per, err := s.ppl.Person(ctx, m.PersonID)
+			d.Team[i].MayEnd = err == nil && mayAssign(actor, p, per.DepartmentID)
+		}
 	}
 	if d.Revisions, err = store.PlanRevisions(ctx, s.db.R(), p.ID); err != nil {
 		return d, domain.Wrap(op, err)
