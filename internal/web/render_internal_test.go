@@ -35,6 +35,9 @@ func samplePages() []pageData {
 		&projectStagesPage{Stages: &stagesPanel{}},                                                                                                  // issue 10: stages (pstage)
 		&directorDashboardPage{}, &businessDashboardPage{}, &planPrintPage{Signatures: []projects.PlanSignature{{ContentHash: "0123456789abcdef"}}}, // issue 10, nodes
 		&projectPage{P: projects.Detail{MayDirect: true, MayConfirmMaterials: true, Execution: projects.Execution{Nodes: []projects.NodeFigure{{State: "done"}}}}},
+		&planFormPage{Revise: true, Signing: 1, Stages: projects.Stages, Form: planFormOf(projects.Plan{Nodes: []projects.Node{{Name: "n"}}, Rewards: []projects.Reward{{Stage: "lab", Shares: []projects.Share{{PersonID: 1, Percent: 100}}}}}),
+			formState: formState{Errors: map[string]string{"nodes.1.end": "e"}}}, // uiplan: the node plan form
+		&projectPage{Team: &teamPanel{MayAssign: true, Form: "end", EndID: 1, Team: []projects.Member{{Name: "n", MayEnd: true}}}}, // uiplan: the team forms
 		&externalPageData{X: &externalPage{Refused: "x"}}, &externalPageData{X: &externalPage{Form: &flow.ExternalForm{}, Errors: map[string]string{}}},
 		&instancePage{Inst: inst, View: &flow.InstanceView{Instance: inst}, IssuedURLs: []string{"https://x/x/t"}, ExternalError: "e",
 			External: &externalView{Links: []externalLinkView{{Step: "s", Entered: []valueView{{}}}}, Waiting: []optionView{{Value: "s"}}, CanRevoke: true}},

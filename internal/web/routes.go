@@ -98,6 +98,11 @@ func (s *Server) routes() {
 	s.projectNodeRoutes()
 	// A project's open tasks and history (issue 10; api_project_activity.go).
 	s.projectActivityRoutes()
+	// Projects → the node plan form and the team forms on the project page (uiplan; ui_project_planform.go, ui_project_team.go).
+	s.mux.HandleFunc("GET /projects/{code}/plans/new", s.page(s.uiPlanForm))
+	s.mux.HandleFunc("POST /projects/{code}/plans/new", s.page(s.uiFilePlanForm))
+	s.mux.HandleFunc("POST /projects/{code}/members", s.page(s.uiAddMember))
+	s.mux.HandleFunc("POST /projects/{code}/members/{id}/end", s.page(s.uiEndMember))
 
 	// Roles, committees and standing proxies as data (issue 8 §4; api_org.go, ui_org.go).
 	s.api("GET /api/v1/roles", s.apiRoles, doc{Summary: "List roles, built-in and defined", Out: []roleDefOut{}, Query: queryNames("include_inactive")})

@@ -48,6 +48,7 @@ func (s *Server) renderProject(w http.ResponseWriter, r *http.Request, p *projec
 	if p.Exp, err = s.experimentsPanel(r, d.Code); err != nil { // experiments (pexp, ui_experiments.go)
 		return err
 	}
+	p.Team = s.teamPanelOf(r, d, today)    // the team and its forms (uiplan, ui_project_team.go)
 	p.Init = s.initPanel(r, d.Code, names) // initiation, routes, original records (ui_project_init.go)
 	p.Supp = s.psuppPanelOf(r, d.Code)     // 发补 and escalations (part psupp)
 	// Projects → stages (pstage): the stages panel (ui_project_stages.go).
@@ -74,6 +75,8 @@ type projectPage struct {
 	Supp *psuppPanel
 	// Stages is the stages panel (gate, batches, closures, bonuses).
 	Stages *stagesPanel
+	// Team is the team panel with its forms (ui_project_team.go).
+	Team *teamPanel
 	// NodeForm and MaterialsForm are the state of the execution panel's
 	// forms (a node's actual dates; the materials confirmation).
 	NodeForm, MaterialsForm formState
