@@ -45,6 +45,12 @@ func projectSees(ok, seen int) map[string]int {
 	return map[string]int{anyone: http.StatusNotFound, "chenzhiqiang": ok, "wangjianguo": seen, "lihua": seen, "zhangwei": seen, "wangfang": seen}
 }
 
+// page is want for a page: the anonymous are sent to sign in.
+func page(want map[string]int) map[string]int {
+	want[""] = http.StatusSeeOther
+	return want
+}
+
 func projectMatrixRows() []matrixRow {
 	fixed := func(v any) func(*matrixFixture, string) any { return func(*matrixFixture, string) any { return v } }
 	path := func(p string) func(*matrixFixture) string { return func(*matrixFixture) string { return p } }
@@ -63,6 +69,17 @@ func projectMatrixRows() []matrixRow {
 			fixed(map[string]any{"to": day(0), "reason": "矩阵"}), projectSees(200, 403)},
 		{"POST /api/v1/projects/{code}/plans", "POST", path("/api/v1/projects/LF-2026-01/plans"), fixed(rev), projectSees(201, 403)},
 		{"GET /api/v1/projects/{code}/plans/{rev}", "GET", path("/api/v1/projects/LF-2026-01/plans/1"), nil, plan1},
+		// The node plan form and the team forms (uiplan): pages, answered as
+		// the API answers (an empty form: the director is told what is
+		// missing, nothing is written; the anonymous are sent to sign in).
+		{"GET /projects/{code}/plans/new", "GET", path("/projects/LF-2026-01/plans/new"), nil, page(projectSees(200, 403))},
+		{"POST /projects/{code}/plans/new", "POST", path("/projects/LF-2026-01/plans/new"), fixed(""), page(projectSees(422, 403))},
+		{"POST /projects/{code}/members", "POST", path("/projects/LF-2026-01/members"), fixed(""), page(projectSees(422, 403))},
+		// (wangfang's membership was ended by the API's row above: its
+		// director is told so, 409.)
+		{"POST /projects/{code}/members/{id}/end", "POST",
+			func(f *matrixFixture) string { return idPath("/projects/LF-2026-01/members/%d/end", f.prj.member) },
+			fixed(""), page(projectSees(409, 403))},
 		// Projects → nodes (pnodes): the execution figures are the project's;
 		// only its director records a node's actual dates; only a current
 		// member confirms the materials (LF-2026-01's are confirmed in the
