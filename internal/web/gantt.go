@@ -21,8 +21,10 @@ type ganttChart struct {
 }
 
 type ganttBar struct {
-	X, Y, W    int
-	Name       string
+	X, Y, W int
+	// Name is the node's name as shown (shortened); Node is its whole name
+	// (the row's data-node, which tests and scripts find it by).
+	Name, Node string
 	Start, End string
 	Tests      int
 	// State is the node's state: done, in_progress, not_started or ahead
@@ -111,7 +113,7 @@ func ganttNodes(nodes []projects.NodeFigure, today string) *ganttChart {
 		if r := []rune(name); len(r) > 14 {
 			name = string(r[:13]) + "…"
 		}
-		b := ganttBar{X: x(s), Y: ganttTop + i*ganttRow, W: max(x(e)-x(s), 2), Name: name, Start: n.PlannedStart, End: n.PlannedEnd,
+		b := ganttBar{X: x(s), Y: ganttTop + i*ganttRow, W: max(x(e)-x(s), 2), Name: name, Node: n.Name, Start: n.PlannedStart, End: n.PlannedEnd,
 			Tests: n.PlannedTests, State: n.State, TestsUsed: n.TestsUsed, LateDays: n.LateDays}
 		if n.ActualStart != "" {
 			end := n.ActualEnd
