@@ -122,8 +122,10 @@ func TestBrowser_PRJ2_DirectorRunsAProjectFromCreationToTheFirstExperiment(t *te
 	}
 
 	// Files the node plan with its form: one node from yesterday to 30
-	// days on, one test item, a reward for lab scale (PRJ-2, PRJ-3).
+	// days on, one test item, a reward for lab scale (PRJ-2, PRJ-3); a row
+	// added by the script, left empty, is left out.
 	do(t, ctx, chromedp.Click(css("#plan-form-link")), chromedp.WaitVisible(css("#plan-form")),
+		chromedp.Click(css(`[data-add-row="plan-nodes"]`)), chromedp.WaitReady(css(`#plan-nodes [name="nodes.4.tests"]`)),
 		chromedp.SendKeys(css(`[name="nodes.1.name"]`), "路线摸索"),
 		chromedp.SetValue(css(`[name="nodes.1.start"]`), day(-1)),
 		chromedp.SetValue(css(`[name="nodes.1.end"]`), day(30)),

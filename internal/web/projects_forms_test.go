@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"labflow/internal/store/storetest"
 )
 
 // The node plan form and the team forms of the project page (issue 10;
@@ -72,7 +74,14 @@ func planRevision(t *testing.T, e *env, code string, rev int) planRevisionOut {
 // Technical Committee (PRJ-2, PRJ-3).
 func TestPRJ2_PlanFormFilesTheRevisionTheAPIWould(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	t.Run("sqlite", func(t *testing.T) { t.Parallel(); planFormAsTheAPI(t, newEnv(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		planFormAsTheAPI(t, newEnv(t, withDSN(storetest.NewPostgresDB(t))))
+	})
+}
+
+func planFormAsTheAPI(t *testing.T, e *env) {
 	newProject(t, e, "T-UPF1")
 	newProject(t, e, "T-UPF2")
 	c := e.login(t, "chenzhiqiang")
