@@ -163,8 +163,8 @@ func readPlanForm(r *http.Request) planForm {
 }
 
 // testLine is a test item line: the item, then its count after a space,
-// ×, x or *, optionally followed by 次.
-var testLine = regexp.MustCompile(`^(.*?)[\s×xX*]+([0-9]+)\s*次?$`)
+// "×", "*" or " x", optionally followed by 次 ("HPLC 纯度 × 5", "水分 3次").
+var testLine = regexp.MustCompile(`^(.*?)(?:\s*[×*]\s*|\s+[xX]\s*|\s+)([0-9]+)\s*次?$`)
 
 // planInput is the plan the form holds, for FilePlan, and where each of
 // its parts came from: the rows of the nodes and rewards, the lines of each
