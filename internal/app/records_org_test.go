@@ -1,13 +1,11 @@
 package app_test
 
 import (
-	"errors"
 	"testing"
 	"time"
 
 	"labflow/internal/app"
 	"labflow/internal/people"
-	"labflow/internal/store"
 	"labflow/internal/store/storetest"
 )
 
@@ -37,33 +35,13 @@ func TestR3_VerifyCatchesOrgRecordsEdited(t *testing.T) {
 			}
 			in := w.start("zhangwei", "purchase-request", purchaseForm("requester_confirms", "1", "10"))
 			w.expect(in.ID, "director_approve", "liuyang")
-			if _, err := w.a.DB.VerifyAudit(bg, ""); err != nil {
-				t.Fatalf("verify before any edit: %v", err)
-			}
-			db := rawDB(t, w.a, cfg)
-			for _, e := range []struct{ kind, q string }{
+			editsNamedByVerify(t, w, cfg, []recordEdit{
 				{"role definition", "UPDATE role_def SET scoped = 1 WHERE key = 'hr_clerk'"},
 				{"committee", "UPDATE committee SET name_zh = '评标委员会' WHERE key = 'tender'"},
 				{"committee member", "UPDATE committee_member SET chair = 1"},
 				{"proxy", "UPDATE person_proxy SET proxy_id = person_id"},
 				{"task proxy", "UPDATE flow_task_proxy SET on_behalf_name = '王建国'"},
-			} {
-				if _, err := db.Exec(e.q); err != nil {
-					t.Fatalf("%s: %v", e.kind, err)
-				}
-				_, err := w.a.DB.VerifyAudit(bg, "")
-				var re *store.RecordsError
-				if !errors.As(err, &re) {
-					t.Fatalf("verify after editing a %s: %v", e.kind, err)
-				}
-				found := false
-				for _, p := range re.Problems {
-					found = found || p.Kind == e.kind && p.Reason == "edited"
-				}
-				if !found {
-					t.Fatalf("verify after editing a %s: %v", e.kind, re)
-				}
-			}
+			})
 		})
 	}
 }

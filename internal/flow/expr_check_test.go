@@ -1,7 +1,6 @@
 package flow
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"math/big"
@@ -249,20 +248,7 @@ func TestExprTypes_LintNamesFieldLineAndColumn(t *testing.T) {
 // Ensure the shipped definitions are typed (none falls back to untyped
 // evaluation).
 func TestExprTypes_ShippedDefinitionsAreTyped(t *testing.T) {
-	reg := NewRegistry()
-	reg.RegisterGuard("hr.promotion_eligible", func(context.Context, GuardInput) error { return nil })
-	reg.RegisterSubjectKind(named("projects.node_plan"))  // node-plan governs a plan revision
-	reg.RegisterSubjectKind(named("projects.precheck"))   // pre-check, analytical-plan-change (experiments)
-	reg.RegisterSubjectKind(named("projects.supplement")) // 发补 responses and escalations (part psupp)
-	reg.RegisterSubjectKind(named("projects.escalation"))
-	// Stages (pstage): stage-closure and dossier-section govern these.
-	// Initiation (pinit): project-initiation, kickoff-report and original-records govern these.
-	reg.RegisterSubjectKind(named("projects.initiation"))
-	reg.RegisterSubjectKind(named("projects.kickoff"))
-	reg.RegisterSubjectKind(named("projects.original_record"))
-	reg.RegisterSubjectKind(named("projects.closure"))
-	reg.RegisterSubjectKind(named("projects.dossier_section"))
-	reg.RegisterSubjectKind(named("projects.project")) // purchase-request points at a project (PRJ-4)
+	reg := testRegistry() // the guards and kinds of record the built-in definitions name
 	defs, err := LoadFS(Builtin, "definitions", reg)
 	if err != nil {
 		t.Fatal(err)
