@@ -368,8 +368,11 @@ func (w *work) issueLink(st *Step, t *Task) (string, error) {
 			contact = c
 		}
 	}
+	// The link is made now and valid for d from now: both from one reading
+	// of the clock (the write may commit a moment later).
+	now := w.e.st.Now()
 	l := &ExternalLink{StepID: st.ID, Round: t.Round, TaskID: t.ID, TokenHash: hash, Name: name, Contact: contact, State: LinkOpen,
-		CreatedBy: w.actor.ID, CreatedByName: w.actor.Name, ExpiresAt: w.e.st.Now().Add(d).Truncate(time.Second), task: t}
+		CreatedAt: now, CreatedBy: w.actor.ID, CreatedByName: w.actor.Name, ExpiresAt: now.Add(d).Truncate(time.Second), task: t}
 	xw := w.extw()
 	xw.issued = append(xw.issued, l)
 	xw.tokens[l] = tok
@@ -453,7 +456,7 @@ func (w *work) applyExternal(tx Tx) error {
 			}
 		}
 		for _, l := range w.ext.issued {
-			l.InstanceID, l.CreatedAt = w.inst.ID, now
+			l.InstanceID = w.inst.ID
 			if l.task != nil {
 				l.TaskID = l.task.ID
 				if l.task.State != TaskOpen {
